@@ -1,0 +1,75 @@
+# Scale from Zero to Millions: the verbs people expect. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` for its gradebook: the environment's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+NB ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help lab test test-lib test-notebooks test-grading test-browser release sync grade check bench lint format lock python-check clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+python-check:
+	@$(PYTHON) -c 'import sys; ok = (3, 11) <= sys.version_info[:2] < (3, 14); sys.exit(0 if ok else 1)' 2>/dev/null || { \
+	  echo "This course needs Python 3.11, 3.12 or 3.13 (found: $$($(PYTHON) --version 2>&1 || echo none))."; \
+	  echo "Install one (python.org, your package manager, or conda: conda env create -f environment.yml)"; \
+	  echo "and run again, e.g. make lab PYTHON=python3.11"; exit 1; }
+
+$(VENV)/.runtime: requirements/runtime.txt pyproject.toml | python-check
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/runtime.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev: requirements/dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	@touch $@
+
+$(VENV)/.bench: requirements/bench.txt $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	@touch $@
+
+lab: $(VENV)/.runtime ## Open the course in JupyterLab (makes the environment and your copy in work/)
+	@$(BIN)/python tools/workcopy.py
+	cd work && $(BIN)/python -m jupyterlab
+
+test: $(VENV)/.dev ## Run every test tier (lint+library, notebooks, grading, browser)
+	$(BIN)/python tools/run_tiers.py
+
+test-lib test-notebooks test-grading test-browser: test-%: $(VENV)/.dev ## Run one tier
+	$(BIN)/python tools/run_tiers.py $*
+
+sync: $(VENV)/.dev ## Sync each solutions/ notebook with its py:percent pair
+	$(BIN)/jupytext --sync solutions/*/*.ipynb
+
+release: $(VENV)/.runtime ## Regenerate course/ from solutions/ with nbgrader
+	$(BIN)/python -m coursekit.release
+
+grade: $(VENV)/.dev ## Autograde every submission in grading/submitted (see grading/README.md)
+	$(BIN)/python -m coursekit.grade
+
+check: $(VENV)/.runtime ## Self-check your copy: make check NB=05-caching
+	@test -n "$(NB)" || { echo "Say which notebook: make check NB=00-welcome"; exit 2; }
+	$(BIN)/python -m coursekit.selfcheck $(NB)
+
+bench: $(VENV)/.bench ## Run the benchmarks and print the report
+	$(BIN)/python benchmarks/run.py
+
+lint: $(VENV)/.dev ## ruff on the library, tests and benchmarks
+	$(BIN)/ruff check lib tests benchmarks tools
+	$(BIN)/ruff format --check lib tests benchmarks tools
+
+format: $(VENV)/.dev ## Apply ruff's formatting
+	$(BIN)/ruff format lib tests benchmarks tools
+	$(BIN)/ruff check --fix lib tests benchmarks tools
+
+lock: $(VENV)/.runtime ## Re-resolve and pin every requirement set (requirements/*.txt)
+	$(BIN)/python tools/lock.py
+
+clean: ## Remove build output (keeps work/ and the environment)
+	rm -rf build screenshots .pytest_cache

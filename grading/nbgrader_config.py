@@ -1,0 +1,29 @@
+"""nbgrader configuration for the course. Run nbgrader from this folder (``grading/``).
+
+The repository's folders map onto nbgrader's steps: ``solutions/`` is the source (instructor
+notebooks with solutions and hidden tests), ``course/`` the release (what learners get). Student
+submissions, autograded notebooks, feedback and the gradebook live here in ``grading/`` and are
+never committed (see ``.gitignore``).
+"""
+
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = "scale-from-zero"
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "../solutions"
+c.CourseDirectory.release_directory = "../course"
+# Only notebooks are released: nothing else beside a source notebook (a jupytext pair holding
+# hidden tests, a scratch file) may leak into course/.
+c.CourseDirectory.include = ["*.ipynb"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "feedback"]
+
+# Every released notebook opens with the same "how to work" header.
+c.IncludeHeaderFooter.header = "header.ipynb"
+
+# Per-cell execution timeout while autograding (seconds); an infinite loop costs its own cell only.
+c.Execute.timeout = 20
+c.ExecutePreprocessor.timeout = 20
+# Widgets are not built while grading (scalelab.widgets.show checks NBGRADER_EXECUTION).
+
+# A release notebook must not keep stored outputs.
+c.ClearOutput.enabled = True

@@ -1,0 +1,208 @@
+"""A thin wrapper over nbgrader: release, build throwaway course roots, autograde, read scores.
+
+nbgrader is driven through its command line (exactly what an instructor runs) and its gradebook
+API; nothing here changes how it grades. The same functions serve ``make release``, the release
+test (regenerate into a temporary folder and compare with ``course/``) and the grading round trip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursekit.paths import GRADING, SOLUTIONS, release_notebook, source_notebook
+
+__all__ = [
+    "run_nbgrader",
+    "generate_release",
+    "course_root",
+    "autograde",
+    "read_scores",
+    "solved_notebook",
+    "with_answer",
+    "strip_solution_markers",
+    "WrongAnswer",
+    "CellScore",
+    "HIDDEN_BEGIN",
+    "HIDDEN_END",
+    "MARKERS",
+]
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    # nbgrader runs `alembic` for gradebook migrations: the environment's bin/ must be on PATH.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.pop("NBGRADER_EXECUTION", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_nbgrader(
+    *args: str, cwd: Path, check: bool = True, env: dict | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter's environment; return the result."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(
+            f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def generate_release(assignments: list[str], release_dir: Path, db_path: Path) -> None:
+    """Release ``assignments`` from ``solutions/`` into ``release_dir`` (gradebook at ``db_path``)."""
+    for name in assignments:
+        run_nbgrader(
+            "generate_assignment",
+            name,
+            "--force",
+            f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
+            f"--CourseDirectory.db_url=sqlite:///{Path(db_path).resolve()}",
+            cwd=GRADING,
+        )
+
+
+def course_root(root: Path, assignments: list[str], *, timeout: int = 20) -> Path:
+    """Make a throwaway nbgrader course root at ``root`` with ``assignments`` released into it.
+
+    The root has its own config, header, gradebook and release; submissions go into
+    ``root/submitted/<student>/<assignment>/``.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(GRADING / "header.ipynb", root / "header.ipynb")
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        "c.CourseDirectory.course_id = 'scale-from-zero'\n"
+        "c.CourseDirectory.root = '.'\n"
+        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
+        "c.CourseDirectory.release_directory = 'release'\n"
+        "c.CourseDirectory.include = ['*.ipynb']\n"
+        "c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', '*.py']\n"
+        "c.IncludeHeaderFooter.header = 'header.ipynb'\n"
+        "c.ClearOutput.enabled = True\n"
+        f"c.Execute.timeout = {int(timeout)}\n"
+        f"c.ExecutePreprocessor.timeout = {int(timeout)}\n"
+    )
+    for name in assignments:
+        run_nbgrader("generate_assignment", name, "--force", cwd=root)
+    return root
+
+
+def submit(root: Path, assignment: str, student: str, notebook) -> Path:
+    """Place a submission: a notebook node, raw bytes/str (maybe corrupt), or None (empty folder)."""
+    folder = Path(root) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment}.ipynb"
+    if notebook is None:
+        return folder
+    if isinstance(notebook, bytes):
+        path.write_bytes(notebook)
+    elif isinstance(notebook, str):
+        path.write_text(notebook)
+    else:
+        nbformat.write(notebook, path)
+    return path
+
+
+def autograde(root: Path, assignment: str, *extra: str) -> subprocess.CompletedProcess:
+    """Autograde every submission of ``assignment`` in ``root``; exit 1 if any student failed."""
+    return run_nbgrader("autograde", assignment, "--force", *extra, cwd=root, check=False)
+
+
+@dataclass(frozen=True)
+class CellScore:
+    """One graded cell of one submission."""
+
+    grade_id: str
+    score: float | None
+    max_score: float
+    autograded: bool  # a code test cell (False: a written answer graded by hand)
+
+
+def read_scores(root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
+    """{student: {grade_id: CellScore}} for every submission the gradebook has for ``assignment``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out: dict[str, dict[str, CellScore]] = {}
+    with Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}") as gb:
+        for student in gb.students:
+            try:
+                sub = gb.find_submission(assignment, student.id)
+            except MissingEntry:
+                continue
+            cells = {}
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    cells[g.name] = CellScore(
+                        g.name,
+                        g.score if g.score is not None else None,
+                        float(g.max_score),
+                        g.cell_type == "code",
+                    )
+            out[student.id] = cells
+    return out
+
+
+_SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.MULTILINE)
+
+
+def strip_solution_markers(source: str) -> str:
+    """The source a learner who solved the cell would have: the solution without its markers."""
+    return _SOLUTION_BLOCK.sub("", source)
+
+
+def solved_notebook(assignment: str, release_dir: Path) -> nbformat.NotebookNode:
+    """The released notebook with every answer cell filled in from ``solutions/``."""
+    source = nbformat.read(source_notebook(assignment), as_version=4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = nbformat.read(release_notebook(assignment, release_dir), as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = strip_solution_markers(answers[meta["grade_id"]])
+    return nb
+
+
+def with_answer(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose answer cell ``grade_id`` holds ``source``."""
+    nb = nbformat.from_dict(nb)
+    hits = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    if len(hits) != 1:
+        raise KeyError(f"no single answer cell with grade_id {grade_id!r}")
+    hits[0].source = source
+    return nb
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A plausible wrong answer for one answer cell, registered in ``tests/wrong_answers/``.
+
+    ``max_points``: the most the whole notebook may earn (autograded points) with this answer in
+    place of the solution; it must be below full marks. ``passes``: grade ids of visible test
+    cells this answer is expected to pass (it fools the visible checks, not the hidden ones).
+    """
+
+    source: str
+    max_points: float
+    passes: tuple[str, ...] = field(default_factory=tuple)
+    why: str = ""

@@ -1,0 +1,24 @@
+"""scalelab: small, seeded, pure models of the parts of a web system that grows to millions.
+
+One module per concept, named from the field. Import what you need explicitly, for example
+``from scalelab.queueing import erlang_c``. Modules (each added by its chapter):
+
+- ``validate``       argument checks that name the parameter and the allowed range
+- ``checks``         helpers used by the graded test cells (plain values, partial credit)
+- ``estimate``       back-of-the-envelope figures: QPS, storage, bandwidth, latency numbers
+- ``dns``, ``http``  a toy DNS with a caching resolver; one web server (01)
+- ``load_balancer``  servers behind a load balancer (02)
+- ``replication``    primary/replicas, failover, multi-master with LWW, rings (03, 04)
+- ``cache``, ``cdn`` eviction policies, miss-ratio curves; edges, shields, outages (05, 06)
+- ``sessions``       stateful vs stateless web tiers (07)
+- ``geo``            GeoDNS and several data centers (08)
+- ``queueing``       M/M/c analytics and fast simulation; message queues (09)
+- ``sharding``       hash-mod-N and consistent hashing (10)
+- ``architecture``   the whole system, composed (11)
+- ``widgets``        thin ipywidgets + plotly views over the models
+
+Randomness is always passed in as a ``numpy.random.Generator``; nothing is seeded on import.
+"""
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

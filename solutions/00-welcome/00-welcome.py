@@ -1,0 +1,192 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Welcome: how this course works
+#
+# **Scale from Zero to Millions** follows a web system as it grows from one server in a
+# cupboard to a design that serves millions of people on several continents. Every idea comes
+# with a small model you can run, change and break, and with exercises that are graded.
+#
+# **You will learn to**
+# - move around a chapter: read, run a model, explore it with a widget, solve exercises;
+# - check your own work with the visible checks and nbgrader's **Validate** button;
+# - hand in a notebook that grades the way you expect.
+#
+# **Time:** about 15 minutes. **Points:** 5 (3 autograded, 2 for a written answer).
+
+# %% [markdown]
+# ## How every chapter is laid out
+#
+# Each chapter (01 to 11) has the same shape, so you always know where you are:
+#
+# ```mermaid
+# flowchart LR
+#     A[Problem] --> B[Model from scalelab]
+#     B --> C[Explore: move the sliders]
+#     C --> D[What it means in production]
+#     D --> E[Exercises: code + written]
+#     E --> F[Summary and references]
+# ```
+#
+# 1. **Setup**: one code cell that imports what the chapter needs and fixes a random seed,
+#    so every run gives the same numbers as your neighbour's.
+# 2. **Concept sections**: the problem, a model from the course library `scalelab`, and what the
+#    numbers mean for a real system.
+# 3. **Explore**: a live widget. Move a slider and the plot and its caption change.
+# 4. **Exercises**: code you write, each followed by checks; and one written answer.
+# 5. **Summary** and **References**.
+
+# %% [markdown]
+# ## Setup
+#
+# Run the cell below first (click it, then press **Shift+Enter**). It imports the library and
+# creates `rng`, the one random-number generator the chapter uses. `SEED` fixes its starting
+# point: change it and the random parts of the chapter change too.
+
+# %%
+import numpy as np
+
+from scalelab.checks import warnings_to_stdout
+from scalelab.estimate import average_qps
+from scalelab.widgets import show
+from scalelab.widgets.estimate import explore_daily_traffic
+
+warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+SEED = 2026
+rng = np.random.default_rng(SEED)
+
+# %% [markdown]
+# ## A first model: how many requests per second?
+#
+# Everything in this course starts with a rate. A product with a million daily users, each of
+# whom makes 20 requests a day, does not see a million requests at once: a day has
+# 24 × 60 × 60 = 86,400 seconds, so the *average* rate is
+#
+# $$\text{requests/s} = \frac{\text{daily users} \times \text{requests per user per day}}{86\,400}.$$
+#
+# The library computes it for you:
+
+# %%
+average_qps(daily_users=1_000_000, requests_per_user=20)
+
+# %% [markdown]
+# About 231 requests per second. But people do not spread their visits evenly: traffic rises in
+# the evening and falls at night. Engineers describe the busiest moment with a **peak factor**,
+# the ratio of the peak rate to the average. Library functions check their inputs and tell you
+# which parameter is wrong and what range is allowed:
+
+# %% tags=["raises-exception"]
+average_qps(daily_users=-5, requests_per_user=20)
+
+# %% [markdown]
+# ## Explore
+#
+# The widget below draws the request rate over one day. Drag a slider with the mouse, or click
+# it and use the arrow keys. The caption under the plot states the key numbers in words.
+#
+# *Try:* double the daily users; what happens to the peak? Set the peak factor to 1: what kind of
+# product has traffic that flat?
+
+# %%
+explorer = show(explore_daily_traffic)
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: requests per second at the peak (3 points)
+#
+# Write `peak_requests_per_second(daily_users, requests_per_user, peak_factor)` that returns the
+# peak rate in requests per second, as a float: the average rate times the peak factor.
+# Raise `ValueError` if `daily_users` or `requests_per_user` is negative, or if `peak_factor` is
+# below 1 (a peak is never below the average).
+#
+# Write it yourself with arithmetic: the library's `average_qps` is switched off while the hidden
+# checks run. One check is visible below (1 point); the hidden checks (2 points) try other
+# numbers and the errors.
+
+# %% nbgrader={"grade": false, "grade_id": "peak_rps", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def peak_requests_per_second(daily_users, requests_per_user, peak_factor):
+    """Peak request rate (requests/s) of a product with the given daily traffic."""
+    ### BEGIN SOLUTION
+    if daily_users < 0:
+        raise ValueError(f"daily_users must be >= 0; got {daily_users}")
+    if requests_per_user < 0:
+        raise ValueError(f"requests_per_user must be >= 0; got {requests_per_user}")
+    if peak_factor < 1:
+        raise ValueError(f"peak_factor must be >= 1; got {peak_factor}")
+    return daily_users * requests_per_user / 86_400 * peak_factor
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_peak_rps_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: the peak rate for two round-number products."""
+from scalelab.checks import expect_close
+
+expect_close(peak_requests_per_second(86_400, 1, 2.0), 2.0, what="86,400 users × 1 request, peak ×2")
+expect_close(peak_requests_per_second(864_000, 10, 1.5), 150.0, what="864,000 users × 10 requests, peak ×1.5")
+print("Visible check passed: the hidden checks try other numbers and the errors.")
+
+# %% nbgrader={"grade": true, "grade_id": "test_peak_rps_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: uneven numbers, invalid inputs, and no use of the library's own helper."""
+### BEGIN HIDDEN TESTS
+from scalelab.checks import expect_close, expect_raises, library_disabled
+
+with library_disabled("scalelab.estimate.average_qps", "scalelab.estimate.peak_qps"):
+    expect_close(peak_requests_per_second(1_000_000, 20, 1.8), 1_000_000 * 20 / 86_400 * 1.8,
+                 rel=1e-9, what="scenario 'a million users': peak rate")
+    expect_close(peak_requests_per_second(1, 1, 1.0), 1 / 86_400, rel=1e-9,
+                 what="scenario 'one user': peak rate")
+    for bad in [(-1, 20, 2.0), (100, -3, 2.0), (100, 20, 0.5)]:
+        expect_raises(ValueError, peak_requests_per_second, *bad)
+print("Hidden checks passed.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (written, 2 points)
+#
+# In two to four sentences, in the cell below: why do engineers size a system for its peak rate
+# rather than its average, and what goes wrong for users when a system is sized only for the
+# average? (Graded by hand against the rubric in `grading/rubrics/00-welcome.md`.)
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "why_peak", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# Requests do not arrive evenly: in the busiest hour the rate is often about twice the daily
+# average. A system sized for the average is overloaded at the peak, so requests queue, latency
+# climbs steeply as utilisation nears 100 %, and some requests time out or are dropped, exactly
+# when most users are watching. Sizing for the peak, plus headroom for a failed server, keeps
+# latency low; autoscaling can trim the cost of the idle capacity at night.
+
+# %% [markdown]
+# ## Check and hand in
+#
+# 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
+#    message and no cell should show a red error (the one above that demonstrates a `ValueError`
+#    is expected).
+# 2. Click **Validate** in the notebook toolbar. nbgrader re-runs the notebook as the grader will
+#    and reports failing checks or unanswered cells.
+# 3. **Self-paced?** Run `make check NB=00-welcome` in a terminal at the top of the repository: it
+#    grades your copy in `work/` with the hidden checks, in isolation, and shows you feedback
+#    without revealing the hidden tests. Compare with `solutions/00-welcome/` when you are done.
+# 4. **In a class?** Submit through the *Assignments* tab (JupyterHub) or as your instructor says.
+
+# %% [markdown]
+# ## Summary
+#
+# - A chapter runs: problem → model → explore → production → exercises → summary.
+# - Rates are the course's currency: daily users × requests per user ÷ 86,400 s gives the
+#   average, and the peak factor scales it to the busiest moment.
+# - Visible checks give feedback now; hidden checks and written answers are graded later.
+#
+# ## References
+#
+# - Jupyter Development Team (2024). *nbgrader documentation: the student workflow.*
+#   https://nbgrader.readthedocs.io/en/stable/user_guide/highlights.html
+# - Okabe, M. and Ito, K. (2008). *Color Universal Design: how to make figures and presentations
+#   that are friendly to colorblind people.* https://jfly.uni-koeln.de/color/
+# - Beyer, B., Jones, C., Petoff, J. and Murphy, N. R. (2016). *Site Reliability Engineering*,
+#   chapter 18 (load and capacity planning). O'Reilly. https://sre.google/sre-book/table-of-contents/
