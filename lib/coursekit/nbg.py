@@ -23,6 +23,7 @@ __all__ = [
     "run_nbgrader",
     "generate_release",
     "course_root",
+    "submit",
     "autograde",
     "read_scores",
     "solved_notebook",

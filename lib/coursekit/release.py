@@ -19,13 +19,15 @@ __all__ = ["release"]
 
 def release(release_dir: Path = COURSE, names: list[str] | None = None) -> list[str]:
     """Release ``names`` (default: every assignment) into ``release_dir``; return the names."""
+    everything = names is None
     names = names or assignments()
     release_dir = Path(release_dir)
     with tempfile.TemporaryDirectory() as tmp:
         generate_release(names, release_dir, Path(tmp) / "gradebook.db")
-    for stale in release_dir.iterdir() if release_dir.exists() else []:
-        if stale.is_dir() and stale.name not in names and stale.name[:2].isdigit():
-            shutil.rmtree(stale)
+    if everything:  # a full release also removes chapters that left solutions/
+        for stale in release_dir.iterdir():
+            if stale.is_dir() and stale.name not in names and stale.name[:2].isdigit():
+                shutil.rmtree(stale)
     return names
 
 
