@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from scalelab import geo
 from scalelab.geo import (
     BACKBONE_RTT_MS,
+    DOMAIN,
     REGIONS,
     SITES,
     FailoverParams,
+    GeoDNS,
     SyncParams,
     apply_times,
     brute_force_assignment,
@@ -325,7 +327,7 @@ def test_resolver_caches_agree_with_the_fluid_model():
     w = default_world()
     p = FailoverParams(dc=1, t_fail=20, t_recover=150, t_ttl=30, t_end=240)
     fluid = simulate_failover(w, p).share
-    sim = simulate_resolvers(w, p, np.random.default_rng(11), n_resolvers=400)
+    sim = simulate_resolvers(w, p, np.random.default_rng(11), n_resolvers=200)
     assert np.allclose(sim.sum(axis=2), 1.0)
     assert np.abs(sim - fluid).mean() < 0.01
     assert np.abs(sim - fluid).max() < 0.12
@@ -333,6 +335,26 @@ def test_resolver_caches_agree_with_the_fluid_model():
     t = np.arange(sim.shape[0])
     quiet = (t >= detection_time(20, 10, 3) + 30) & (t < 150)
     assert np.all(sim[quiet, :, 1] == 0)
+
+
+def test_geodns_is_built_on_the_dns_model():
+    """GeoDNS is a scalelab.dns zone with an answer policy; resolvers cache its answers."""
+    from scalelab import dns
+
+    g = GeoDNS(default_world(), t_ttl=30)
+    assert isinstance(g.zone, dns.Zone) and g.zone.policy is not None
+    r = g.resolver("oceania")
+    first = r.resolve(DOMAIN, t_now=0.0)
+    assert [h.zone for h in first.hops[1:]] == [".", "com.", "example.com."]
+    assert g.dc_of(first.addresses[0]) == 2  # Sydney's users go to Tokyo
+    g.marked_up = np.array([True, True, False])
+    assert g.dc_of(r.resolve(DOMAIN, t_now=29.9).addresses[0]) == 2  # cached, stale
+    again = r.resolve(DOMAIN, t_now=30.0)
+    assert g.dc_of(again.addresses[0]) == 0 and [h.zone for h in again.hops[1:]] == ["example.com."]
+    g.marked_up = np.zeros(3, bool)
+    assert r.resolve(DOMAIN, t_now=100.0).addresses == ()  # nothing healthy: no address
+    with pytest.raises(ValueError, match="client must be one of"):
+        g.pick("mars")
 
 
 def test_geo_buckets_capstone_form_with_daily_wave():
