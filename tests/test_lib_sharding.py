@@ -288,3 +288,15 @@ def test_explorer_controls_all_change_the_caption():
         assert ex.caption.value != before, name
     assert "from 4 to 3 shards" in ex.caption.value and "celebrity" in ex.caption.value
     assert sum(ex.figure.data[1].y) == pytest.approx(100.0)
+
+
+def test_message_workload_hot_spots():
+    w = sh.message_workload(20_000, np.random.default_rng(2026))
+    again = sh.message_workload(20_000, np.random.default_rng(2026))
+    assert all(np.array_equal(w[k], again[k]) for k in w)
+    share = {}
+    for key, values in w.items():
+        placed = sh.place(sh.hash_keys(values.tolist()), range(8))
+        share[key] = sh.load_stats(sh.shard_loads(placed, range(8))).hottest_share
+    assert share["day"] > 0.85 > 0.25 > share["user_id"] > share["conversation_id"]
+    assert np.mean(w["day"] == 19_000) == pytest.approx(0.9, abs=0.01)

@@ -72,6 +72,7 @@ __all__ = [
     "shards_touched",
     "expected_shards_touched",
     "shards_needed",
+    "message_workload",
     "ShardedDatabase",
     "ShardLoad",
     "simulate_shard_load",
@@ -474,6 +475,41 @@ def shards_needed(
             f"shard, above {budget:.0f} ops/s: no shard count helps (split the hot key)"
         )
     return n
+
+
+def message_workload(
+    n_requests: int,
+    rng: np.random.Generator,
+    *,
+    n_conversations: int = 4_000,
+    n_users: int = 3_000,
+    p_today: float = 0.9,
+    zipf_s: float = 0.6,
+) -> dict[str, np.ndarray]:
+    """Requests to a chat app's ``messages`` table, with three candidate shard keys.
+
+    Each request reads or writes one message of a conversation; conversations are Zipf-popular
+    (``zipf_s``) and have four members; user 0 (a very active account) is a member of about 30 %
+    of them; ``p_today`` of the requests concern today's messages (day 19000), the rest the
+    previous ten days. Returns arrays of length ``n_requests``: ``conversation_id``,
+    ``user_id`` (the message's sender) and ``day``.
+
+    >>> w = message_workload(1000, np.random.default_rng(0))
+    >>> sorted(w), w["day"].max()
+    (['conversation_id', 'day', 'user_id'], np.int64(19000))
+    """
+    check_rng(rng)
+    n_requests = check_int("n_requests", n_requests, low=1, high=10_000_000)
+    n_conversations = check_int("n_conversations", n_conversations, low=1)
+    n_users = check_int("n_users", n_users, low=2)
+    check_probability("p_today", p_today)
+    conv = rng.choice(n_conversations, size=n_requests, p=zipf_weights(n_conversations, zipf_s))
+    members = rng.integers(1, n_users, size=(n_conversations, 4))
+    members[:, 0] = np.where(rng.random(n_conversations) < 0.3, 0, members[:, 0])
+    sender = members[conv, rng.integers(0, 4, size=n_requests)]
+    today = rng.random(n_requests) < p_today
+    day = np.where(today, 19_000, rng.integers(18_990, 19_000, size=n_requests))
+    return {"conversation_id": conv, "user_id": sender, "day": day.astype(np.int64)}
 
 
 @dataclass(frozen=True)
