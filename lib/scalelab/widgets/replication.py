@@ -1,0 +1,340 @@
+"""Explorers for database replication: a failover drill (03) and multi-master conflicts (04)."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from scalelab.replication import (
+    MultiMasterParams,
+    ReplicationParams,
+    failover,
+    read_capacity,
+    simulate_multi_master,
+    simulate_replication,
+)
+from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+
+__all__ = ["explore_failover", "explore_multi_master", "RATE_SERVER", "NODE_NAMES"]
+
+RATE_SERVER = 1_000.0
+"""Operations/s one database server handles in the explorers (a round, assumed figure)."""
+
+NODE_NAMES = "ABCDEFGH"
+
+_STYLE = {"description_width": "initial"}
+_POLICY_NAMES = {"most_advanced": "most advanced", "lowest_id": "lowest id", "random": "random"}
+
+
+def _span(positions: tuple[int, ...]) -> str:
+    if not positions:
+        return "none"
+    if len(positions) == 1:
+        return str(positions[0])
+    return f"{positions[0]}–{positions[-1]}"
+
+
+def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
+    """Lag, failure time, write rate, replicas, read share, mode, policy -> a failover drill.
+
+    The figure shows how many writes each replica is behind the primary in the ten seconds
+    before the primary dies, and marks the acknowledged writes lost at promotion.
+    """
+    controls = {
+        "t_lag_mean": widgets.FloatSlider(
+            value=0.3,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            description="Replica lag, mean (s)",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "t_fail": widgets.FloatSlider(
+            value=30.0,
+            min=10.0,
+            max=t_end,
+            step=0.5,
+            description="Primary fails at (s)",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "rate_writes": widgets.IntSlider(
+            value=20,
+            min=1,
+            max=100,
+            description="Writes/s",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "n_replicas": widgets.IntSlider(
+            value=3, min=1, max=6, description="Replicas", style=_STYLE, continuous_update=False
+        ),
+        "p_read_replica": widgets.FloatSlider(
+            value=0.9,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="Share of reads to replicas",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "mode": widgets.Dropdown(
+            options=[
+                ("asynchronous", "async"),
+                ("semi-synchronous", "semisync"),
+                ("synchronous", "sync"),
+            ],
+            value="async",
+            description="Mode",
+            style=_STYLE,
+        ),
+        "policy": widgets.Dropdown(
+            options=[(v, k) for k, v in _POLICY_NAMES.items()],
+            value="most_advanced",
+            description="Promote",
+            style=_STYLE,
+        ),
+    }
+    n_max = controls["n_replicas"].max
+    traces = [
+        go.Scatter(
+            x=[],
+            y=[],
+            name=f"replica {r}",
+            mode="lines",
+            line_shape="hv",
+            line=dict(color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)], width=2),
+        )
+        for r in range(n_max)
+    ]
+    traces.append(
+        go.Scatter(
+            x=[],
+            y=[],
+            name="acknowledged writes lost",
+            mode="markers",
+            marker=dict(symbol="x", size=10, color=PALETTE[3], line=dict(width=1)),
+        )
+    )
+    traces.append(
+        go.Scatter(
+            x=[],
+            y=[],
+            name="primary fails",
+            mode="lines",
+            line=dict(color=PALETTE[7], dash="dot", width=1),
+        )
+    )
+    fig = go.FigureWidget(
+        data=traces,
+        layout=base_layout(
+            "Writes each replica is behind the primary, before the failure",
+            "time (s)",
+            "writes behind the primary",
+        ),
+    )
+
+    def update(ex: Explorer) -> None:
+        c = {k: w.value for k, w in ex.controls.items()}
+        params = ReplicationParams(
+            n_replicas=c["n_replicas"],
+            rate_writes=float(c["rate_writes"]),
+            rate_reads=10.0 * c["rate_writes"],
+            t_lag_mean=c["t_lag_mean"],
+            p_read_replica=c["p_read_replica"],
+            t_end=t_end,
+            mode=c["mode"],
+        )
+        rng = np.random.default_rng(seed)
+        run = simulate_replication(params, rng)
+        fo = failover(run, c["t_fail"], policy=c["policy"], rng=rng)
+        t0 = max(0.0, fo.t_fail - 10.0)
+        grid = np.linspace(t0, fo.t_fail, 400)
+        behind = run.lag_writes(grid)
+        for r in range(n_max):
+            tr = ex.figure.data[r]
+            if r < params.n_replicas:
+                tr.x, tr.y, tr.visible = grid, behind[r], True
+                tr.name = f"replica {r}" + (" (promoted)" if r == fo.promoted else "")
+            else:
+                tr.x, tr.y, tr.visible = [], [], False
+        lost_t = run.t_write[np.asarray(fo.lost, dtype=int) - 1] if fo.lost else []
+        ex.figure.data[n_max].x = lost_t
+        ex.figure.data[n_max].y = [0] * len(lost_t)
+        top = max(float(behind.max()) if behind.size else 0.0, 1.0)
+        ex.figure.data[n_max + 1].x = [fo.t_fail, fo.t_fail]
+        ex.figure.data[n_max + 1].y = [0, top]
+        positions = ", ".join(str(p) for p in fo.replica_positions)
+        window = f" (committed in the last {fo.t_fail - lost_t[0]:.2f} s)" if fo.n_lost else ""
+        capacity = read_capacity(params.n_replicas, RATE_SERVER, params.rate_writes)
+        ex.caption.value = caption_html(
+            f"The primary dies at {fo.t_fail:.1f} s at log position {fo.primary_position}; "
+            f"the replicas are at {positions}.",
+            f"Policy '{_POLICY_NAMES[c['policy']]}' promotes replica {fo.promoted} "
+            f"(position {fo.replica_positions[fo.promoted]}):",
+            f"{fo.n_lost} acknowledged writes are lost, positions {_span(fo.lost)}{window};",
+            f"{len(fo.unacknowledged)} committed writes were never acknowledged.",
+            f"Recovery levels {len(fo.behind) + len(fo.divergent)} other replicas "
+            f"({sum(len(v) for v in fo.divergent.values())} entries ahead of the new primary "
+            f"must be rolled back); a replacement replica copies {fo.replica_positions[fo.promoted]}"
+            f" entries.",
+            f"Before the failure {run.stale_read_rate:.1%} of reads were stale, "
+            f"by {run.mean_stale_age:.2f} s on average; writes were acknowledged after "
+            f"{run.mean_ack_latency * 1000:.0f} ms on average ({c['mode']}).",
+            f"Read capacity with {params.n_replicas} replicas at {RATE_SERVER:,.0f} operations/s "
+            f"each: {capacity:,.0f} reads/s.",
+        )
+
+    return Explorer(
+        title="Explore: kill the primary and count the lost writes",
+        controls=controls,
+        figure=fig,
+        update=update,
+    )
+
+
+def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
+    """Clock skew, write rate, delay, nodes, topology and a cut link -> lost updates, conflicts.
+
+    Top: cumulative writes silently discarded by LWW (and those beaten by an earlier write) and
+    writes version vectors flag as concurrent, by the time they were made. Bottom: keys on which
+    the nodes disagree over time; with a cut link that number never returns to 0.
+    """
+    controls = {
+        "t_skew": widgets.FloatSlider(
+            value=0.2,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            description="Clock skew ± (s)",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "rate_writes": widgets.IntSlider(
+            value=5,
+            min=1,
+            max=30,
+            description="Writes/s (all nodes)",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "t_delay": widgets.FloatSlider(
+            value=0.2,
+            min=0.01,
+            max=2.0,
+            step=0.01,
+            description="Delay per link/hop (s)",
+            style=_STYLE,
+            continuous_update=False,
+        ),
+        "n_nodes": widgets.IntSlider(
+            value=3, min=3, max=6, description="Nodes", style=_STYLE, continuous_update=False
+        ),
+        "topology": widgets.Dropdown(
+            options=[("mesh (all to all)", "mesh"), ("ring (A→B→C→A)", "ring")],
+            value="mesh",
+            description="Topology",
+            style=_STYLE,
+        ),
+        "cut": widgets.Dropdown(
+            options=[("none", None), ("A→B", (0, 1)), ("B→C", (1, 2))],
+            value=None,
+            description="Cut link",
+            style=_STYLE,
+        ),
+    }
+    fig = go.FigureWidget(
+        make_subplots(
+            rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.6, 0.4]
+        )
+    )
+    series = [
+        ("silently discarded by LWW", PALETTE[3], DASHES[0]),
+        ("… beaten by an earlier write (skew)", PALETTE[1], DASHES[1]),
+        ("flagged concurrent by version vectors", PALETTE[0], DASHES[2]),
+    ]
+    for name, color, dash in series:
+        fig.add_trace(
+            go.Scatter(
+                x=[],
+                y=[],
+                name=name,
+                mode="lines",
+                line_shape="hv",
+                line=dict(color=color, dash=dash, width=2),
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[],
+            y=[],
+            name="keys on which nodes disagree",
+            mode="lines",
+            line_shape="hv",
+            line=dict(color=PALETTE[2], dash=DASHES[3], width=2),
+        ),
+        row=2,
+        col=1,
+    )
+    layout = base_layout("Multi-master: lost updates and disagreement", "", "writes (cumulative)")
+    layout.pop("xaxis")
+    layout.pop("yaxis")
+    layout["height"] = 480
+    fig.update_layout(**layout)
+    fig.update_yaxes(title_text="writes (cumulative)", row=1, col=1)
+    fig.update_yaxes(title_text="keys", row=2, col=1)
+    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    grid = np.linspace(0.0, t_end + 3.0, 300)
+
+    def update(ex: Explorer) -> None:
+        c = {k: w.value for k, w in ex.controls.items()}
+        params = MultiMasterParams(
+            n_nodes=c["n_nodes"],
+            n_keys=5,
+            rate_writes=float(c["rate_writes"]),
+            t_delay=c["t_delay"],
+            t_skew=c["t_skew"],
+            t_end=t_end,
+            topology=c["topology"],
+            cut_link=c["cut"],
+        )
+        run = simulate_multi_master(params, np.random.default_rng(seed))
+        for i, mask in enumerate((run.lost, run.lost_to_earlier, run.concurrent)):
+            ex.figure.data[i].x = np.r_[0.0, run.t_write, t_end]
+            cum = np.cumsum(mask)
+            ex.figure.data[i].y = np.r_[0, cum, cum[-1] if cum.size else 0]
+        dis = run.disagreement(grid)
+        ex.figure.data[3].x, ex.figure.data[3].y = grid, dis
+        names = NODE_NAMES[: params.n_nodes]
+        shape = "ring " + "→".join(names) + "→A" if params.topology == "ring" else "full mesh"
+        end = (
+            f"All nodes agree {max(run.t_converged - run.t_write.max(), 0.0):.2f} s after the "
+            "last write."
+            if run.converged and run.n_writes
+            else f"Link {names[c['cut'][0]]}→{names[c['cut'][1]]} is cut: the nodes never "
+            f"converge; {int(dis[-1])} of {params.n_keys} keys still differ at the end."
+            if c["cut"] is not None
+            else "The nodes agree."
+        )
+        ex.caption.value = caption_html(
+            f"{run.n_writes} writes in {t_end:.0f} s on {params.n_nodes} nodes ({shape}), clocks "
+            f"spread over ±{params.t_skew:.2f} s.",
+            f"Last write wins silently discarded {run.n_lost} of them "
+            f"({run.n_lost / max(run.n_writes, 1):.0%}); {run.n_lost_to_earlier} lost to a write "
+            f"made earlier in real time.",
+            f"Version vectors flag {int(run.concurrent.sum())} writes as concurrent and would "
+            f"keep both versions; {run.n_conflicts} keys end with conflicting versions.",
+            end,
+        )
+
+    return Explorer(
+        title="Explore: clock skew, conflicts and a cut link",
+        controls=controls,
+        figure=fig,
+        update=update,
+    )
