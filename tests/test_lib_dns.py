@@ -444,3 +444,48 @@ def test_formula_helpers_validate():
         mean_lookup_time(1.5, 0.01, 0.1)
     with pytest.raises(ValueError, match="n_resolvers"):
         QueryStream(1.0, n_resolvers=0)
+
+
+# --- widgets ---------------------------------------------------------------------------------
+
+
+def test_cache_explorer_every_control_changes_figure_and_caption():
+    from scalelab.widgets.dns import explore_resolver_cache
+
+    ex = explore_resolver_cache()
+    first = next(iter(ex.controls.values()))
+    assert type(first).__name__.endswith("Slider"), "the first control must be a slider"
+    assert "96.8% of lookups" in ex.caption.value
+    for name, value in [("t_ttl", 10.0), ("rate_queries", 1000.0), ("n_resolvers", 7)]:
+        before_caption, before_y = ex.caption.value, list(ex.figure.data[2].y)
+        ex.controls[name].value = value
+        assert ex.caption.value != before_caption, name
+        assert list(ex.figure.data[2].y) != before_y or name == "t_ttl", name
+    # The marker sits on the formula curve, and the simulation is near it.
+    h = hit_ratio(1000.0 / 7, 10.0)
+    assert ex.figure.data[2].y[0] == pytest.approx(100 * h)
+    assert abs(ex.figure.data[3].y[0] - 100 * h) < 1.0
+
+
+def test_resolution_explorer_steps_through_the_trace():
+    from scalelab.widgets.dns import explore_resolution, trace_figure, trace_steps
+
+    ex = explore_resolution()
+    step = ex.controls["step"]
+    assert step.max == 5 and "The browser asks the resolver" in ex.caption.value
+    step.value = 3
+    assert "com. server" in ex.caption.value and sum(x > 0 for x in ex.figure.data[0].x) == 3
+    ex.controls["name"].value = "static.example.com"
+    assert step.max == 7
+    ex.controls["warm"].value = True
+    assert step.max == 2 and "replies 203.0.113.7" in ex.caption.value
+    step.value = 1
+    assert "fresh answer cached" in ex.caption.value
+    res = Resolver(dns.example_namespace()).resolve("www.example.com")
+    steps = trace_steps(res)
+    assert sum(s["duration"] for s in steps) == pytest.approx(res.t_total)
+    assert all(
+        a["start"] + a["duration"] == pytest.approx(b["start"])
+        for a, b in zip(steps[:-1], steps[1:], strict=True)
+    )
+    assert len(trace_figure(res).data[0].y) == len(steps)

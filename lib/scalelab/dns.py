@@ -93,6 +93,8 @@ from scalelab.validate import check_choice, check_int, check_number, check_rng
 
 __all__ = [
     "RECORD_TYPES",
+    "EXAMPLE_ZONES",
+    "example_namespace",
     "T_CLIENT",
     "T_ROOT",
     "T_TLD",
@@ -751,6 +753,44 @@ class Resolver:
         return target
 
 
+EXAMPLE_ZONES = {
+    ".": """$TTL 172800
+com.   NS  a.gtld-servers.test.
+org.   NS  a0.org-servers.test.
+""",
+    "com.": """$TTL 172800
+example  NS  ns1.dnshost.test.
+cdnhost  NS  ns1.cdnhost.com.
+""",
+    "example.com.": """$TTL 300
+@       SOA   ns1.dnshost.test. hostmaster 2026010101 7200 900 1209600 60
+@       NS    ns1.dnshost.test.
+@       A     192.0.2.10
+www     A     192.0.2.10
+www     AAAA  2001:db8::10
+api     CNAME www
+static  CNAME shop-assets.cdnhost.com.
+""",
+    "cdnhost.com.": """$TTL 60
+shop-assets  A  203.0.113.7
+""",
+    "org.": """$TTL 172800
+""",
+}
+"""A small Internet for examples: root, ``com.``, ``org.``, ``example.com.`` (hosted by a
+third-party DNS provider) and a CDN's zone. Addresses come from the documentation ranges
+(RFC 5737, RFC 3849)."""
+
+
+def example_namespace(**kwargs) -> Namespace:
+    """``Namespace.from_text(EXAMPLE_ZONES, **kwargs)``.
+
+    >>> example_namespace().delegation_chain("www.example.com")
+    ['.', 'com.', 'example.com.']
+    """
+    return Namespace.from_text(EXAMPLE_ZONES, **kwargs)
+
+
 # --- caching, in numbers -------------------------------------------------------------------
 
 
@@ -856,7 +896,9 @@ def sample_queries(stream: QueryStream, t_duration: float, rng: np.random.Genera
     check_number("t_duration", t_duration, low=0, low_open=True)
     check_rng(rng)
     n = int(rng.poisson(stream.rate_queries * t_duration))
-    times = np.sort(rng.uniform(0.0, t_duration, n))
+    # Sorted uniforms without a sort: normalised partial sums of n + 1 exponentials.
+    gaps = np.cumsum(rng.exponential(1.0, n + 1))
+    times = t_duration * gaps[:-1] / gaps[-1]
     resolvers = rng.integers(0, stream.n_resolvers, n)
     names = rng.choice(stream.n_names, size=n, p=zipf_popularity(stream.n_names, stream.zipf_s))
     return times, resolvers, names
@@ -876,18 +918,22 @@ def count_misses(times, keys, t_ttl: float) -> np.ndarray:
     miss = np.zeros(n, dtype=bool)
     if n == 0:
         return miss
+    if t_ttl == 0:
+        miss[:] = True  # nothing is ever cached
+        return miss
     span = float(times.max() - times.min()) + t_ttl + 1.0
-    order = np.lexsort((times, keys))
+    if n > 1 and np.all(times[1:] >= times[:-1]):
+        order = np.argsort(keys, kind="stable")  # already in time order within each key
+    else:
+        order = np.lexsort((times, keys))
     key_sorted = keys[order] * span + (times[order] - times.min())
     nxt = np.searchsorted(key_sorted, key_sorted + t_ttl, side="left")
-    if t_ttl == 0:
-        nxt = np.arange(1, n + 1)
-    nxt_list = nxt.tolist()
     miss_idx = []
     i = 0
     while i < n:
         miss_idx.append(i)
-        i = nxt_list[i] if nxt_list[i] > i else i + 1
+        j = nxt.item(i)
+        i = j if j > i else i + 1
     miss[order[miss_idx]] = True
     return miss
 
