@@ -439,3 +439,52 @@ def test_sync_is_seeded():
 def test_module_exports_exist():
     for name in geo.__all__:
         assert hasattr(geo, name), name
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+def test_explorer_first_slider_changes_figure_and_caption():
+    from scalelab.widgets import Explorer
+    from scalelab.widgets.geo import explore_failover
+
+    ex = explore_failover()
+    assert isinstance(ex, Explorer)
+    first = next(iter(ex.controls))
+    assert first == "t_ttl" and "Slider" in type(ex.controls[first]).__name__
+    before_y, before_caption = list(ex.figure.data[1].y), ex.caption.value
+    assert "all of it has moved 80 s after the failure" in before_caption
+    ex.controls["t_ttl"].value = 300
+    assert list(ex.figure.data[1].y) != before_y
+    assert "all of it has moved 320 s after the failure" in ex.caption.value
+    assert ex.figure.layout.xaxis.title.text == "time (s)"
+
+
+def _explorer_state(ex):
+    traces = [
+        np.asarray(d.z if d.type == "heatmap" else d.y).round(6).tolist() for d in ex.figure.data
+    ]
+    return ex.caption.value, traces
+
+
+def test_explorer_every_control_changes_something_and_is_fast():
+    from scalelab.widgets.geo import explore_failover
+
+    ex = explore_failover()
+    changes = {
+        "dc_down": "dc-asia",
+        "policy": "capacity",
+        "capacity": 12_000,
+        "users_europe": 30.0,
+        "users_oceania": 10.0,
+        "t_ttl": 0,
+    }
+    for name, value in changes.items():
+        state = _explorer_state(ex)
+        start = time.perf_counter()
+        ex.controls[name].value = value
+        took = time.perf_counter() - start
+        assert _explorer_state(ex) != state, f"moving {name} changed nothing"
+        assert took < 0.25, f"{name}: update took {took:.3f} s"
+    ex.controls["dc_down"].value = "none"
+    assert "No data centre fails" in ex.caption.value

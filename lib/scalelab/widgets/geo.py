@@ -1,0 +1,243 @@
+"""Explorer for several data centres: take one down and watch GeoDNS move its users (08)."""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from scalelab.geo import (
+    DEFAULT_USERS_M,
+    REGIONS,
+    FailoverParams,
+    failover_summary,
+    make_world,
+    simulate_failover,
+)
+from scalelab.widgets import DASHES, PALETTE, Explorer, caption_html
+
+__all__ = ["explore_failover", "T_FAIL", "T_RECOVER", "T_END"]
+
+T_FAIL, T_RECOVER, T_END = 60.0, 600.0, 900.0
+"""The drill's clock (s): the DC fails at ``T_FAIL``, returns at ``T_RECOVER``; the run ends at
+``T_END``."""
+
+_DC_REGIONS = ("na-east", "europe", "asia")
+_BLACK = PALETTE[7]
+
+
+def _slider(value, lo, hi, step, label, cls=widgets.IntSlider):
+    return cls(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=label,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="330px"),
+    )
+
+
+def explore_failover(
+    t_ttl: int = 60, dc_down: str = "dc-europe", capacity_rps: int = 8_000
+) -> Explorer:
+    """DNS TTL, the DC that fails, routing, capacity and users per region -> traffic per DC,
+    failed requests and RTT by region over a 15-minute drill, plus a region × DC heatmap."""
+    dc_names = [f"dc-{r}" for r in _DC_REGIONS]
+    controls = {
+        "t_ttl": _slider(t_ttl, 0, 600, 10, "DNS TTL (s)"),
+        "dc_down": widgets.Dropdown(
+            options=["none", *dc_names],
+            value=dc_down,
+            description="Data centre down",
+            style={"description_width": "initial"},
+        ),
+        "policy": widgets.Dropdown(
+            options=[("nearest healthy", "nearest"), ("capacity-aware", "capacity")],
+            value="nearest",
+            description="GeoDNS routing",
+            style={"description_width": "initial"},
+        ),
+        "capacity": _slider(capacity_rps, 2_000, 16_000, 500, "Capacity per DC (requests/s)"),
+    }
+    for r in REGIONS:
+        controls[f"users_{r}"] = _slider(
+            DEFAULT_USERS_M[r], 0.0, 40.0, 1.0, f"Users in {r} (M)", widgets.FloatSlider
+        )
+
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{}, {}], [{"colspan": 2}, None]],
+        column_widths=[0.6, 0.4],
+        vertical_spacing=0.16,
+        horizontal_spacing=0.12,
+        subplot_titles=(
+            "Traffic arriving at each data centre",
+            "Share of each region's traffic during the outage",
+            "Round-trip time of each region's successful requests",
+        ),
+    )
+    t = np.arange(0, T_END, 1.0)
+    for d, name in enumerate(dc_names):
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=t * 0,
+                name=name,
+                legendgroup="dc",
+                line=dict(color=PALETTE[d], dash=DASHES[d], width=2.5),
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=t * 0,
+            name="failed or dropped",
+            legendgroup="dc",
+            line=dict(color=_BLACK, dash="dot", width=2),
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=np.zeros((len(REGIONS), len(dc_names))),
+            x=dc_names,
+            y=list(REGIONS),
+            zmin=0,
+            zmax=100,
+            colorscale="Cividis",
+            texttemplate="%{text}",
+            text=[[""] * len(dc_names)] * len(REGIONS),
+            colorbar=dict(title=dict(text="% of traffic"), len=0.45, y=0.8),
+            showscale=True,
+            hovertemplate="%{y} → %{x}: %{z:.0f}% of traffic<extra></extra>",
+            name="share",
+        ),
+        row=1,
+        col=2,
+    )
+    for i, r in enumerate(REGIONS):
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=t * 0,
+                name=r,
+                legendgroup="rtt",
+                line=dict(color=PALETTE[i % len(PALETTE)], dash=DASHES[i % len(DASHES)]),
+            ),
+            row=2,
+            col=1,
+        )
+    for x, label in ((T_FAIL, "fails"), (T_RECOVER, "returns")):
+        for row in (1, 2):
+            fig.add_vline(x=x, line=dict(color="grey", dash="dot", width=1), row=row, col=1)
+        fig.add_annotation(
+            x=x, y=1.0, yref="y domain", text=label, showarrow=False, row=1, col=1, yshift=8
+        )
+    fig.update_xaxes(title_text="time (s)", row=1, col=1)
+    fig.update_yaxes(title_text="requests/s", row=1, col=1, rangemode="tozero")
+    fig.update_xaxes(title_text="data centre", row=1, col=2)
+    fig.update_yaxes(title_text="user region", row=1, col=2, autorange="reversed")
+    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    fig.update_yaxes(title_text="round trip (ms)", row=2, col=1, rangemode="tozero")
+    fig.update_layout(
+        template="plotly_white",
+        height=640,
+        margin=dict(l=60, r=20, t=70, b=50),
+        title=dict(text="Failure drill: one data centre goes down at 60 s", x=0.02),
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="right", x=1.0),
+    )
+    figure = go.FigureWidget(fig)
+    n_dc = len(dc_names)
+    i_failed, i_heat, i_rtt = n_dc, n_dc + 1, n_dc + 2
+
+    def update(ex: Explorer) -> None:
+        c = {k: w.value for k, w in ex.controls.items()}
+        users = {r: float(c[f"users_{r}"]) for r in REGIONS}
+        world = make_world(users, _DC_REGIONS, float(c["capacity"]))
+        dc = -1 if c["dc_down"] == "none" else dc_names.index(c["dc_down"])
+        params = FailoverParams(
+            dc=dc,
+            t_fail=T_FAIL,
+            t_recover=T_RECOVER,
+            t_ttl=float(c["t_ttl"]),
+            t_end=T_END,
+            policy=c["policy"],
+        )
+        out = simulate_failover(world, params)
+        fig = ex.figure
+        for d in range(n_dc):
+            fig.data[d].y = out.load_rps[:, d]
+        fig.data[i_failed].y = out.failed_rps
+        outage = (out.t >= T_FAIL) & (out.t < T_RECOVER)
+        share = out.share[outage].mean(axis=0) * 100  # regions × DCs, %
+        rtt = world.rtt
+        fig.data[i_heat].z = share
+        fig.data[i_heat].text = [
+            [f"{share[i, d]:.0f}% · {rtt[i, d]:.0f} ms" for d in range(n_dc)]
+            for i in range(len(REGIONS))
+        ]
+        for i in range(len(REGIONS)):
+            fig.data[i_rtt + i].y = out.rtt_region_ms[:, i]
+        cap = float(c["capacity"])
+        alive = np.ones_like(out.load_rps, dtype=bool)
+        if dc >= 0:
+            alive[outage, dc] = False
+        peak = np.where(alive, out.load_rps, 0.0).max(axis=0)  # while each DC is up
+        over = [f"{dc_names[d]} peaks at {peak[d]:,.0f}" for d in range(n_dc) if peak[d] > cap]
+        if dc < 0:
+            ex.caption.value = caption_html(
+                "No data centre fails: every region uses its nearest DC;",
+                f"mean round trip {np.nanmean(out.rtt_mean_ms):.0f} ms;",
+                (
+                    f"{', '.join(over)} requests/s, above the {cap:,.0f} requests/s capacity, "
+                    f"so {out.dropped_rps.sum():,.0f} requests are dropped."
+                    if over
+                    else "no DC is above its capacity."
+                ),
+            )
+            return
+        s = failover_summary(world, params, out)
+        name = dc_names[dc]
+        before = out.load_rps[0, dc]
+        moved = (
+            f"all of it has moved {s.t_all_moved:.0f} s after the failure"
+            if not math.isnan(s.t_all_moved)
+            else "some of it never moves before the DC returns"
+        )
+        back = (
+            f"After it returns at {T_RECOVER:.0f} s its traffic is back within {s.t_back:.0f} s."
+            if not math.isnan(s.t_back)
+            else f"After it returns at {T_RECOVER:.0f} s its users drift back as caches expire."
+        )
+        pre = out.rtt_region_ms[0]
+        during = np.nanmax(out.rtt_region_ms[outage], axis=0)
+        worst = int(np.nanargmax(during - pre))
+        ex.caption.value = caption_html(
+            f"{name} fails at {T_FAIL:.0f} s carrying {before:,.0f} requests/s.",
+            f"Health checks mark it down after {s.t_detected:.0f} s; with a DNS TTL of "
+            f"{c['t_ttl']} s, half its traffic has moved after {s.t_half_moved:.0f} s and "
+            f"{moved}.",
+            f"{s.failed_requests:,.0f} requests went to the dead DC.",
+            (
+                f"{', '.join(over)} requests/s, above the {cap:,.0f} requests/s capacity: "
+                f"{s.dropped_requests:,.0f} requests dropped."
+                if over
+                else "No DC goes above its capacity."
+            ),
+            f"Users in {REGIONS[worst]} are hit hardest: their round trip goes from "
+            f"{pre[worst]:.0f} ms to up to {during[worst]:.0f} ms.",
+            back,
+        )
+
+    return Explorer(
+        title="Explore: take a data centre down", controls=controls, figure=figure, update=update
+    )
