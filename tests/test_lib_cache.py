@@ -398,3 +398,29 @@ def test_golden_hit_ratios():
     )
     got = {p: round(hit_ratio(tr, p, 200), 3) for p in POLICIES}
     assert got == {"lru": 0.322, "lfu": 0.396, "fifo": 0.296, "sieve": 0.397}
+
+
+# ---- the explorer, driven without a browser ----
+
+
+def test_explorer_size_slider_changes_figure_and_caption_quickly():
+    import time
+
+    from scalelab.widgets.cache import explore_cache
+
+    ex = explore_cache()
+    first = next(iter(ex.controls.values()))
+    assert first is ex.controls["size"]  # the first control is the size slider
+    before_caption, before_marker = ex.caption.value, list(ex.figure.data[5].y)
+    t0 = time.perf_counter()
+    first.value = 500
+    took = time.perf_counter() - t0
+    assert ex.caption.value != before_caption and "500 objects" in ex.caption.value
+    assert list(ex.figure.data[5].y) != before_marker
+    assert took < 0.2  # measured ~3 ms; generous for a loaded machine
+    ex.controls["policy"].value = "sieve"
+    assert "SIEVE with 500 objects" in ex.caption.value
+    ex.controls["kind"].value = "zipf"
+    assert ex.figure.data[4].visible  # Che's approximation is shown for independent requests
+    ex.controls["alpha"].value = 1.2
+    assert "skew 1.2" in ex.caption.value

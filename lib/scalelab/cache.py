@@ -649,7 +649,7 @@ def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
     """
     check_choice("policy", policy, POLICIES)
     capacity = check_int("capacity", capacity, low=1)
-    keys = _keys_of(trace).tolist()
+    keys = trace if type(trace) is list and trace else _keys_of(trace).tolist()
     if policy == "lru" and not options:
         return _lru_hits(keys, capacity) / len(keys)
     if policy == "fifo" and not options:
