@@ -1,0 +1,613 @@
+"""Grade every submission safely, each in its own throwaway course root, with a reason.
+
+``python -m coursekit.grade`` (``make grade``) is the instructor's autograder. It wraps nbgrader:
+
+- **Isolation.** Each submission is graded by ``nbgrader autograde`` in a fresh temporary course
+  root (mode 0700) holding only the release, that one submission and its own gradebook. The
+  kernel that runs the student's code is ``coursekit.sandbox``: an unprivileged user per worker
+  slot, a private mount namespace that hides ``solutions/``, ``grading/``, ``tests/`` and
+  ``.git/``, a small tmpfs as its working folder, and resource limits; nbgrader's per-cell
+  timeout plus a wall-clock cap per notebook bound the time.
+- **A recorded result and a reason for every submission**: a corrupt or missing notebook, a
+  timeout, a dead kernel, edited test cells, deleted cells all get a row in the instructor's
+  gradebook (zero where nothing could be graded) and a reason, saved as JSON beside the
+  gradebook and exported by ``coursekit.export.ReasonExportPlugin``.
+- **One writer.** Results are merged into the instructor's gradebook by this process only,
+  through ``nbgrader.api``; a manual score already given survives a regrade.
+- **Feedback that does not leak** (``coursekit.feedback``): checks passed and failed with their
+  messages, points per exercise, never the source of a hidden test.
+- **Parallel and resumable** (``--jobs``): submissions are independent, so they are graded on
+  every core; a finished result is saved at once, so an interrupted run loses nothing and the
+  next run grades only what is missing (or changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import functools
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
+from coursekit.paths import GRADING, ROOT, assignments
+
+__all__ = [
+    "Result",
+    "Template",
+    "make_template",
+    "grade_submission",
+    "merge",
+    "grade_class",
+    "find_submissions",
+    "sandbox_mode",
+    "main",
+]
+
+KERNEL_NAME = "scalelab-sandbox"
+SANDBOX_USER = "scalelab-grader{slot}"
+HIDE = [ROOT / "solutions", ROOT / "grading", ROOT / "tests", ROOT / ".git", ROOT / "work"]
+WALL_SECONDS = 300  # the most one notebook may take, all cells together
+
+
+@dataclass
+class Result:
+    """What grading one submission produced."""
+
+    student: str
+    assignment: str
+    status: str  # graded | partial | not graded
+    reason: str
+    scores: dict[str, CellScore] = field(default_factory=dict)
+    seconds: float = 0.0
+    digest: str = ""  # sha256 of the submitted notebook: a changed submission is regraded
+    autograded: str | None = None  # path of the autograded notebook, if any
+
+    @property
+    def score(self) -> float:
+        return sum(c.score or 0.0 for c in self.scores.values())
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["scores"] = {k: asdict(v) for k, v in self.scores.items()}
+        return json.dumps(d, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Result:
+        d = json.loads(text)
+        d["scores"] = {k: CellScore(**v) for k, v in d["scores"].items()}
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A course root with one assignment released into its gradebook, copied per submission."""
+
+    assignment: str
+    root: Path
+    cells: dict[str, dict]  # grade_id -> {"points", "autograded", "grade", "kind", "source"}
+
+
+def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
+    """Release ``assignment`` into a template course root under ``base`` (one nbgrader run)."""
+    root = course_root(Path(base) / f"template-{assignment}", [assignment], timeout=timeout)
+    nb = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    cells = {}
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if meta.get("grade") or meta.get("solution"):
+            cells[meta["grade_id"]] = {
+                "points": float(meta.get("points", 0)),
+                "autograded": bool(meta.get("grade")) and c.cell_type == "code",
+                "grade": bool(meta.get("grade")),
+                "kind": c.cell_type,
+                "locked": bool(meta.get("locked")),
+                "source": c.source,
+            }
+    return Template(assignment, root, cells)
+
+
+@functools.cache
+def sandbox_mode(slot: int = 0) -> tuple[int | None, int | None, str]:
+    """(uid, gid, description) of the sandbox user for ``slot``; creates it when root.
+
+    Probes once per process that the course environment imports inside the sandbox.
+    """
+    if os.geteuid() != 0:
+        return None, None, "limits only (not root: no user switch, no mount namespace)"
+    name = SANDBOX_USER.format(slot=slot)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--user-group",
+                name,
+            ],
+            check=False,
+            capture_output=True,
+        )
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            return None, None, f"limits only (could not create user {name})"
+    with tempfile.TemporaryDirectory(prefix="scalelab-probe-") as tmp:
+        policy = Path(tmp) / "policy.json"
+        policy.write_text(
+            json.dumps(
+                {
+                    "uid": entry.pw_uid,
+                    "gid": entry.pw_gid,
+                    "home": str(Path(tmp) / "home"),
+                    "hide": [str(p) for p in HIDE],
+                    "expose": [str(ROOT / "lib")],
+                }
+            )
+        )
+        (Path(tmp) / "work").mkdir()
+        probe = subprocess.run(
+            [
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                sys.executable,
+                "-m",
+                "coursekit.sandbox",
+                "--probe",
+                "--policy",
+                str(policy),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=Path(tmp) / "work",
+        )
+    if probe.returncode != 0 or "sandbox ok" not in probe.stdout:
+        last = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return None, None, f"limits only (the sandbox could not start: {last})"
+    return entry.pw_uid, entry.pw_gid, f"user {name}, private mounts, limits"
+
+
+def _write_kernel(tmp: Path, uid, gid, home: Path) -> Path:
+    spec_dir = tmp / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    policy = tmp / "policy.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "uid": uid,
+                "gid": gid,
+                "home": str(home),
+                # Student code can walk up from its folder with "..": hide the throwaway gradebook.
+                "hide": [str(p) for p in HIDE] + [str(tmp / "course" / "gradebook.db")],
+                "expose": [str(ROOT / "lib")],
+            }
+        )
+    )
+    launcher = [
+        sys.executable,
+        "-m",
+        "coursekit.sandbox",
+        "--connection-file",
+        "{connection_file}",
+        "--policy",
+        str(policy),
+    ]
+    if uid is not None and shutil.which("unshare"):
+        launcher = ["unshare", "-m", "--propagation", "private", *launcher]
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": launcher,
+                "display_name": "Python 3 (sandboxed grading)",
+                "language": "python",
+            }
+        )
+    )
+    return tmp / "jupyter"
+
+
+def _find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    expected = folder / f"{assignment}.ipynb"
+    if expected.exists():
+        return expected, ""
+    found = sorted(p for p in folder.glob("*.ipynb")) if folder.exists() else []
+    if len(found) == 1:
+        return found[0], f"notebook was named {found[0].name}; graded it as {expected.name}"
+    if not found:
+        return None, f"no notebook in the submission (expected {expected.name})"
+    names = ", ".join(p.name for p in found)
+    return None, f"expected {expected.name}, found several notebooks ({names})"
+
+
+def _zero(template: Template) -> dict[str, CellScore]:
+    return {
+        gid: CellScore(gid, 0.0, c["points"], c["autograded"])
+        for gid, c in template.cells.items()
+        if c["grade"]
+    }
+
+
+def _check_cells(nb, template: Template) -> list[str]:
+    """Reasons about the notebook's structure that nbgrader would not explain."""
+    notes = []
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    missing = [gid for gid in template.cells if gid not in present]
+    if missing:
+        notes.append(
+            "cells deleted or their nbgrader metadata stripped: "
+            + ", ".join(missing)
+            + " (a missing answer or check scores 0)"
+        )
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    edited = [
+        gid
+        for gid, t in template.cells.items()
+        if t["locked"] and gid in by_id and by_id[gid].source != t["source"]
+    ]
+    if edited:
+        notes.append(
+            "locked test cells were edited ("
+            + ", ".join(edited)
+            + "); the originals were restored and run"
+        )
+    return notes
+
+
+def _reasons_from_log(log: str, timeout: int) -> list[str]:
+    notes = []
+    if "Timeout waiting for execute reply" in log or "CellTimeoutError" in log:
+        notes.append(f"a cell ran longer than {timeout} s and was interrupted (an endless loop?)")
+    if "DeadKernelError" in log or "Kernel died" in log:
+        notes.append(
+            "the kernel died (os._exit, a crash, or a resource limit); "
+            "graded what finished, the rest scores 0"
+        )
+    if "NotJSONError" in log or "Notebook does not appear to be JSON" in log:
+        notes.append("the notebook file is not valid JSON")
+    return notes
+
+
+def _kill_user(uid: int | None) -> None:
+    if uid is not None:
+        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+
+
+def grade_submission(
+    template: Template,
+    student: str,
+    folder: Path,
+    *,
+    slot: int = 0,
+    keep: Path | None = None,
+    wall_seconds: int = WALL_SECONDS,
+    timeout: int = 20,
+) -> Result:
+    """Grade one submission folder in a throwaway course root; never raises for bad work.
+
+    ``keep``: where to copy the autograded notebook (``keep/<student>/<assignment>/``).
+    """
+    a = template.assignment
+    start = time.perf_counter()
+    path, note = _find_notebook(Path(folder), a)
+    notes = [note] if note else []
+    if path is None:
+        return Result(
+            student, a, "not graded", "; ".join(notes), _zero(template), time.perf_counter() - start
+        )
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8", errors="replace"), as_version=4)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a result, not a crash
+        reason = f"not a readable notebook ({type(err).__name__}: {str(err)[:120]})"
+        return Result(
+            student, a, "not graded", reason, _zero(template), time.perf_counter() - start, digest
+        )
+    notes += _check_cells(nb, template)
+    uid, gid, _mode = sandbox_mode(slot)
+    tmp = Path(tempfile.mkdtemp(prefix="scalelab-grade-"))  # 0700: the sandbox user cannot enter
+    try:
+        root = tmp / "course"
+        shutil.copytree(template.root, root)
+        sub = root / "submitted" / student / a
+        sub.mkdir(parents=True)
+        nbformat.write(nb, sub / f"{a}.ipynb")
+        home = Path(
+            tempfile.mkdtemp(
+                prefix="scalelab-home-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+            )
+        )
+        jupyter_path = _write_kernel(tmp, uid, gid, home)
+        env = {
+            "JUPYTER_PATH": str(jupyter_path),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+            "JUPYTER_DATA_DIR": str(tmp / "data"),
+            "HOME": str(tmp / "home"),
+        }
+        try:
+            proc = run_nbgrader(
+                "autograde",
+                a,
+                "--student",
+                student,
+                "--force",
+                f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
+                f"--Execute.timeout={timeout}",
+                f"--ExecutePreprocessor.timeout={timeout}",
+                cwd=root,
+                check=False,
+                env=env,
+                timeout=wall_seconds,
+            )
+            log = proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as err:
+            log = f"{err.stdout or ''}{err.stderr or ''}"
+            notes.append(f"grading took longer than {wall_seconds} s and was stopped")
+        finally:
+            _kill_user(uid)
+        if os.environ.get("SCALELAB_GRADE_DEBUG"):
+            print(log, file=sys.stderr)
+        notes += _reasons_from_log(log, timeout)
+        scores = read_scores(root, a).get(student)
+        graded = root / "autograded" / student / a / f"{a}.ipynb"
+        kept = None
+        if keep is not None and graded.exists():
+            dest = Path(keep) / student / a
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(graded, dest / f"{a}.ipynb")
+            kept = str(dest / f"{a}.ipynb")
+        if not scores or not graded.exists():
+            notes.append("nbgrader produced no grades; recorded as 0")
+            zero = _zero(template)
+            status, scores = "not graded", zero
+        else:
+            for gid, c in _zero(template).items():
+                scores.setdefault(gid, c)
+            status = "partial" if notes else "graded"
+        return Result(
+            student,
+            a,
+            status,
+            "; ".join(dict.fromkeys(notes)) or "ok",
+            scores,
+            time.perf_counter() - start,
+            digest,
+            kept,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if "home" in locals():
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def merge(result: Result, db_url: str) -> None:
+    """Write ``result`` into the instructor's gradebook (the only writer); keep manual scores."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(result.student)
+        try:
+            sub = gb.find_submission(result.assignment, result.student)
+        except MissingEntry:
+            sub = gb.add_submission(result.assignment, result.student)
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                cell = result.scores.get(g.name)
+                if g.cell_type == "code":
+                    g.auto_score = cell.score if cell and cell.score is not None else 0.0
+                    g.needs_manual_grade = False
+                elif g.manual_score is None:
+                    # A written answer: 0 if it was left blank, else waiting for the grader.
+                    blank = cell is not None and cell.score == 0.0
+                    g.auto_score = 0.0 if blank else None
+                    g.needs_manual_grade = not blank
+        gb.db.commit()
+
+
+def find_submissions(submitted: Path, names: list[str]) -> list[tuple[str, str, Path]]:
+    """(student, assignment, folder) for every student folder of every assignment in ``names``.
+
+    A student with a folder for the assignment gets a row even if the folder is empty.
+    """
+    out = []
+    for student_dir in sorted(p for p in Path(submitted).iterdir() if p.is_dir()):
+        for a in names:
+            if (student_dir / a).is_dir():
+                out.append((student_dir.name, a, student_dir / a))
+    return out
+
+
+class Progress:
+    """A one-line progress bar: done/total, failures, elapsed and estimated time left."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.failed = total, 0, 0
+        self.start = time.perf_counter()
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def step(self, result: Result) -> None:
+        with self.lock:
+            self.done += 1
+            self.failed += result.status == "not graded"
+            elapsed = time.perf_counter() - self.start
+            left = elapsed / self.done * (self.total - self.done)
+            width = 30
+            filled = int(width * self.done / max(self.total, 1))
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(
+                f"\r[{bar}] {self.done}/{self.total} graded, {self.failed} not graded, "
+                f"{elapsed:.0f} s elapsed, ~{left:.0f} s left "
+            )
+            if self.done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def grade_class(
+    course: Path,
+    names: list[str],
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    students: list[str] | None = None,
+    timeout: int = 20,
+    wall_seconds: int = WALL_SECONDS,
+    progress: bool = True,
+) -> list[Result]:
+    """Grade every submission in ``course/submitted`` for ``names``; merge; save each result.
+
+    Results are saved as ``course/results/<assignment>/<student>.json`` as soon as they are
+    merged. Without ``force`` a submission whose saved result has the same notebook digest is
+    not graded again.
+    """
+    course = Path(course)
+    db_url = f"sqlite:///{(course / 'gradebook.db').resolve()}"
+    subs = find_submissions(course / "submitted", names)
+    if students:
+        subs = [s for s in subs if s[0] in students]
+    work = Path(tempfile.mkdtemp(prefix="scalelab-templates-"))
+    results: list[Result] = []
+    try:
+        # The instructor's gradebook must know each assignment (cells, points): release into it.
+        for a in names:
+            run_nbgrader(
+                "generate_assignment",
+                a,
+                "--force",
+                f"--CourseDirectory.release_directory={work / 'release'}",
+                cwd=course,
+            )
+        templates = {a: make_template(a, work, timeout) for a in names}
+        todo = []
+        for student, a, folder in subs:
+            saved = course / "results" / a / f"{student}.json"
+            if saved.exists() and not force:
+                old = Result.from_json(saved.read_text())
+                path, _ = _find_notebook(folder, a)
+                digest = hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
+                if old.digest == digest:
+                    results.append(old)
+                    continue
+            todo.append((student, a, folder))
+        bar = Progress(len(todo)) if progress and todo else None
+        slots = list(range(max(1, jobs)))
+        slot_lock = threading.Lock()
+
+        def run(job):
+            student, a, folder = job
+            with slot_lock:
+                slot = slots.pop()
+            try:
+                return grade_submission(
+                    templates[a],
+                    student,
+                    folder,
+                    slot=slot,
+                    keep=course / "autograded",
+                    timeout=timeout,
+                    wall_seconds=wall_seconds,
+                )
+            finally:
+                with slot_lock:
+                    slots.append(slot)
+
+        with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(run, job) for job in todo]
+            for fut in cf.as_completed(futures):
+                res = fut.result()
+                merge(res, db_url)  # one writer: only this thread touches the gradebook
+                out = course / "results" / res.assignment / f"{res.student}.json"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(res.to_json())
+                results.append(res)
+                if bar:
+                    bar.step(res)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return sorted(results, key=lambda r: (r.assignment, r.student))
+
+
+def summary_table(results: list[Result]) -> str:
+    rows = [("student", "assignment", "score", "status", "time (s)", "reason")]
+    for r in results:
+        auto_max = sum(c.max_score for c in r.scores.values() if c.autograded)
+        auto = sum(c.score or 0 for c in r.scores.values() if c.autograded)
+        rows.append(
+            (
+                r.student,
+                r.assignment,
+                f"{auto:g}/{auto_max:g}",
+                r.status,
+                f"{r.seconds:.1f}",
+                r.reason,
+            )
+        )
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    lines = []
+    for row in rows:
+        lines.append(
+            "  ".join(str(v).ljust(w) for v, w in zip(row[:5], widths, strict=True)) + "  " + row[5]
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.grade",
+        description="Autograde submissions in <course>/submitted, isolated and in parallel.",
+    )
+    parser.add_argument("assignments", nargs="*", help="default: every assignment")
+    parser.add_argument("--course", type=Path, default=GRADING, help="nbgrader course root")
+    parser.add_argument("--student", action="append", help="only these students (repeatable)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--force", action="store_true", help="regrade even unchanged work")
+    parser.add_argument("--timeout", type=int, default=20, help="seconds per cell")
+    args = parser.parse_args(argv)
+    names = args.assignments or assignments()
+    if not (args.course / "submitted").is_dir():
+        print(
+            f"nothing to grade: {args.course / 'submitted'} does not exist "
+            "(see grading/README.md: collect submissions first)"
+        )
+        return 0
+    print(f"sandbox: {sandbox_mode(0)[2]}; {args.jobs} parallel job(s)")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    results = grade_class(
+        args.course,
+        names,
+        jobs=args.jobs,
+        force=args.force,
+        students=args.student,
+        timeout=args.timeout,
+    )
+    print(summary_table(results))
+    bad = sum(r.status == "not graded" for r in results)
+    print(
+        f"\n{len(results)} submission(s): {len(results) - bad} graded, {bad} not graded "
+        f"(each has a reason above and in the export: nbgrader export)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
