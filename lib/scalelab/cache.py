@@ -833,20 +833,20 @@ def _check_popularity(popularity) -> np.ndarray:
     return q
 
 
-def _solve_time(q: np.ndarray, capacity: float, occupancy) -> float:
-    """The T > 0 at which ``sum(occupancy(q * T)) == capacity`` (occupancy increasing in T)."""
-    lo, hi = 0.0, capacity / q.max()
-    while occupancy(q * hi).sum() < capacity:
-        lo, hi = hi, hi * 2
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if occupancy(q * mid).sum() < capacity:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-12 * hi:
+def _solve_time(q: np.ndarray, capacity: float, occupancy, slope) -> float:
+    """The T > 0 at which ``sum(occupancy(q * T)) == capacity``.
+
+    ``occupancy`` is increasing and concave with derivative ``slope``, so Newton's method from
+    T = 0 climbs to the root from below without overshooting.
+    """
+    big_t = 0.0
+    for _ in range(500):
+        x = q * big_t
+        step = (capacity - occupancy(x).sum()) / np.dot(q, slope(x))
+        big_t += step
+        if step <= 1e-14 * big_t:
             break
-    return float(0.5 * (lo + hi))
+    return float(big_t)
 
 
 def che_characteristic_time(popularity, capacity: float) -> float:
@@ -864,7 +864,7 @@ def che_characteristic_time(popularity, capacity: float) -> float:
     c = check_number("capacity", capacity, low=0, low_open=True)
     if c >= n_pos:
         return math.inf
-    return _solve_time(q[q > 0], c, lambda x: -np.expm1(-x))
+    return _solve_time(q[q > 0], c, lambda x: -np.expm1(-x), lambda x: np.exp(-x))
 
 
 def che_hit_ratio(popularity, capacity: float) -> float:
@@ -896,7 +896,7 @@ def fifo_hit_ratio_approx(popularity, capacity: float) -> float:
     qp = q[q > 0]
     if c >= qp.size:
         return 1.0
-    big_t = _solve_time(qp, c, lambda x: x / (1.0 + x))
+    big_t = _solve_time(qp, c, lambda x: x / (1.0 + x), lambda x: 1.0 / (1.0 + x) ** 2)
     return float(np.sum(qp * (qp * big_t) / (1.0 + qp * big_t)))
 
 
