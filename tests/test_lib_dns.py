@@ -489,3 +489,17 @@ def test_resolution_explorer_steps_through_the_trace():
         for a, b in zip(steps[:-1], steps[1:], strict=True)
     )
     assert len(trace_figure(res).data[0].y) == len(steps)
+
+
+def test_static_figures_render_as_plotly_json_without_the_renderers():
+    from scalelab.http import page_load
+    from scalelab.widgets.dns import StaticFigure, page_load_figure, trace_figure
+
+    res = Resolver(dns.example_namespace()).resolve("static.example.com")
+    for fig in (trace_figure(res), page_load_figure({"cold": page_load(res.t_total)})):
+        assert isinstance(fig, StaticFigure)
+        bundle = fig._repr_mimebundle_()
+        spec = bundle["application/vnd.plotly.v1+json"]
+        assert set(spec) == {"data", "layout"} and spec["data"]
+        assert bundle["text/plain"].startswith("<plotly figure:")
+    assert len(page_load_figure({"a": page_load(0.1)}).data) == 4  # one bar trace per part

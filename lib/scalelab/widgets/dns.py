@@ -6,13 +6,21 @@
   step, cold or with a warm cache.
 - ``trace_figure(resolution)``: a static timeline of one ``Resolution``.
 - ``page_load_figure(loads)``: stacked bars of where page-load time goes.
+
+The two static figures come wrapped in ``StaticFigure``, which a notebook displays as plotly's own
+MIME type (rendered by JupyterLab's plotly extension, offline) without going through
+``plotly.io``'s renderer machinery: its first use imports nbformat and jsonschema, which takes
+several seconds on a busy machine. Attribute access passes through to the plotly ``Figure``.
 """
 
 from __future__ import annotations
 
+import json
+
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from scalelab.dns import (
     T_AUTH,
@@ -28,6 +36,7 @@ from scalelab.http import PageLoad
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
 
 __all__ = [
+    "StaticFigure",
     "explore_resolver_cache",
     "explore_resolution",
     "trace_figure",
@@ -44,6 +53,24 @@ _KIND_TEXT = {
     "nodata": "says the name exists but has no record of that type",
     "servfail": "cannot be reached (SERVFAIL)",
 }
+
+
+class StaticFigure:
+    """A plotly ``Figure`` displayed as ``application/vnd.plotly.v1+json`` (see the module notes).
+
+    ``.figure`` is the plotly figure; any other attribute is looked up on it.
+    """
+
+    def __init__(self, figure: go.Figure):
+        self.figure = figure
+
+    def __getattr__(self, name):
+        return getattr(self.figure, name)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        spec = json.loads(pio.to_json(self.figure, validate=False, remove_uids=True))
+        title = self.figure.layout.title.text or "figure"
+        return {"application/vnd.plotly.v1+json": spec, "text/plain": f"<plotly figure: {title}>"}
 
 
 def _ms(t: float) -> str:
@@ -125,7 +152,7 @@ def _trace_bars(steps: list[dict], n_shown: int) -> dict:
         marker=dict(
             color=[_COLOURS.get(s["kind"], PALETTE[0]) for s in steps],
             pattern=dict(shape=["/" if s["kind"] == "stub" else "" for s in steps]),
-            line=dict(color="#333", width=1),
+            line=dict(color="#333", width=[1 if ok else 0 for ok in shown]),
         ),
         text=[
             f"{s['duration'] * 1000:.0f} ms" if ok else ""
@@ -134,7 +161,7 @@ def _trace_bars(steps: list[dict], n_shown: int) -> dict:
     )
 
 
-def trace_figure(res: Resolution, title: str | None = None) -> go.Figure:
+def trace_figure(res: Resolution, title: str | None = None) -> StaticFigure:
     """A timeline of one lookup: one bar per step, placed at its start time (ms)."""
     steps = trace_steps(res)
     fig = go.Figure(
@@ -150,7 +177,7 @@ def trace_figure(res: Resolution, title: str | None = None) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, res.t_total * 1000 * 1.2])
-    return fig
+    return StaticFigure(fig)
 
 
 def explore_resolution(name: str = "www.example.com", warm: bool = False) -> Explorer:
@@ -282,25 +309,33 @@ def explore_resolver_cache(
             go.Scatter(
                 x=ttls,
                 y=ttls * 0,
-                name="authoritative queries/s (formula)",
+                name="authoritative load (formula)",
                 yaxis="y2",
                 line=dict(color=PALETTE[1], dash=DASHES[1], width=2),
             ),
             go.Scatter(
                 x=[t_ttl],
                 y=[0.0],
-                name="your TTL",
+                name="your TTL: hit ratio",
                 mode="markers",
-                marker=dict(color=PALETTE[0], size=12, symbol="circle"),
+                marker=dict(color=PALETTE[0], size=16, symbol="circle"),
             ),
             go.Scatter(
                 x=[t_ttl],
                 y=[0.0],
-                name=f"simulated (seed {seed})",
+                name=f"simulated hit ratio (seed {seed})",
                 mode="markers",
                 marker=dict(
                     color=PALETTE[2], size=11, symbol="diamond", line=dict(color="#000", width=1)
                 ),
+            ),
+            go.Scatter(
+                x=[t_ttl],
+                y=[1.0],
+                name="your TTL: load",
+                mode="markers",
+                yaxis="y2",
+                marker=dict(color=PALETTE[1], size=13, symbol="square"),
             ),
         ],
         layout=base_layout(
@@ -312,11 +347,15 @@ def explore_resolver_cache(
             yaxis2=dict(
                 title=dict(text="queries/s at the authoritative servers (log)"),
                 type="log",
+                dtick=1,
+                tickformat="~g",
                 overlaying="y",
                 side="right",
                 showgrid=False,
             ),
-            margin=dict(l=60, r=70, t=70, b=50),
+            margin=dict(l=60, r=70, t=50, b=110),
+            height=440,
+            legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top"),
         ),
     )
 
@@ -335,6 +374,7 @@ def explore_resolver_cache(
         d[1].y = curve_up
         d[2].x, d[2].y = [ttl], [100 * now.hit_ratio]
         d[3].x, d[3].y = [ttl], [100 * sim.hit_ratio]
+        d[4].x, d[4].y = [ttl], [now.rate_upstream]
         one_in = rate / now.rate_upstream if now.rate_upstream > 0 else float("inf")
         ex.caption.value = caption_html(
             f"TTL {_num(ttl)} s, {_num(rate)} lookups/s shared by {n_res} resolvers "
@@ -350,7 +390,9 @@ def explore_resolver_cache(
     return Explorer(title="Explore: what a TTL buys", controls=controls, figure=fig, update=update)
 
 
-def page_load_figure(loads: dict[str, PageLoad], title: str = "Where a page load's time goes"):
+def page_load_figure(
+    loads: dict[str, PageLoad], title: str = "Where a page load's time goes"
+) -> StaticFigure:
     """Stacked horizontal bars (ms): one bar per named ``PageLoad``, one colour per part."""
     names = list(loads)
     parts = ["DNS", "connection", "request", "response"]
@@ -365,5 +407,6 @@ def page_load_figure(loads: dict[str, PageLoad], title: str = "Where a page load
             marker=dict(color=PALETTE[k], pattern=dict(shape=patterns[k])),
         )
     fig.update_layout(**base_layout(title, "time (ms)", "", barmode="stack", height=300))
+    fig.update_layout(legend=dict(traceorder="normal"))
     fig.update_yaxes(autorange="reversed")
-    return fig
+    return StaticFigure(fig)
