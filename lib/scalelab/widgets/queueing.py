@@ -1,0 +1,190 @@
+"""Explorer for a message queue between producers and consumers (09-message-queues)."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+
+from scalelab.queueing import (
+    PRICE_PER_WORKER_HOUR,
+    ArrivalProcess,
+    simulate_consumers,
+    target_utilisation_rule,
+    workload_rates,
+)
+from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+
+__all__ = ["explore_message_queue", "T_BUCKET", "T_BOOT", "N_MAX"]
+
+T_BUCKET = 300.0
+"""Bucket length of the explorer's day (s): 288 five-minute buckets."""
+T_BOOT = 180.0
+"""Seconds a new consumer takes to start (a container pulling its image and warming up)."""
+N_MAX = 80
+"""Most consumers the autoscaler may run."""
+_DAY = 86_400.0
+
+
+def _day_shape(seed: int) -> np.ndarray:
+    """Relative traffic per bucket (mean about 1): a daily wave peaking at 20:00, with noise."""
+    wave = ArrivalProcess("daily", lam=1000.0, peak_factor=1.8, t_peak=20 * 3600.0)
+    return workload_rates(wave, _DAY, T_BUCKET, np.random.default_rng(seed)) / 1000.0
+
+
+def _workload(shape: np.ndarray, rate: float, burst: bool) -> np.ndarray:
+    rates = shape * rate
+    if burst:  # a flash sale: three times the traffic from 12:00 for half an hour
+        t = np.arange(rates.size) * T_BUCKET
+        rates = np.where((t >= 12 * 3600) & (t < 12.5 * 3600), rates * 3.0, rates)
+    return rates
+
+
+def explore_message_queue(
+    rate: int = 40,
+    t_service_ms: int = 200,
+    n_consumers: int = 12,
+    autoscale: bool = False,
+    rho_target: float = 0.7,
+    burst: bool = True,
+    seed: int = 2026,
+) -> Explorer:
+    """Producer rate, service time, consumers and an autoscaling rule -> backlog, p95 wait and
+    cost over one day (five-minute buckets)."""
+    style = {"description_width": "initial"}
+    controls = {
+        "rate": widgets.IntSlider(
+            value=rate,
+            min=10,
+            max=200,
+            step=5,
+            description="Producer rate, daily mean (messages/s)",
+            style=style,
+        ),
+        "t_service_ms": widgets.IntSlider(
+            value=t_service_ms,
+            min=50,
+            max=1000,
+            step=50,
+            description="Service time per message (ms)",
+            style=style,
+        ),
+        "n_consumers": widgets.IntSlider(
+            value=n_consumers,
+            min=1,
+            max=N_MAX,
+            description="Consumers (fixed, or the minimum when autoscaling)",
+            style=style,
+        ),
+        "autoscale": widgets.Checkbox(
+            value=autoscale, description="Autoscale consumers", indent=False
+        ),
+        "rho_target": widgets.FloatSlider(
+            value=rho_target,
+            min=0.3,
+            max=0.95,
+            step=0.05,
+            description="Autoscaler's target utilisation",
+            style=style,
+        ),
+        "burst": widgets.Checkbox(
+            value=burst, description="Flash sale at 12:00 (3x traffic for 30 min)", indent=False
+        ),
+    }
+    shape = _day_shape(seed)
+    hours = (np.arange(int(_DAY / T_BUCKET)) + 0.5) * T_BUCKET / 3600.0
+    zeros = hours * 0
+    fig = go.FigureWidget(
+        data=[
+            go.Scatter(
+                x=hours,
+                y=zeros,
+                name="producers (messages/s)",
+                line=dict(color=PALETTE[0], dash=DASHES[0], width=2),
+            ),
+            go.Scatter(
+                x=hours,
+                y=zeros,
+                name="consumer capacity (messages/s)",
+                line=dict(color=PALETTE[2], dash=DASHES[1], width=2, shape="hv"),
+            ),
+            go.Scatter(
+                x=hours,
+                y=zeros,
+                name="backlog (messages)",
+                yaxis="y2",
+                line=dict(color=PALETTE[1], dash=DASHES[2], width=3),
+            ),
+            go.Scatter(
+                x=hours,
+                y=zeros,
+                name="p95 wait (s)",
+                yaxis="y3",
+                line=dict(color=PALETTE[3], dash=DASHES[3], width=2),
+            ),
+        ],
+        layout=base_layout("A day of messages", "time of day (hours)", "messages/s"),
+    )
+    fig.update_layout(
+        height=560,
+        xaxis=dict(range=[0, 24], dtick=3, anchor="y3"),
+        yaxis=dict(domain=[0.68, 1.0], title=dict(text="messages/s"), rangemode="tozero"),
+        yaxis2=dict(domain=[0.36, 0.62], title=dict(text="backlog (messages)"), rangemode="tozero"),
+        yaxis3=dict(domain=[0.0, 0.3], title=dict(text="p95 wait (s)"), rangemode="tozero"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
+    )
+
+    def update(ex: Explorer) -> None:
+        c = {k: w.value for k, w in ex.controls.items()}
+        t_service = c["t_service_ms"] / 1000.0
+        offered = _workload(shape, float(c["rate"]), c["burst"])
+        if c["autoscale"]:
+            rule = target_utilisation_rule(
+                t_service, rho_target=c["rho_target"], n_min=c["n_consumers"], n_max=N_MAX
+            )
+        else:
+            rule = c["n_consumers"]
+        res = simulate_consumers(
+            offered, T_BUCKET, t_service, rule, n_start=c["n_consumers"], t_boot=T_BOOT
+        )
+        ex.result = res
+        ex.figure.data[0].y = offered
+        ex.figure.data[1].y = res.n_active / t_service
+        ex.figure.data[2].y = res.backlog
+        ex.figure.data[3].y = np.minimum(res.t_wait_p95, 1e7)
+        worst = int(np.argmax(res.t_wait_p95))
+        mode = (
+            f"autoscaling between {c['n_consumers']} and {int(res.n_workers.max())} consumers "
+            f"(target {c['rho_target']:.0%} busy, {T_BOOT:.0f} s to start one)"
+            if c["autoscale"]
+            else f"{c['n_consumers']} fixed consumers"
+        )
+        capacity = c["n_consumers"] / t_service
+        ex.caption.value = caption_html(
+            f"Producers send {offered.mean():.0f} messages/s on average and "
+            f"{offered.max():.0f} at the busiest five minutes;",
+            f"{mode} can take {capacity:.0f} messages/s"
+            + (" at the minimum." if c["autoscale"] else "."),
+            f"The backlog peaks at {res.max_backlog:,.0f} messages;",
+            f"the worst five minutes have a p95 wait of {_duration(res.t_wait_p95[worst])}"
+            f" (at {hours[worst]:04.1f} h).",
+            f"Consumers cost ${res.total_cost:,.2f} for the day "
+            f"(${PRICE_PER_WORKER_HOUR:.2f} per worker-hour).",
+        )
+
+    return Explorer(
+        title="Explore: producers, a queue and consumers over one day",
+        controls=controls,
+        figure=fig,
+        update=update,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if not np.isfinite(seconds) or seconds > 86_400:
+        return "more than a day"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.2f} s"
