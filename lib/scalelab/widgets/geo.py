@@ -90,6 +90,7 @@ def explore_failover(
                 y=t * 0,
                 name=name,
                 legendgroup="dc",
+                legendgrouptitle_text="traffic (top left)" if d == 0 else None,
                 line=dict(color=PALETTE[d], dash=DASHES[d], width=2.5),
             ),
             row=1,
@@ -131,11 +132,24 @@ def explore_failover(
                 y=t * 0,
                 name=r,
                 legendgroup="rtt",
+                legendgrouptitle_text="round trip (bottom)" if i == 0 else None,
                 line=dict(color=PALETTE[i % len(PALETTE)], dash=DASHES[i % len(DASHES)]),
             ),
             row=2,
             col=1,
         )
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0, T_END],
+            y=[capacity_rps, capacity_rps],
+            name="capacity per DC",
+            legendgroup="dc",
+            mode="lines",
+            line=dict(color="grey", dash="longdash", width=1.5),
+        ),
+        row=1,
+        col=1,
+    )
     for x, label in ((T_FAIL, "fails"), (T_RECOVER, "returns")):
         for row in (1, 2):
             fig.add_vline(x=x, line=dict(color="grey", dash="dot", width=1), row=row, col=1)
@@ -158,6 +172,7 @@ def explore_failover(
     figure = go.FigureWidget(fig)
     n_dc = len(dc_names)
     i_failed, i_heat, i_rtt = n_dc, n_dc + 1, n_dc + 2
+    i_cap = i_rtt + len(REGIONS)
 
     def update(ex: Explorer) -> None:
         c = {k: w.value for k, w in ex.controls.items()}
@@ -188,6 +203,7 @@ def explore_failover(
         for i in range(len(REGIONS)):
             fig.data[i_rtt + i].y = out.rtt_region_ms[:, i]
         cap = float(c["capacity"])
+        fig.data[i_cap].y = [cap, cap]
         alive = np.ones_like(out.load_rps, dtype=bool)
         if dc >= 0:
             alive[outage, dc] = False
