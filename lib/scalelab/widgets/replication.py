@@ -17,7 +17,7 @@ from scalelab.replication import (
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
 
-__all__ = ["explore_failover", "explore_multi_master", "RATE_SERVER", "NODE_NAMES"]
+__all__ = ["explore_failover", "explore_multi_master", "table", "RATE_SERVER", "NODE_NAMES"]
 
 RATE_SERVER = 1_000.0
 """Operations/s one database server handles in the explorers (a round, assumed figure)."""
@@ -34,6 +34,20 @@ def _span(positions: tuple[int, ...]) -> str:
     if len(positions) == 1:
         return str(positions[0])
     return f"{positions[0]}–{positions[-1]}"
+
+
+def table(headers, rows):
+    """A Markdown table for a notebook cell's result (one output, the same on every run).
+
+    >>> table(["mode", "lost"], [["async", 14]]).data.splitlines()[2]
+    '| async | 14 |'
+    """
+    from IPython.display import Markdown
+
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |"]
+    lines.append("|" + "---|" * len(headers))
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return Markdown("\n".join(lines))
 
 
 def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
