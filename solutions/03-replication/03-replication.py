@@ -1,0 +1,651 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Database replication: one master, many slaves, and what happens when the master dies
+#
+# Chapter 02 made the web tier survive a dead server: a load balancer sends traffic to the
+# servers that are still up. Behind them, though, there is still **one database**. If it stops,
+# every web server stops with it; if its disk dies, the data is gone. This chapter copies the
+# database onto several servers and follows the copies through good days and bad ones.
+#
+# **You will learn to**
+# - explain master-slave (primary-replica) replication: writes go to the master, reads to the
+#   slaves, and every server holds the data;
+# - model asynchronous log shipping and measure replication lag and stale reads;
+# - size the read tier, and see why replicas multiply reads but never writes;
+# - run a failover: promote a slave, list exactly which acknowledged writes are lost, and plan
+#   the recovery (catch-up scripts, a replacement slave);
+# - weigh synchronous, semi-synchronous and asynchronous replication.
+#
+# **Time:** about 50 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+
+# %% [markdown]
+# ## Setup
+#
+# Run this cell first. `SEED` fixes the random numbers, so your runs match the numbers quoted in
+# the text.
+
+# %%
+import numpy as np
+
+from scalelab.checks import warnings_to_stdout
+from scalelab.replication import (
+    POLICIES,
+    ReplicationParams,
+    availability_at_least_one,
+    failover,
+    in_order_apply_times,
+    read_capacity,
+    simulate_availability,
+    simulate_replication,
+)
+from scalelab.widgets import show
+from scalelab.widgets.replication import explore_failover, table
+
+warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+SEED = 2026
+rng = np.random.default_rng(SEED)
+
+# %% [markdown]
+# ## One database is a single point of failure
+#
+# Three things go wrong with a lone database server. It becomes a **bottleneck**: every page
+# view waits for it, and it can only run so many queries a second. It is a **single point of
+# failure**: a crash, a kernel upgrade or a full disk takes the whole product down. And it is the
+# **only copy**: a dead disk without a recent backup is lost data, not just lost time.
+#
+# Replication answers all three with one idea: keep the same data on several servers. In its
+# simplest and most common form one server, the **master** (today usually called the
+# *primary*; MySQL says *source*), accepts every write. The others, the **slaves** (*replicas*),
+# receive a copy of each change and answer reads. Here is the stage the system reaches in this
+# chapter:
+#
+# ```mermaid
+# flowchart LR
+#     U[Users] --> LB[Load balancer]
+#     LB --> W1[Web server 1]
+#     LB --> W2[Web server 2]
+#     W1 -- writes --> M[(Master)]
+#     W2 -- writes --> M
+#     M -- replication log --> S1[(Slave 1)]
+#     M -- replication log --> S2[(Slave 2)]
+#     M -- replication log --> S3[(Slave 3)]
+#     W1 -- reads --> S1
+#     W1 -- reads --> S2
+#     W2 -- reads --> S2
+#     W2 -- reads --> S3
+# ```
+#
+# Why split reads from writes? Most web products read far more than they write: a post is
+# written once and read thousands of times, a product page is viewed far more often than it is
+# edited. Sending the reads to the slaves lets you add read capacity by adding slaves, while the
+# master does the one job that needs a single authority, ordering the writes. The three gains:
+#
+# - **performance**: reads run in parallel on many servers;
+# - **reliability**: the data lives on several machines, so losing one disk loses nothing;
+# - **availability**: when a server dies, another one holds the same data and can take over.
+
+# %% [markdown]
+# ## How a write reaches the slaves: the replication log
+#
+# The master records every change it commits in an append-only **log** (MySQL's binary log,
+# PostgreSQL's write-ahead log). Each entry gets the next **log position**: 1, 2, 3, ... A slave
+# streams the log and replays the entries **in order**, because applying "set balance to 50"
+# before "set balance to 80" when the master did it the other way round would leave different
+# data. The delay between the master committing an entry and a slave applying it is the
+# **replication lag**.
+#
+# In the **asynchronous** mode most systems use by default, the master tells the client "done"
+# as soon as it has committed locally, and ships the entry afterwards. The client does not wait
+# for any slave.
+#
+# In-order replay has a side effect you can see with three writes. The first entry is delayed by
+# 5 s on the network; the next two arrive quickly but must wait behind it:
+
+# %%
+commit_times = [1.0, 2.0, 3.0]  # seconds: when the master committed positions 1, 2, 3
+shipping_delay = [5.0, 0.5, 0.5]  # seconds each entry took to reach the slave
+in_order_apply_times(commit_times, shipping_delay)
+
+# %% [markdown]
+# All three are applied at 6 s: one slow entry holds up everything behind it (*head-of-line
+# blocking*). That is why replication lag comes in bursts.
+#
+# ## The model, run live
+#
+# `simulate_replication` runs one master and three slaves for 60 s. Writes arrive at random at
+# 20 per second, reads at 200 per second, and 90 % of the reads go to a slave. Each entry's
+# shipping delay is random, 0.3 s on average. A read is **stale** when its slave has not yet
+# applied everything the master has committed at that moment.
+
+# %%
+params = ReplicationParams(
+    n_replicas=3, rate_writes=20, rate_reads=200, t_lag_mean=0.3, p_read_replica=0.9, t_end=60
+)
+run = simulate_replication(params, rng)
+behind = run.lag_writes([10, 20, 30])
+table(
+    ["measure", "value"],
+    [
+        ["writes, reads in 60 s", f"{run.n_writes:,}, {run.t_read.size:,}"],
+        ["stale reads (share of all reads)", f"{run.stale_read_rate:.1%}"],
+        ["how far behind a stale read was, on average", f"{run.mean_stale_age:.2f} s"],
+    ]
+    + [
+        [f"writes slave {r} is behind at t = 10, 20, 30 s", row.tolist()]
+        for r, row in enumerate(behind)
+    ],
+)
+
+# %% [markdown]
+# Nearly every read sent to a slave (89.7 % of all reads, out of the 90 % that went to slaves)
+# misses at least one recent write, yet it is behind by only about 0.7 s. Both numbers matter.
+# For a news feed, a view 0.7 s old is harmless. For a user who just changed their password and
+# reloads the page, seeing the old one is alarming. Two common fixes: send a user's reads to the
+# master for a few seconds after they write (*read-your-writes*), and keep each user on one slave
+# so that time never seems to run backwards between two page views (*monotonic reads*).
+#
+# Lag is the knob. Here is the same workload with faster and slower shipping:
+
+# %%
+rows = []
+for lag in (0.01, 0.05, 0.3, 1.0):
+    r = simulate_replication(ReplicationParams(t_lag_mean=lag), np.random.default_rng(SEED))
+    rows.append([lag, f"{r.stale_read_rate:.1%}", f"{r.mean_stale_age:.2f}"])
+table(["mean shipping delay (s)", "stale reads", "behind on average (s)"], rows)
+
+# %% [markdown]
+# Inside one data center lag is usually milliseconds; across continents, or behind a slave
+# that is busy with a long query, it can reach seconds or minutes. Monitor it: MySQL reports
+# `Seconds_Behind_Source` and PostgreSQL `pg_stat_replication.replay_lag`.
+
+# %% [markdown]
+# ## How many slaves? Read capacity
+#
+# A slave does not get its data for free: it replays **every** write the master commits. If a
+# server handles 1,000 operations per second and the product makes 200 writes per second, each
+# slave has 800 operations per second left for reads. Adding slaves multiplies that spare room;
+# it never adds write capacity, because every slave repeats the same writes.
+
+# %%
+rows = []
+for writes in (200, 600, 1_000):
+    caps = [read_capacity(k, rate_server=1_000, rate_writes=writes) for k in range(1, 6)]
+    rows.append([f"{writes:,}"] + [f"{c:,.0f}" for c in caps])
+table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], rows)
+
+# %% [markdown]
+# At 1,000 writes per second a 1,000-operation server has nothing left for reads, no matter
+# how many slaves you buy. That is the signal to split the data itself (sharding, chapter 10)
+# rather than copy it again.
+
+# %% [markdown]
+# ## When a slave fails
+#
+# A slave dying is the easy case. Its reads go to the other slaves; if it was the only slave,
+# they go to the master for a while. Then a new slave is built and joins. Below, slave 0 dies at
+# 20 s; no read is sent to it afterwards:
+
+# %%
+hurt = simulate_replication(ReplicationParams(n_replicas=2, t_replica_fail=20.0), rng)
+late = hurt.t_read >= 20.0
+rows = []
+for name, sel in (("before 20 s", ~late), ("after 20 s", late)):
+    rows.append([name] + [f"{np.mean(hurt.read_target[sel] == r):.0%}" for r in (-1, 0, 1)])
+table(["reads", "to the master", "to slave 0", "to slave 1"], rows)
+
+# %% [markdown]
+# How likely is it that *every* copy is down at once? If each of $n$ servers is up with
+# probability $p$, independently, all of them are down with probability $(1-p)^n$, so
+#
+# $$P(\text{at least one copy up}) = 1 - (1 - p)^n.$$
+#
+# A million simulated days agree with the formula:
+
+# %%
+rows = []
+for p_up, n in ((0.99, 1), (0.99, 2), (0.99, 3), (0.9, 3)):
+    sim, se = simulate_availability(p_up, n, 1_000_000, rng)
+    want = availability_at_least_one(p_up, n)
+    rows.append(
+        [p_up, n, f"{want:.6f}", f"{sim:.6f} ± {se:.6f}", f"{1 - want:.1e}", f"{1 - sim:.1e}"]
+    )
+table(
+    ["p", "n", "1 − (1 − p)ⁿ", "simulated", "unavailable (formula)", "unavailable (simulated)"],
+    rows,
+)
+
+# %% [markdown]
+# Each extra copy divides the chance of total loss by 100 when $p = 0.99$. The catch is the
+# word *independently*: copies in the same rack share a power supply, copies in the same data
+# center share a flood. Real systems put at least one copy somewhere else (chapter 08).
+
+# %% [markdown]
+# ## When the master fails: promote a slave
+#
+# Now the hard case. Writes have nowhere to go until a slave is **promoted** to master. A
+# failover has four steps:
+#
+# 1. **Detect**: the master misses its heartbeats for some seconds (too short a timeout
+#    promotes during a mere hiccup; too long leaves writes failing).
+# 2. **Choose**: pick the slave with the **most advanced log position**: it has the most data.
+# 3. **Reconfigure**: the other slaves follow the new master; web servers send writes there.
+# 4. **Replace**: a new slave is built to restore the number of copies.
+#
+# With asynchronous replication, the chosen slave is almost always a little **stale**: the
+# master acknowledged writes it had not shipped yet. Those writes are lost. Kill the master of
+# our run at 30 s:
+
+# %%
+fo = failover(run, t_fail=30.0, policy="most_advanced")
+table(
+    ["at the failure (30 s)", "value"],
+    [
+        ["master's last log position", fo.primary_position],
+        ["slaves' log positions", fo.replica_positions],
+        ["promoted", f"slave {fo.promoted}"],
+        ["acknowledged writes lost", f"{fo.n_lost}: positions {fo.lost[0]} to {fo.lost[-1]}"],
+    ],
+)
+
+# %% [markdown]
+# The master had committed up to position 544; the best slave had 530. Positions 531 to 544, 14
+# writes that clients were told had succeeded, exist only on the dead master's disk. The lost
+# writes are exactly the gap between the two positions, and the model's tests check that for
+# hundreds of failure times.
+#
+# The choice matters. At 20 s slave 2 is the most advanced and slave 0 the furthest behind. A
+# careless policy, "promote the first slave in the list", loses almost twice as many writes, and
+# leaves slave 2 holding writes the new master does not have (they are *divergent*):
+
+# %%
+rows = []
+for policy in POLICIES:
+    f = failover(run, t_fail=20.0, policy=policy, rng=np.random.default_rng(SEED))
+    ahead = {r: len(v) for r, v in f.divergent.items()}
+    rows.append([policy, f.promoted, f.replica_positions[f.promoted], f.n_lost, ahead or "none"])
+table(
+    [
+        "policy",
+        "promotes slave",
+        "at position",
+        "acknowledged writes lost",
+        "slaves ahead of it (entries)",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# ## Data recovery scripts and a new slave
+#
+# After the promotion the copies disagree, and someone has to make them agree again. That is
+# the job of the **data recovery scripts** in a production failover:
+#
+# - slaves **behind** the new master copy the entries they miss from it (fast: a few entries);
+# - slaves **ahead** of it hold entries the new master never saw; they must be rolled back, or
+#   those entries copied onto the new master if the business allows it;
+# - if the old master's disk survives, its last entries can be read from its log and
+#   **replayed** onto the new master (tools such as MHA for MySQL do this), turning "lost" into
+#   "late";
+# - a **new slave** replaces the dead machine: it copies a snapshot of the data plus the log
+#   from the snapshot's position on.
+#
+# For the failover at 30 s, with slaves that copy 2,000 log entries per second:
+
+# %%
+table(
+    ["recovery after the failover at 30 s", "value"],
+    [
+        ["slaves behind the new master: entries each copies", fo.behind],
+        ["slaves ahead of it (entries to roll back or merge)", fo.divergent or "none"],
+        ["time to bring them level", f"{fo.t_recovery * 1000:.1f} ms"],
+        [
+            "a replacement slave copies",
+            f"{fo.replica_positions[fo.promoted]} entries in {fo.t_replacement:.2f} s",
+        ],
+    ],
+)
+
+# %% [markdown]
+# In our toy the data set is 530 entries; a real one is terabytes, and building a new slave takes
+# hours, during which there is one copy fewer. Two outages show how hard this is in practice.
+# In October 2018 a 43-second network cut made GitHub's failover tool promote masters in another
+# data center; writes that the old masters had taken but not shipped, and new writes on the new
+# masters, left the two sides disagreeing, and GitHub ran degraded for about 24 hours while it
+# reconciled them. In January 2017 a GitLab engineer, re-seeding a slave that had fallen behind,
+# deleted data on the master by mistake; the backups turned out not to work, and about six hours
+# of data were lost.
+
+# %% [markdown]
+# ## Synchronous and semi-synchronous replication
+#
+# Lost writes come from acknowledging before any slave has the data. Two other modes wait:
+#
+# - **synchronous**: the master acknowledges a write only after every slave has applied it;
+# - **semi-synchronous**: it waits for the first slave (MySQL's semisync; PostgreSQL's
+#   `synchronous_standby_names` with one standby).
+#
+# The price is write latency: the client now waits for the network and the slowest (or the
+# fastest) slave. Writes the master committed but never acknowledged are not lost in the same
+# sense: their clients got an error or a timeout and can retry.
+
+# %%
+rows = []
+for mode in ("async", "semisync", "sync"):
+    r = simulate_replication(ReplicationParams(mode=mode), np.random.default_rng(SEED))
+    f = failover(r, t_fail=30.0)
+    rows.append([mode, f"{r.mean_ack_latency * 1000:.0f}", f.n_lost, len(f.unacknowledged)])
+table(
+    [
+        "mode",
+        "mean write latency (ms)",
+        "acknowledged writes lost",
+        "unacknowledged (client retries)",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# With a 0.3 s mean shipping delay the numbers are extreme on purpose; inside one data center
+# the wait is a millisecond or two, which is why semi-synchronous replication is a common
+# default for data that must not be lost. Fully synchronous replication has a second cost: if any
+# slave is down or slow, every write stalls, so systems that offer it usually make one slave
+# synchronous and the rest asynchronous.
+
+# %% [markdown]
+# ## Explore
+#
+# The failover drill below runs the same model. The lines show how many writes each slave is
+# behind the master in the ten seconds before it dies; the red crosses mark the commit times of
+# the acknowledged writes that are lost; the caption lists them and the recovery work.
+#
+# *Try:*
+# - drag **Replica lag** from 0 to 2 s: how do the lost writes and the stale reads grow?
+# - move **Primary fails at** to find a moment when the slaves disagree a lot, then switch
+#   **Promote** to *lowest id*: how many more writes are lost, and which slave is now ahead?
+# - switch **Mode** to *semi-synchronous*: where did the lost writes go, and what did writes
+#   pay for it?
+# - set **Replicas** to 1 and **Share of reads to replicas** to 0: what is left of the gains?
+
+# %%
+explorer = show(explore_failover)
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: choose the slave to promote (3 points)
+#
+# Write `choose_replica(positions)`. `positions[i]` is slave `i`'s log position, or `None` if
+# slave `i` is down. Return the **index** of the slave to promote: the live slave with the
+# highest position; on a tie, the lowest index. Raise `ValueError` if no slave is live (an empty
+# list included). The library's `promote` is switched off while the hidden checks run.
+
+
+# %% nbgrader={"grade": false, "grade_id": "choose_replica", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def choose_replica(positions):
+    """Index of the most advanced live slave (lowest index on a tie)."""
+    ### BEGIN SOLUTION
+    best = None
+    for i, pos in enumerate(positions):
+        if pos is None:
+            continue
+        if best is None or pos > positions[best]:
+            best = i
+    if best is None:
+        raise ValueError(f"positions must include at least one live slave; got {positions!r}")
+    return best
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_choose_replica_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: the most advanced slave, with one slave down."""
+from scalelab.checks import as_int
+
+assert as_int(choose_replica([10, 12, 11]), "choose_replica([10, 12, 11])") == 1, (
+    "slave 1 is at position 12, the highest"
+)
+assert as_int(choose_replica([5, None, 7]), "choose_replica([5, None, 7])") == 2, (
+    "slave 1 is down; slave 2 (7) is ahead of slave 0 (5)"
+)
+print("Visible check passed: the hidden checks try ties, position 0 and dead clusters.")
+
+# %% nbgrader={"grade": true, "grade_id": "test_choose_replica_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: ties, a slave at position 0, numpy integers, no live slave, no library."""
+### BEGIN HIDDEN TESTS
+from scalelab.checks import as_int, expect_raises, library_disabled
+
+with library_disabled("scalelab.replication.promote"):
+    cases = {
+        "tie goes to the lowest index": ([7, 9, 9], 1),
+        "only the last slave is live": ([None, None, 3], 2),
+        "a fresh slave at position 0 is still live": ([0, None], 0),
+        "numpy positions": ([np.int64(4), np.int64(8)], 1),
+        "three-way tie": ([6, 6, 6], 0),
+    }
+    for scenario, (positions, want) in cases.items():
+        got = as_int(choose_replica(positions), f"scenario '{scenario}'")
+        assert got == want, f"scenario '{scenario}': expected slave {want}, got {got}"
+    expect_raises(ValueError, choose_replica, [None, None])
+    expect_raises(ValueError, choose_replica, [])
+print("Hidden checks passed.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2: which acknowledged writes are lost? (4 points)
+#
+# The master committed write `i` (log position `i + 1`) at `t_write[i]` seconds and, being
+# asynchronous, acknowledged it at once. The slave that will be promoted received it
+# `lags[i]` seconds later, and applies entries **in log order** (an entry waits for all earlier
+# ones). The master dies at `t_fail`.
+#
+# Write `lost_writes(t_write, lags, t_fail)` returning the sorted list of log positions
+# (1-based, plain `int`s) that the master had committed by `t_fail` (`t_write[i] <= t_fail`)
+# but the slave had not applied by then (its apply time `> t_fail`). Raise `ValueError` if the
+# two lists differ in length. The library's `in_order_apply_times` and `failover` are switched
+# off while the hidden checks run.
+
+
+# %% nbgrader={"grade": false, "grade_id": "lost_writes", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def lost_writes(t_write, lags, t_fail):
+    """Log positions acknowledged by the master but missing on the promoted slave at t_fail."""
+    ### BEGIN SOLUTION
+    if len(t_write) != len(lags):
+        raise ValueError(
+            f"t_write and lags must have the same length; got {len(t_write)}, {len(lags)}"
+        )
+    lost, applied_by = [], float("-inf")
+    for i, (t, lag) in enumerate(zip(t_write, lags, strict=True)):
+        applied_by = max(applied_by, t + lag)  # in order: not before the previous entry
+        if t <= t_fail < applied_by:
+            lost.append(i + 1)
+    return lost
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_lost_writes_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: five writes, a constant delay of 0.5 s, the master dies at 2.2 s."""
+from scalelab.checks import as_list
+
+got = as_list(lost_writes([0.0, 1.0, 1.8, 2.0, 3.0], [0.5] * 5, 2.2), "lost_writes(...)")
+assert [int(x) for x in got] == [3, 4], (
+    f"positions 3 and 4 were committed (1.8 s, 2.0 s) but not applied by 2.2 s; got {got}"
+)
+print("Visible check passed: the hidden checks vary the delays (remember the log order).")
+
+# %% nbgrader={"grade": true, "grade_id": "test_lost_writes_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: head-of-line blocking, boundaries, empty logs, a long run, bad input."""
+### BEGIN HIDDEN TESTS
+from scalelab.checks import as_int, as_list, expect_raises, library_disabled
+
+
+def _plain(value, scenario):
+    return [as_int(x, f"scenario '{scenario}': a position") for x in as_list(value, scenario)]
+
+
+long_runs = []
+for case_rng in (np.random.default_rng(11), np.random.default_rng(12)):
+    commits = np.sort(case_rng.uniform(0.0, 20.0, 400))
+    delays = case_rng.exponential(0.4, 400)
+    applied = np.maximum.accumulate(commits + delays)
+    want = [i + 1 for i in range(400) if commits[i] <= 12.0 < applied[i]]
+    long_runs.append((commits.tolist(), delays.tolist(), want))
+
+with library_disabled("scalelab.replication.in_order_apply_times", "scalelab.replication.failover"):
+    cases = {
+        "a slow first entry blocks the next ones": (
+            ([1.0, 2.0, 3.0], [5.0, 0.5, 0.5], 4.0),
+            [1, 2, 3],
+        ),
+        "applied exactly at the failure is kept": (([1.0, 1.5], [1.0, 0.5], 2.0), []),
+        "committed exactly at the failure is lost": (([1.0, 2.0], [0.1, 0.1], 2.0), [2]),
+        "writes after the failure never happened": (([1.0, 5.0, 6.0], [0.1, 0.1, 0.1], 3.0), []),
+        "an empty log": (([], [], 3.0), []),
+        "nothing shipped yet": (([0.5, 0.6], [9.0, 0.1], 1.0), [1, 2]),
+    }
+    for scenario, (args, want) in cases.items():
+        got = _plain(lost_writes(*args), scenario)
+        assert got == want, f"scenario '{scenario}': expected {want}, got {got}"
+    for commits, delays, want in long_runs:
+        got = _plain(lost_writes(commits, delays, 12.0), "400 writes in 20 seconds")
+        assert got == want, (
+            f"scenario '400 writes in 20 seconds': expected {len(want)} lost writes, got {len(got)}"
+        )
+    expect_raises(ValueError, lost_writes, [1.0, 2.0], [0.5], 3.0)
+print("Hidden checks passed.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3: how many slaves for the reads? (3 points)
+#
+# Every slave replays all `rate_writes` writes per second and takes an equal share of the
+# `rate_reads` reads per second; a server does `rate_server` operations per second, and no slave
+# may be busier than the fraction `u_max` of that. Write
+# `replicas_needed(rate_reads, rate_writes, rate_server, u_max)` returning the fewest slaves
+# (an `int`, at least 1) that meet the target. If the writes alone exceed
+# `u_max * rate_server`, no number of slaves helps: raise `ValueError`. The library's
+# `replicas_needed` and `read_capacity` are switched off while the hidden checks run.
+
+
+# %% nbgrader={"grade": false, "grade_id": "replicas_needed", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def replicas_needed(rate_reads, rate_writes, rate_server, u_max):
+    """Fewest slaves that serve rate_reads with each one at most u_max busy."""
+    ### BEGIN SOLUTION
+    import math
+
+    room = u_max * rate_server - rate_writes  # operations/s a slave has left for reads
+    if room <= 0:
+        raise ValueError("the writes alone exceed the target utilisation: shard instead")
+    return max(1, math.ceil(rate_reads / room - 1e-9))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_replicas_needed_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: two read-heavy products."""
+from scalelab.checks import as_int
+
+got = as_int(replicas_needed(9_000, 500, 2_000, 0.75), "replicas_needed(9000, 500, 2000, 0.75)")
+assert got == 9, f"each slave has 0.75 × 2000 − 500 = 1000 reads/s to spare: 9 slaves; got {got}"
+got = as_int(replicas_needed(1_000, 0, 1_000, 0.5), "replicas_needed(1000, 0, 1000, 0.5)")
+assert got == 2, f"500 reads/s per slave: 2 slaves; got {got}"
+print("Visible check passed: the hidden checks try uneven numbers and impossible loads.")
+
+# %% nbgrader={"grade": true, "grade_id": "test_replicas_needed_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: rounding up, exact fits, no reads, writes that no slave can absorb."""
+### BEGIN HIDDEN TESTS
+from scalelab.checks import as_int, expect_raises, library_disabled
+
+with library_disabled("scalelab.replication.replicas_needed", "scalelab.replication.read_capacity"):
+    cases = {
+        "round up, never down": ((2_300, 0, 1_000, 1.0), 3),
+        "an exact fit": ((3_000, 100, 1_000, 0.7), 5),
+        "writes eat most of the room": ((1_000, 650, 1_000, 0.7), 20),
+        "no reads still needs one slave": ((0, 100, 1_000, 0.7), 1),
+        "a big read tier": ((50_000, 1_200, 4_000, 0.6), 42),
+    }
+    for scenario, (args, want) in cases.items():
+        got = as_int(replicas_needed(*args), f"scenario '{scenario}'")
+        assert got == want, f"scenario '{scenario}': expected {want} slaves, got {got}"
+    expect_raises(ValueError, replicas_needed, 1_000, 700, 1_000, 0.7)
+    expect_raises(ValueError, replicas_needed, 10, 2_000, 1_000, 0.9)
+print("Hidden checks passed.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 (written, 3 points)
+#
+# A payments company keeps its ledger in a master with two slaves in the same data center.
+# In four to six sentences: should the slaves be replicated synchronously, semi-synchronously or
+# asynchronously? Say what each choice costs (use a number from this chapter's model or
+# widget), what happens to acknowledged payments when the master dies, and whether your answer
+# changes for a slave in a data center 80 ms away. (Graded by hand against the rubric in
+# `grading/rubrics/03-replication.md`.)
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "sync_vs_async", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# Semi-synchronous: the master acknowledges a payment only once at least one slave has it, and
+# the failover promotes the most advanced slave, so no acknowledged payment is lost (in the model
+# 0 lost instead of 14 with asynchronous replication when the master dies at 30 s). The cost is
+# write latency: every payment waits for the fastest slave, a millisecond or two inside one data
+# center (with the model's 0.3 s delays, 480 ms instead of 0). Fully synchronous replication
+# waits for the slowest slave and stalls every write whenever one slave is down, which hurts
+# availability for little extra safety. Asynchronous is fastest but loses the payments made in
+# the last moments before a crash, which a ledger cannot accept. A slave 80 ms away would add at
+# least one round trip to each payment if it were synchronous, so I would keep the remote copy
+# asynchronous (for disasters) and the local one semi-synchronous.
+
+# %% [markdown]
+# ## Check and hand in
+#
+# 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
+#    message and no cell should show a red error.
+# 2. Click **Validate** in the notebook toolbar.
+# 3. Self-paced: `make check NB=03-replication` grades your copy with the hidden checks.
+#    In a class: submit as your instructor says.
+
+# %% [markdown]
+# ## Summary
+#
+# - **Master-slave replication**: one master takes every write and ships its log; slaves
+#   replay it in order and serve the reads. Data lives on several servers, so one dead disk
+#   loses nothing, and reads scale by adding slaves.
+# - **Replication lag** makes reads from slaves **stale**: in our run 89.7 % of reads missed a
+#   recent write, by 0.7 s on average. Read-your-writes and monotonic reads hide it from users.
+# - **Read capacity**: each slave replays every write, so slaves multiply reads, never writes.
+# - **A slave fails**: its reads move to the others; all $n$ copies are down only with
+#   probability $(1-p)^n$.
+# - **The master fails**: promote the most advanced slave. With asynchronous replication the
+#   acknowledged writes between its log position and the master's are lost (14 in our drill);
+#   **data recovery scripts** bring the other slaves level, roll back or merge divergent ones,
+#   and a **new slave** replaces the old.
+# - **Semi-synchronous and synchronous** replication lose no acknowledged write and pay for it
+#   in write latency (and, for synchronous, availability).
+#
+# **How the model is checked.** The library's tests (`tests/test_lib_replication.py`) check,
+# with hypothesis: in-order apply against a plain loop (200 generated logs); that asynchronous
+# failover loses exactly the acknowledged writes between the promoted slave's position and the
+# master's, for every policy (60 generated runs and failure times); that synchronous and
+# semi-synchronous failovers lose none (60 more). The availability formula
+# $1-(1-p)^n$ matches a simulation of a million trials within four standard errors for five
+# $(p, n)$ pairs, and the tiny unavailability of two 99 % copies ($10^{-4}$) within four
+# standard errors in four million trials.
+#
+# ## References
+#
+# - Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 5: Replication.
+#   O'Reilly. https://dataintensive.net/
+# - Oracle (2024). *MySQL 8.0 Reference Manual*, 19.4.10: Semisynchronous Replication.
+#   https://dev.mysql.com/doc/refman/8.0/en/replication-semisync.html
+# - The PostgreSQL Global Development Group (2024). *PostgreSQL Documentation*, chapter 26:
+#   High Availability, Load Balancing, and Replication.
+#   https://www.postgresql.org/docs/current/high-availability.html
+# - Warner, J. (2018). *October 21 post-incident analysis.* GitHub Blog.
+#   https://github.blog/news-insights/company-news/oct21-post-incident-analysis/
+# - GitLab (2017). *Postmortem of database outage of January 31.*
+#   https://about.gitlab.com/blog/2017/02/10/postmortem-of-database-outage-of-january-31/
+# - Xu, A. (2020). *System Design Interview: An Insider's Guide*, chapter 1: Scale from zero to
+#   millions of users. Independently published.
