@@ -162,8 +162,7 @@ shard_loads(on_four, range(4))
 # %% [markdown]
 # Four shards, about 5,000 users each: a good hash spreads keys evenly. The trouble starts on
 # the day we add a fifth shard.
-
-# %% [markdown]
+#
 # ## Resharding: what moves when N changes
 #
 # Adding a shard should move about a fifth of the data onto the new machine, and nothing else.
@@ -183,8 +182,7 @@ print("keys arriving on each shard:", mod_4_to_5.moved_to)
 # it gets. Moving a key means copying a row over the network while the application keeps
 # writing to it, and until it is done the cache and the router may look in the wrong place.
 # Moving 80 % of the data to add 25 % of capacity is a migration nobody wants to run at peak.
-
-# %% [markdown]
+#
 # ## Consistent hashing: a ring
 #
 # Consistent hashing (Karger et al., 1997) changes the rule so that adding a shard takes keys
@@ -239,8 +237,7 @@ print("keys arriving on each shard:", ring_4_to_5.moved_to)
 # About 20 %, close to the least possible, and every moved key went to the new shard S4. From
 # N to N+1 shards consistent hashing moves about **1/(N+1)** of the keys; hash mod N moves
 # N/(N+1). Dynamo (DeCandia et al., 2007), Cassandra and many caches place data this way.
-
-# %% [markdown]
+#
 # ## Virtual nodes: evening out the arcs
 #
 # Why 100 points per shard and not one? With one point each, the arcs between points have very
@@ -272,7 +269,6 @@ print(
     )
 )
 
-# %%
 spread_fig = go.Figure(
     go.Scatter(
         x=vnode_counts,
@@ -292,8 +288,7 @@ spread_fig
 # The spread falls quickly: from several times an even share with one point per shard to
 # within about 5 to 10 % with hundreds. The price is a bigger ring to store and search, which
 # is tiny (a sorted array and a binary search).
-
-# %% [markdown]
+#
 # ## Range sharding: keeping neighbours together
 #
 # Hashing scatters neighbouring keys on purpose. Sometimes you want the opposite: a query
@@ -315,8 +310,7 @@ print("shards taking the new sign-ups:", np.bincount(place_by_range(new_ids, bou
 # %% [markdown]
 # One shard takes 100 % of the inserts while three sit idle: a **hot spot** made by the choice
 # of key, not by the traffic.
-
-# %% [markdown]
+#
 # ## Skew and the celebrity problem
 #
 # Even hashing spreads *keys* evenly, not *traffic*. Popularity on the web is skewed: a few
@@ -366,8 +360,7 @@ print(subkeys[:3], "...\nshards holding the 8 sub-keys:", subkey_shards)
 # same shard, so a split needs a few more pieces than a perfect spread would. Kleppmann (2017,
 # ch. 6) describes this trick, and its cost: reads that need the whole key must now visit every
 # piece, so it is worth it only for the handful of keys that are really hot.
-
-# %% [markdown]
+#
 # ## Joins across shards, and denormalisation
 #
 # On one database, "show me the latest posts of the 40 people I follow" is one SQL join. After
@@ -395,8 +388,7 @@ print("\n".join(lines))
 #   each new post into every follower's timeline row ("fan-out on write"), so reading a
 #   timeline is one key on one shard. Writes become more numerous and copies can disagree for
 #   a while, which is the trade: cheap, local reads for dearer writes.
-
-# %% [markdown]
+#
 # ## A day of traffic on a sharded database
 #
 # The capstone chapter composes every model over a day of traffic. This one's time-bucketed
@@ -415,7 +407,6 @@ mean_util = day.utilisation.mean(axis=1)
 print(f"traffic share per shard: {np.round(day.shares, 3).tolist()}")
 print(f"peak: mean shard {mean_util.max():.0%} busy, hottest shard {day.hottest_utilisation.max():.0%}")
 
-# %%
 day_fig = go.Figure(
     [
         go.Scatter(
@@ -434,8 +425,8 @@ day_fig
 
 # %% [markdown]
 # The average shard stays below three quarters busy, while the hottest one, holding the
-# celebrity, goes past its capacity at the evening peak: its requests queue or fail. Capacity planning for a sharded database is planning for
-# its hottest shard.
+# celebrity, goes past its capacity at the evening peak: its requests queue or fail. Capacity
+# planning for a sharded database is planning for its hottest shard.
 
 # %% [markdown]
 # ## Explore
@@ -588,7 +579,7 @@ with mock.patch.object(_sh.HashRing, "lookup", _off), library_disabled(
     "scalelab.sharding.place", "scalelab.sharding.reshard"
 ):
     _got = [ring_lookup(h, _pts, _own) for h in _probe]
-_bad = [(h, g, w) for h, g, w in zip(_probe, _got, _want) if g != w]
+_bad = [(h, g, w) for h, g, w in zip(_probe, _got, _want, strict=True) if g != w]
 assert not _bad, f"scenario 'three shards, 20 points each': {len(_bad)} keys on the wrong shard"
 assert ring_lookup(5, [5, 9], ["x", "y"]) == "x", "scenario 'hash equals a point': it belongs to that point"
 assert ring_lookup(10, [5, 9], ["x", "y"]) == "x", "scenario 'past the last point': wrap to the first"
@@ -625,6 +616,8 @@ def hottest_shard_share(values, n_shards):
     ### END SOLUTION
 
 
+# Compare the three columns on 8 shards, then set SHARD_KEY to 'conversation_id', 'user_id'
+# or 'day'.
 ### BEGIN SOLUTION
 shares = {column: hottest_shard_share(values.tolist(), 8) for column, values in chat.items()}
 print("\n".join(f"{c:>16}: hottest of 8 shards takes {v:.1%}" for c, v in shares.items()))
@@ -660,7 +653,7 @@ _cases = [("skewed", ["hot"] * 700 + [f"c{i}" for i in range(300)], 4)]
 _cases += [(f"chat by {c}", _work[c].tolist(), n) for c in _work for n in (3, 8)]
 _wants = [_reference(v, n) for _, v, n in _cases]
 with library_disabled("scalelab.sharding.shard_loads", "scalelab.sharding.load_stats"):
-    for (name, values, n), want in zip(_cases, _wants):
+    for (name, values, n), want in zip(_cases, _wants, strict=True):
         expect_close(hottest_shard_share(values, n), want, rel=1e-9,
                      what=f"scenario '{name}, {n} shards': hottest shard's share")
 assert SHARD_KEY == "conversation_id", (
