@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from scalelab.sessions import SessionParams, SessionRun, simulate_sessions
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
@@ -93,50 +92,38 @@ def explore_sessions(
             style=style,
         ),
     }
-    fig = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        row_heights=[0.65, 0.35],
-        vertical_spacing=0.08,
-    )
-    for k in range(N_TRACES):
-        fig.add_trace(
-            go.Scatter(
-                x=[],
-                y=[],
-                name=f"server {k}",
-                mode="lines",
-                showlegend=False,
-                line=dict(color=PALETTE[k % 7], dash=DASHES[(k // 7) % len(DASHES)], width=1.5),
-            ),
-            row=1,
-            col=1,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[], y=[], name="failed requests/s", line=dict(color=PALETTE[7], dash="dot", width=3)
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
+    # Two stacked panels sharing one time axis, laid out by hand (make_subplots is slow).
+    server_lines = [
         go.Scatter(
             x=[],
             y=[],
-            name="users logged out (cumulative)",
-            line=dict(color=PALETTE[3], dash="solid", width=3, shape="hv"),
-        ),
-        row=2,
-        col=1,
+            name=f"server {k}",
+            mode="lines",
+            showlegend=False,
+            line=dict(color=PALETTE[k % 7], dash=DASHES[(k // 7) % len(DASHES)], width=1.5),
+        )
+        for k in range(N_TRACES)
+    ]
+    failed = go.Scatter(
+        x=[], y=[], name="failed requests/s", line=dict(color=PALETTE[7], dash="dot", width=3)
+    )
+    logged_out = go.Scatter(
+        x=[],
+        y=[],
+        name="users logged out (cumulative)",
+        yaxis="y2",
+        line=dict(color=PALETTE[3], dash="solid", width=3, shape="hv"),
     )
     layout = base_layout("Requests per server (one line each) and users logged out", "time (s)", "")
-    layout.update(height=520)
-    fig.update_layout(**{k: v for k, v in layout.items() if k not in ("xaxis", "yaxis")})
-    fig.update_yaxes(title_text="requests/s per server", row=1, col=1, rangemode="tozero")
-    fig.update_yaxes(title_text="users logged out", row=2, col=1, rangemode="tozero")
-    fig.update_xaxes(title_text="time (s)", row=2, col=1)
-    figure = go.FigureWidget(fig)
+    layout.update(
+        height=520,
+        xaxis=dict(title=dict(text="time (s)"), anchor="y2"),
+        yaxis=dict(
+            title=dict(text="requests/s per server"), domain=[0.42, 1.0], rangemode="tozero"
+        ),
+        yaxis2=dict(title=dict(text="users logged out"), domain=[0.0, 0.3], rangemode="tozero"),
+    )
+    figure = go.FigureWidget(data=[*server_lines, failed, logged_out], layout=layout)
 
     def update(ex: Explorer) -> None:
         c = {k: w.value for k, w in ex.controls.items()}
