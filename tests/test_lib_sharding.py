@@ -287,6 +287,7 @@ def test_explorer_controls_all_change_the_caption():
         ex.controls[name].value = value
         assert ex.caption.value != before, name
     assert "from 4 to 3 shards" in ex.caption.value and "celebrity" in ex.caption.value
+    assert ex.controls["n_vnodes"].disabled  # hash mod N has no virtual nodes
     assert sum(ex.figure.data[1].y) == pytest.approx(100.0)
 
 

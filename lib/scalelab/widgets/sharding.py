@@ -92,6 +92,7 @@ def explore_sharding(
 
     def update(ex: Explorer) -> None:
         c = {k: w.value for k, w in ex.controls.items()}
+        ex.controls["n_vnodes"].disabled = c["scheme"] == "mod"  # mod-N has no ring
         n = c["n_shards"]
         before_shards = tuple(range(n))
         after_shards = tuple(range(n + 1)) if c["change"] == "add" else tuple(range(n - 1))
