@@ -65,6 +65,8 @@ class StaticFigure:
         self.figure = figure
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # IPython probes _ipython_display_ & co: never the figure's
+            raise AttributeError(name)
         return getattr(self.figure, name)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
