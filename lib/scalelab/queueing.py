@@ -103,6 +103,7 @@ __all__ = [
     "credit_once",
     "exactly_once_balances",
     "PRICE_PER_WORKER_HOUR",
+    "N_WORKERS_MAX",
     "target_utilisation_rule",
     "ConsumerResult",
     "simulate_consumers",
@@ -1120,6 +1121,10 @@ On-demand prices for 2 vCPU instances were about $0.04-0.10 an hour in 2024 (AWS
 page, https://aws.amazon.com/ec2/pricing/on-demand/); the course uses a round figure."""
 
 
+N_WORKERS_MAX = 1000
+"""The most consumers :func:`simulate_consumers` accepts from a rule (a guard against typos)."""
+
+
 def target_utilisation_rule(
     t_service: float,
     *,
@@ -1162,7 +1167,8 @@ class ConsumerResult:
     ``n_active`` (running), ``backlog`` (messages waiting at the bucket's end), ``throughput``
     (messages/s processed), ``t_wait`` (mean wait of the bucket's messages, s), ``t_wait_p95``
     (approximate 95th percentile, s), ``dropped`` (messages), ``cost`` (dollars spent so far).
-    ``total_cost`` (dollars), ``max_wait`` (the worst bucket's mean wait, s), ``max_backlog``.
+    ``total_cost`` (dollars), ``max_wait`` (the worst bucket's mean wait, s), ``t_wait_mean``
+    (s, weighted by arrivals), ``max_backlog`` (messages).
     """
 
     t: np.ndarray
@@ -1186,6 +1192,12 @@ class ConsumerResult:
         return float(self.t_wait.max()) if self.t_wait.size else 0.0
 
     @property
+    def t_wait_mean(self) -> float:
+        """Mean wait over the whole run, weighting each bucket by its arrivals (s)."""
+        total = self.offered.sum()
+        return float((self.t_wait * self.offered).sum() / total) if total > 0 else 0.0
+
+    @property
     def max_backlog(self) -> float:
         return float(self.backlog.max()) if self.backlog.size else 0.0
 
@@ -1207,7 +1219,8 @@ def simulate_consumers(
     seconds one consumer spends on one message. ``rule(backlog, n_workers, arrival_rate)``
     (or a whole number for a fixed count) is asked at the end of every bucket, with the
     backlog then, the workers paid for, and the arrival rate seen in the bucket, and returns
-    the workers wanted. Added workers are paid from the moment they are asked for but start
+    the workers wanted (a whole number; below 1 counts as 1, above :data:`N_WORKERS_MAX` is an
+    error). Added workers are paid from the moment they are asked for but start
     taking messages only after ``t_boot`` seconds (rounded up to whole buckets); removed
     workers stop at once. Queue dynamics follow :func:`fluid_queue`.
 
@@ -1260,8 +1273,15 @@ def simulate_consumers(
         served[i] = out
         backlog[i] = q
         want = rule(q, int(paid[i]), float(lam[i]))
-        if isinstance(want, bool) or not isinstance(want, (numbers.Integral, np.integer)):
-            raise ValueError(f"the rule must return a whole number of workers; got {want!r}")
+        if (
+            isinstance(want, bool)
+            or not isinstance(want, (numbers.Integral, np.integer))
+            or want > N_WORKERS_MAX
+        ):
+            raise ValueError(
+                f"the rule must return a whole number of workers up to {N_WORKERS_MAX}; "
+                f"got {want!r} (at t = {i * t_bucket:g} s)"
+            )
         want = max(1, int(want))
         have = running + len(booting)
         if want > have:
