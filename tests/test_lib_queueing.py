@@ -204,6 +204,13 @@ def test_many_segments_on_a_long_heavy_run_are_exact():
     assert np.allclose(got.t_start, reference_fifo(a, s, 10), rtol=1e-12, atol=1e-9)
     got_b = q.simulate_fifo(a, s, 10, n_buffer=8, segment=200)
     assert np.allclose(got_b.t_start, reference_fifo(a, s, 10, 8), atol=1e-9, equal_nan=True)
+    # overload: the backlog outlasts every segment, so the in-order sweep does the work
+    a = q.poisson_arrivals(12.0, rng, n=20_000)
+    s = rng.exponential(1.0, 20_000)
+    got = q.simulate_fifo(a, s, 10, segment=100)
+    assert np.allclose(got.t_start, reference_fifo(a, s, 10), rtol=1e-12, atol=1e-9)
+    got_b = q.simulate_fifo(a, s, 10, n_buffer=30, segment=100)
+    assert np.allclose(got_b.t_start, reference_fifo(a, s, 10, 30), atol=1e-9, equal_nan=True)
 
 
 def test_lindley_closed_form_matches_the_loop_on_a_long_run():

@@ -59,8 +59,10 @@ nobody gives up waiting.
 
 from __future__ import annotations
 
+import heapq
 import math
 import numbers
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -602,18 +604,16 @@ def _multi_server(a, s, c, n_buffer, segment):
     R0 = None if R is None else R.copy()
     start = np.empty((rows, steps))
     _segment_pass(A, S, F, R, start)
-    # Later passes: redo each segment whose starting state differs from where its predecessor
-    # ends; stop when every seam agrees (a segment's result only depends on its start state).
-    for _ in range(rows + 1):
-        want_F = np.zeros((rows, c))
-        want_F[1:] = F[:-1]
-        want_R = None
-        if R is not None:
-            want_R = np.full((rows, b), -np.inf)
-            want_R[1:] = R[:-1]
-        bad = np.flatnonzero(np.any(_state_key(want_F, want_R) != _state_key(F0, R0), axis=1))
-        if bad.size == 0:
-            break
+    # Pass 2: redo, side by side, each segment whose starting state differs from where its
+    # predecessor ends (a segment's result depends only on its starting state).
+    want_F = np.zeros((rows, c))
+    want_F[1:] = F[:-1]
+    want_R = None
+    if R is not None:
+        want_R = np.full((rows, b), -np.inf)
+        want_R[1:] = R[:-1]
+    bad = np.flatnonzero(np.any(_state_key(want_F, want_R) != _state_key(F0, R0), axis=1))
+    if bad.size:
         F0[bad] = want_F[bad]
         Fb = want_F[bad].copy()
         Rb = None
@@ -626,7 +626,48 @@ def _multi_server(a, s, c, n_buffer, segment):
         F[bad] = Fb
         if R is not None:
             R[bad] = Rb
+    # Then a sweep in order: a seam that still disagrees (a backlog that outlasts a segment)
+    # is redone one request at a time from the true state, so the result is always exact.
+    for j in range(1, rows):
+        same = np.array_equal(np.sort(F[j - 1]), np.sort(F0[j]))
+        if R is not None:
+            same = same and np.array_equal(np.sort(R[j - 1]), np.sort(R0[j]))
+        if same:
+            continue
+        F0[j] = F[j - 1]
+        if R is not None:
+            R0[j] = R[j - 1]
+        start[j], F[j], Rj = _loop_segment(A[j], S[j], F[j - 1], None if R is None else R[j - 1])
+        if R is not None:
+            R[j] = Rj
     return start.reshape(-1)[:n]
+
+
+def _loop_segment(a, s, free0, recent0):
+    """One segment, one request at a time, from a given state (the readable version).
+
+    ``free0``: the servers' free times; ``recent0``: start times of the last ``b`` accepted
+    requests (None: unlimited line). Returns starts (NaN if dropped) and the final state.
+    """
+    free = sorted(free0.tolist())
+    heapq.heapify(free)
+    b = None if recent0 is None else recent0.size
+    recent = deque(sorted(recent0.tolist())) if recent0 is not None else None
+    out = np.empty(a.size)
+    for i, (x, y) in enumerate(zip(a.tolist(), s.tolist(), strict=True)):
+        f = free[0]
+        if b is not None:
+            if (b == 0 and f > x) or (b > 0 and recent[0] > x):
+                out[i] = math.nan
+                continue
+        st = x if x > f else f
+        heapq.heapreplace(free, st + y)
+        if b:
+            recent.popleft()
+            recent.append(st)
+        out[i] = st
+    final_r = None if b is None else np.array(recent, dtype=float)
+    return out, np.array(free), final_r
 
 
 def simulate_fifo(
