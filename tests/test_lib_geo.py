@@ -488,3 +488,15 @@ def test_explorer_every_control_changes_something_and_is_fast():
         assert took < 0.25, f"{name}: update took {took:.3f} s"
     ex.controls["dc_down"].value = "none"
     assert "No data centre fails" in ex.caption.value
+
+
+def test_capacity_policy_follows_each_buckets_demand():
+    """At night Europe fits in Virginia; at the evening peak the capacity-aware router spills."""
+    w = default_world()
+    low, high = w.demand * 0.5, w.demand * 1.0
+    offered = np.stack([low, high])
+    up = np.array([[True, False, True], [True, False, True]])
+    out = geo_buckets(offered, 60.0, w.rtt, w.capacity, up, t_ttl=0, policy="capacity")
+    assert out.answers[0].tolist() == nearest_healthy(w.rtt, up[0]).tolist()
+    assert out.answers[1].tolist() == capacity_aware(high, w.rtt, w.capacity, up[1]).tolist()
+    assert out.dropped_rps.tolist() == [0.0, 0.0]

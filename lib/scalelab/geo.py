@@ -618,15 +618,17 @@ _POLICIES = ("nearest", "capacity")
 
 
 def _router(policy: str, demand: np.ndarray, rtt: np.ndarray, cap: np.ndarray):
+    """``route(marked, demand=None)``: GeoDNS's answer per region, memoised per distinct input."""
     cache: dict[bytes, np.ndarray] = {}
 
-    def route(marked: np.ndarray) -> np.ndarray:
-        key = marked.tobytes()
+    def route(marked: np.ndarray, now_demand: np.ndarray | None = None) -> np.ndarray:
+        d = demand if now_demand is None else now_demand
+        key = marked.tobytes() + (d.tobytes() if policy == "capacity" else b"")
         if key not in cache:
             if policy == "nearest":
                 cache[key] = nearest_healthy(rtt, marked)
             else:
-                cache[key] = capacity_aware(demand, rtt, cap, marked)
+                cache[key] = capacity_aware(d, rtt, cap, marked)
         return cache[key]
 
     return route
@@ -649,7 +651,7 @@ def geo_buckets(
 
     ``offered_rps``: buckets × regions (requests/s each region's users send); ``up``: buckets ×
     DCs (True when the DC really works). GeoDNS answers each region by ``policy`` ("nearest":
-    nearest healthy; "capacity": ``capacity_aware`` with the mean demand) from the health
+    nearest healthy; "capacity": ``capacity_aware`` with each bucket's demand) from the health
     checker's view; clients follow with the TTL delay of ``client_shares``.
 
     >>> w = default_world()
@@ -676,7 +678,7 @@ def geo_buckets(
     check_number("t_bucket", t_bucket, low=0, low_open=True)
     marked = health_marks(up, t_bucket, t_check, n_fail, n_ok)
     route = _router(policy, offered.mean(axis=0), rtt, cap)
-    answers = np.stack([route(m) for m in marked])
+    answers = np.stack([route(m, o) for m, o in zip(marked, offered, strict=True)])
     share = client_shares(answers, n_d, t_bucket, t_ttl)
     to_dc = offered[:, :, None] * share  # buckets × regions × DCs
     load = to_dc.sum(axis=1)
