@@ -32,9 +32,12 @@ bucket in; served, dropped and failed requests/s, mean latency and cost out), bu
 steady-state formulas so the capstone can compose it with the other chapters' models; a test
 checks it against the request-by-request simulation.
 
-The event-by-event loop of the pool, which state-aware policies need, lives here. (Poisson
-arrivals and the Erlang C formula are private helpers for now, until :mod:`scalelab.queueing`
-provides them.)
+It is built on :mod:`scalelab.queueing`: Poisson arrivals and service times come from there,
+each server's queue under an oblivious policy is :func:`scalelab.queueing.simulate_fifo`, the
+M/M/1, M/M/c (Erlang C) and M/M/c/K formulas and the percentiles are queueing's. What is new
+here is the balancer: the policies, the health checks, failures, and the event-by-event loop
+that state-aware policies need (they look at every server's queue at every arrival). The round
+robin formula (an E_c/M/1 queue, a G/M/1 case that queueing does not cover) is here too.
 
 >>> import numpy as np
 >>> res = simulate_pool(PoolParams(lam=30.0, n_servers=4, mu=10.0, t_end=60.0),
@@ -54,6 +57,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalelab.queueing import (
+    exponential_service,
+    mm1,
+    mmc,
+    mmck,
+    mmck_drop_probability,
+    percentiles,
+    poisson_arrivals,
+    simulate_fifo,
+)
 from scalelab.validate import check_choice, check_int, check_number, check_probability, check_rng
 
 __all__ = [
@@ -337,12 +350,21 @@ def power_of_two(active: Sequence[int], healthy: Sequence[bool], rng: np.random.
 # --------------------------------------------------------------------------------------------
 
 
-def _poisson_arrivals(lam: float, t_end: float, rng: np.random.Generator) -> np.ndarray:
-    """Arrival times (s) of a Poisson process of rate ``lam`` on ``[0, t_end)``."""
-    if lam == 0:
-        return np.zeros(0)
-    n = rng.poisson(lam * t_end)
-    return np.sort(rng.uniform(0.0, t_end, size=n))
+STATE_AWARE = ("least_connections", "power_of_two", "weighted_least_connections")
+"""Policies that look at the servers' queues: the pool is then simulated event by event."""
+
+
+def _up_periods(params: PoolParams, server: int) -> list[tuple[float, float]]:
+    """The intervals (s) during which ``server`` is up: from joining, between its outages."""
+    start = params.t_join[server] if params.t_join is not None else 0.0
+    periods = []
+    for o in sorted((o for o in params.outages if o.server == server), key=lambda o: o.t_down):
+        if o.t_down > start:
+            periods.append((start, float(o.t_down)))
+        start = max(start, float(o.t_up))
+    if math.isfinite(start):
+        periods.append((start, math.inf))
+    return periods
 
 
 def _first_check(t: float, dt: float) -> float:
@@ -356,10 +378,8 @@ def _first_check(t: float, dt: float) -> float:
 
 
 def _true_up(params: PoolParams, server: int, t: float) -> bool:
-    join = params.t_join[server] if params.t_join is not None else 0.0
-    if t < join:
-        return False
-    return not any(o.server == server and o.t_down <= t < o.t_up for o in params.outages)
+    """Whether ``server`` is really up at time ``t`` (joined, and not in an outage)."""
+    return any(t0 <= t < t1 for t0, t1 in _up_periods(params, server))
 
 
 def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
@@ -380,17 +400,36 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
     (12.0,)
     >>> bool(np.all(r.server[(r.t_arrival >= 12.0) & (r.t_arrival < 20.0)] == 1))
     True
+
+    How it runs: arrivals are :func:`scalelab.queueing.poisson_arrivals`. A policy that ignores
+    the queues (round robin, random and their weighted forms) is decided request by request,
+    and then, if queues are unlimited, each server's share, one up-period at a time, goes
+    through :func:`scalelab.queueing.simulate_fifo` (one server: Lindley's recursion,
+    vectorised). A policy that reads the queues (least connections, power of two, a function)
+    needs each server's count at every arrival, and a queue limit needs it too, so then the
+    whole pool runs event by event here, with the same FIFO rule inline; the tests check the
+    two paths against each other.
     """
+    return _simulate(params, rng, event_by_event=False)
+
+
+def _simulate(params: PoolParams, rng: np.random.Generator, event_by_event: bool) -> PoolResult:
+    """:func:`simulate_pool`; ``event_by_event=True`` forces the plain loop for every policy."""
     if not isinstance(params, PoolParams):
         raise ValueError(f"params must be a PoolParams; got {type(params).__name__}")
     check_rng(rng)
     p = params
     c = p.n_servers
-    arrivals = _poisson_arrivals(p.lam, p.t_end, rng)
+    arrivals = poisson_arrivals(p.lam, rng, t_end=p.t_end) if p.lam > 0 else np.zeros(0)
     n = len(arrivals)
-    unit = rng.standard_exponential(n)
+    unit = exponential_service(1.0, n, rng)  # service times in units of 1/mu
     policy = p.policy
     custom = policy if callable(policy) else None
+    # queueing.simulate_fifo is vectorised for one server with no queue limit (Lindley's
+    # recursion); its finite-buffer path walks request by request, slower than the loop below.
+    inline = (
+        event_by_event or custom is not None or policy in STATE_AWARE or p.n_queue_max is not None
+    )
     needs_u = policy in ("random", "weighted_random", "power_of_two")
     u1 = rng.random(n).tolist() if needs_u else None
     u2 = rng.random(n).tolist() if policy == "power_of_two" else None
@@ -406,7 +445,12 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
         if math.isfinite(o.t_up):
             events.append((float(o.t_up), 0, o.server))
     events.sort()
-    up = [_true_up(p, j, 0.0) for j in range(c)]
+    periods = [_up_periods(p, j) for j in range(c)]
+    up = [any(t0 <= 0.0 < t1 for t0, t1 in periods[j]) for j in range(c)]
+    starts = [{t0 for t0, _ in periods[j]} for j in range(c)]
+    outage_ids: dict[tuple[int, float], list[int]] = {}
+    for k, o in enumerate(p.outages):
+        outage_ids.setdefault((o.server, float(o.t_down)), []).append(k)
     # Events at t = 0 are already in `up`; drop them from the queue.
     events = [e for e in events if e[0] > 0]
     view = list(up)
@@ -467,10 +511,8 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
                     up[j] = False
                     active[j] = 0
                     gen[j] += 1
-                    crash_pending.setdefault(j, []).extend(
-                        k for k, o in enumerate(outage_list) if o.server == j and o.t_down == te
-                    )
-                else:  # recovery or join: an empty queue from now on
+                    crash_pending.setdefault(j, []).extend(outage_ids.get((j, te), ()))
+                elif not up[j] and te in starts[j]:  # recovery or join: an empty queue
                     up[j] = True
                     free_at[j] = te
                 if dt == 0:
@@ -530,6 +572,8 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
         if not up[j]:
             outcome[i] = ERROR
             continue
+        if not inline:
+            continue  # served by simulate_fifo below
         if active[j] >= k_max:
             outcome[i] = DROPPED
             continue
@@ -544,17 +588,32 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
     srv = np.asarray(chosen, dtype=np.int64)
     wait_a = np.asarray(wait, dtype=float)
     resp_a = np.asarray(resp, dtype=float)
-    # A crash loses every request its server was holding: arrived before, due to leave after.
-    for o in outage_list:
-        lost = (
-            (srv == o.server)
-            & (out_a == SERVED)
-            & (arrivals < o.t_down)
-            & (arrivals + resp_a > o.t_down)
-        )
-        out_a[lost] = ERROR
-        wait_a[lost] = np.nan
-        resp_a[lost] = np.nan
+    if not inline:
+        # Each server alone is a FIFO queue; a crash empties it, so each up-period is separate.
+        to_serve = out_a == SERVED
+        for j in range(c):
+            mine = np.flatnonzero(to_serve & (srv == j))
+            edges = np.searchsorted(arrivals[mine], np.asarray(periods[j]).ravel())
+            for lo, hi in edges.reshape(-1, 2):
+                idx = mine[lo:hi]
+                if idx.size == 0:
+                    continue
+                fifo = simulate_fifo(arrivals[idx], unit[idx] / mus[j], 1)
+                wait_a[idx] = fifo.t_wait
+                resp_a[idx] = fifo.t_response
+    # A crash ends an up-period: requests that arrived in it and were due to leave after are lost.
+    for j in range(c):
+        ends = [(t0, t1) for t0, t1 in periods[j] if math.isfinite(t1)]
+        if not ends:
+            continue
+        mine = np.flatnonzero((srv == j) & (out_a == SERVED))
+        edges = np.searchsorted(arrivals[mine], np.asarray(ends).ravel()).reshape(-1, 2)
+        for (lo, hi), (_, t_crash) in zip(edges, ends, strict=True):
+            held = mine[lo:hi]
+            lost = held[arrivals[held] + resp_a[held] > t_crash]
+            out_a[lost] = ERROR
+            wait_a[lost] = np.nan
+            resp_a[lost] = np.nan
     # Outages that start after the last arrival are still detected on schedule.
     for k, o in enumerate(outage_list):
         if math.isnan(t_detect[k]) and o.t_down < p.t_end:
@@ -598,11 +657,12 @@ def summarize(result: PoolResult, t_from: float = 0.0, t_to: float | None = None
     served = out == SERVED
     resp = result.t_response[sel][served]
     wait = result.t_wait[sel][served]
+    q = percentiles(resp, (50, 95, 99))
+    p50, p95, p99 = q["p50"], q["p95"], q["p99"]
     if resp.size:
-        p50, p95, p99 = np.percentile(resp, [50, 95, 99]).tolist()
         w_mean, r_mean = float(wait.mean()), float(resp.mean())
     else:
-        p50 = p95 = p99 = w_mean = r_mean = math.nan
+        w_mean = r_mean = math.nan
     per_server = np.bincount(result.server[sel][served], minlength=result.params.n_servers)
     return PoolSummary(
         n_arrivals=int(sel.sum()),
@@ -646,7 +706,8 @@ def timeline(result: PoolResult, t_bucket: float = 1.0) -> Timeline:
     for k in range(nb):
         lo, hi = edges[k], edges[k + 1]
         if hi > lo:
-            p50[k], p99[k] = np.percentile(sr[lo:hi], [50, 99])
+            q = percentiles(sr[lo:hi], (50, 99))
+            p50[k], p99[k] = q["p50"], q["p99"]
     c = result.params.n_servers
     per = np.zeros((nb, c))
     np.add.at(per, (b[served], result.server[served]), 1.0)
@@ -680,13 +741,14 @@ def _check_load(lam: float, mu: float, c: int) -> float:
 def wait_random_split(lam: float, mu: float, c: int) -> float:
     """Mean wait (s) when each request goes to one of ``c`` servers at random.
 
-    Each server then sees a Poisson stream of rate ``lam / c``: an M/M/1 queue.
+    Each server then sees a Poisson stream of rate ``lam / c``: an M/M/1 queue
+    (:func:`scalelab.queueing.mm1`).
 
-    >>> wait_random_split(3.5, 1.0, 4)
+    >>> round(wait_random_split(3.5, 1.0, 4), 12)
     7.0
     """
-    rho = _check_load(lam, mu, c)
-    return rho / (mu - lam / c)
+    _check_load(lam, mu, c)
+    return mm1(lam / c, mu).t_wait
 
 
 def wait_round_robin(lam: float, mu: float, c: int) -> float:
@@ -695,7 +757,7 @@ def wait_round_robin(lam: float, mu: float, c: int) -> float:
     Every ``c``-th arrival of a Poisson stream of rate ``lam`` goes to one server, so its gaps are
     Erlang-``c`` distributed, far more regular than Poisson. For a G/M/1 queue the wait is
     ``Wq = sigma / (mu (1 - sigma))`` with ``sigma`` the root in (0, 1) of
-    ``sigma = (lam / (lam + mu (1 - sigma)))**c`` (Kleinrock 1975, section 6.4).
+    ``sigma = (lam / (lam + mu (1 - sigma)))**c`` (Kleinrock 1975, chapter 6).
 
     >>> round(wait_round_robin(3.5, 1.0, 4), 3)
     4.135
@@ -712,26 +774,17 @@ def wait_round_robin(lam: float, mu: float, c: int) -> float:
     return sigma / (mu * (1.0 - sigma))
 
 
-def _erlang_c(c: int, a: float) -> float:
-    """Probability of waiting in M/M/c with offered load ``a = lam / mu`` (Erlang C)."""
-    term, total = 1.0, 1.0
-    for k in range(1, c):
-        term *= a / k
-        total += term
-    top = term * a / c / (1.0 - a / c)
-    return top / (total + top)
-
-
 def wait_shared_queue(lam: float, mu: float, c: int) -> float:
     """Mean wait (s) if all ``c`` servers shared one queue: M/M/c, ``Wq = C(c, a) / (c mu - lam)``.
 
-    No balancer that must commit each request to one server can beat it.
+    No balancer that must commit each request to one server can beat it. This is
+    :func:`scalelab.queueing.mmc` (Erlang C).
 
     >>> round(wait_shared_queue(3.5, 1.0, 4), 3)
     1.476
     """
     _check_load(lam, mu, c)
-    return _erlang_c(c, lam / mu) / (c * mu - lam)
+    return mmc(lam, mu, c).t_wait
 
 
 def wait_power_of_two_limit(lam: float, mu: float, c: int) -> float:
@@ -997,33 +1050,6 @@ class PoolBuckets:
     cost: np.ndarray
 
 
-def _mm1k(a: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Blocking probability and mean number in system of M/M/1/K at load ``a`` (array)."""
-    j = np.arange(k + 1)
-    w = a[:, None] ** j[None, :]
-    p = w / w.sum(axis=1, keepdims=True)
-    return p[:, -1], (p * j).sum(axis=1)
-
-
-def _mmck(a: np.ndarray, c: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Blocking probability and mean number in system of M/M/c/K (``a = lam/mu``, array)."""
-    j = np.arange(k + 1)
-    logw = np.where(
-        j[None, :] <= c,
-        j[None, :] * np.log(np.maximum(a[:, None], 1e-300))
-        - np.array([math.lgamma(x + 1) for x in j])[None, :],
-        j[None, :] * np.log(np.maximum(a[:, None], 1e-300))
-        - math.lgamma(c + 1)
-        - (j - c) * math.log(c),
-    )
-    logw -= logw.max(axis=1, keepdims=True)
-    w = np.exp(logw)
-    w[a == 0] = 0.0
-    w[a == 0, 0] = 1.0
-    p = w / w.sum(axis=1, keepdims=True)
-    return p[:, -1], (p * j).sum(axis=1)
-
-
 def bucketed_pool(
     offered_rps,
     t_bucket: float,
@@ -1041,8 +1067,9 @@ def bucketed_pool(
     up in each bucket (number or array); ``n_in_view``: servers the balancer sends traffic to
     (default ``n_up``; larger while a failure is not yet detected: those requests fail).
     ``model="random"``: each server an M/M/1/K queue fed a random share (exact for the random
-    policy); ``model="pooled"``: one M/M/c/(cK) queue (exact for a shared queue, close to least
-    connections). ``n_queue_max`` is K, requests a server holds at most.
+    policy); ``model="pooled"``: one M/M/c/(cK) queue (exact for a shared queue, an optimistic
+    bound for least connections). ``n_queue_max`` is K, requests a server holds at most. Both
+    come from :func:`scalelab.queueing.mmck`.
 
     >>> b = bucketed_pool([10.0, 30.0], 60.0, 4, 5.0, 20)
     >>> b.utilisation.round(2).tolist(), bool(b.dropped_rps[1] > b.dropped_rps[0])
@@ -1066,18 +1093,17 @@ def bucketed_pool(
     dropped = np.where(view > 0, 0.0, lam)
     served = np.zeros_like(lam)
     resp = np.full_like(lam, np.nan)
-    for c in np.unique(up[up > 0]):
-        sel = (up == c) & (to_up > 0)
-        if model == "random":
-            blk, n_sys = _mm1k(to_up[sel] / c / mu, k)
-            thru = to_up[sel] * (1 - blk)
-            n_total = n_sys * c
-        else:
-            blk, n_total = _mmck(to_up[sel] / mu, int(c), int(c) * k)
-            thru = to_up[sel] * (1 - blk)
-        served[sel] = thru
-        dropped[sel] += to_up[sel] - thru
-        resp[sel] = n_total / thru  # Little's law
+    for b in np.flatnonzero((up > 0) & (to_up > 0)):
+        c = int(up[b])
+        if model == "random":  # c independent M/M/1/K queues, each fed to_up / c
+            lam_b, n_srv, n_buf = to_up[b] / c, 1, k - 1
+        else:  # one M/M/c/(cK) queue
+            lam_b, n_srv, n_buf = to_up[b], c, c * k - c
+        metrics = mmck(lam_b, mu, n_srv, n_buf)
+        blocked = mmck_drop_probability(lam_b, mu, n_srv, n_buf)
+        served[b] = to_up[b] * (1.0 - blocked)
+        dropped[b] += to_up[b] * blocked
+        resp[b] = metrics.t_response
     util = np.divide(served, up * mu, out=np.zeros_like(lam), where=up > 0)
     cost = up * price_per_server_hour * t_bucket / 3600.0
     return PoolBuckets(lam, served, dropped, error, resp, util, cost)
