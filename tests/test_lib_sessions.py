@@ -167,6 +167,37 @@ def test_sticky_cookie_loses_exactly_the_removed_servers_sessions(scale_to, kill
     assert run.n_lost == sum(e.n_lost for e in run.events)
 
 
+def test_cookie_relogin_is_the_load_balancers_least_connections():
+    """The heap in the model gives the same placement as load_balancer.least_connections
+    called once per login (the readable reference)."""
+    from scalelab.load_balancer import least_connections
+
+    p = SessionParams(mode="sticky", n_users=103, n_servers=5, kills=((20.0, 2),), t_end=30.0)
+    run = simulate_sessions(p, rng())
+    before = np.arange(103) % 5
+    active = np.bincount(before[before != 2], minlength=5).tolist()
+    healthy = [True, True, False, True, True]
+    want = before.copy()
+    for u in np.flatnonzero(before == 2):
+        s = least_connections(active, healthy)
+        want[u] = s
+        active[s] += 1
+    np.testing.assert_array_equal(run.server_of, want)
+
+
+def test_stateless_spread_is_the_load_balancers_round_robin():
+    from scalelab.load_balancer import round_robin
+
+    p = SessionParams(mode="token", n_users=300, n_servers=3, kills=((50.0, 1),), t_end=100.0)
+    run = simulate_sessions(p, rng(4))
+    for b in range(run.t.size):
+        live = run.live[b]
+        got = np.rint(run.load[b][live] * p.t_bucket).astype(int)
+        picks = round_robin(int(run.offered[b]), [True] * int(live.sum()))
+        want = np.bincount(picks, minlength=int(live.sum()))
+        assert sorted(got.tolist()) == sorted(want.tolist()), b
+
+
 def test_sticky_hash_loses_more_than_the_removed_server():
     p = SessionParams(mode="sticky", routing="hash", n_users=1200, n_servers=4, kills=((50.0, 1),))
     run = simulate_sessions(p, rng())
@@ -380,3 +411,28 @@ def test_explorer_responds_to_every_control_quickly():
         ex.controls["mode"].value = mode
         took.append(time.perf_counter() - start)
     assert max(took) < 0.25, took  # budget 50 ms on an idle machine; slack for a shared one
+
+
+GOLDEN_DRILLS = {  # quoted in the Summary of 07-stateless-web: change both together
+    "sticky-cookie": ((500, 500, 0), dict(mode="sticky", routing="cookie")),
+    "sticky-hash": ((1502, 1499, 0), dict(mode="sticky", routing="hash")),
+    "store": ((0, 0, 2000), dict(mode="store")),
+    "token": ((0, 0, 0), dict(mode="token")),
+}
+
+
+@pytest.mark.parametrize("design", list(GOLDEN_DRILLS))
+def test_golden_failure_drills_of_the_chapter(design):
+    want, mode = GOLDEN_DRILLS[design]
+    drills = [
+        dict(kills=((200.0, 0),)),
+        dict(scale_to=((400.0, 3),)),
+        dict(t_store_down=300.0, t_store_up=360.0),
+    ]
+    got = []
+    for change in drills:
+        p = SessionParams(n_servers=4, peak_factor=2.0, t_session=900.0, **mode, **change)
+        got.append(simulate_sessions(p, np.random.default_rng(2026)))
+    assert tuple(r.n_lost for r in got) == want
+    if design == "store":
+        assert got[2].error_ratio == pytest.approx(0.122, abs=0.001)

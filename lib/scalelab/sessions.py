@@ -7,7 +7,8 @@ lives decides what happens when the web tier changes size or loses a machine.
 - **Stateful, sticky sessions** (``mode="sticky"``): each web server keeps its users' sessions in
   its own memory, so the load balancer must send every request of a user to the same server.
   It pins users either with a cookie it sets at login (``routing="cookie"``: the user goes to the
-  server with the fewest sessions and stays there) or by hashing the user id over the live
+  server with the fewest sessions, ``scalelab.load_balancer.least_connections`` with sessions
+  as connections, and stays there) or by hashing the user id over the live
   servers (``routing="hash"``: server ``live[user_id % n_live]``). When a server dies or the
   autoscaler removes it, the sessions in its memory are gone and those users are logged out;
   with hash routing every change in the number of servers also moves users whose hash lands
@@ -323,23 +324,6 @@ class SessionRun:
         return out
 
 
-def _water_fill(counts, k: int) -> np.ndarray:
-    """How many of ``k`` new sessions each server gets when each login goes to the server with
-    the fewest sessions (ties to the lowest position).
-
-    >>> _water_fill(np.array([3, 0, 1]), 4).tolist()
-    [0, 3, 1]
-    """
-    heap = [(int(v), i) for i, v in enumerate(counts)]
-    heapq.heapify(heap)
-    add = [0] * len(heap)
-    for _ in range(k):
-        v, i = heapq.heappop(heap)
-        add[i] += 1
-        heapq.heappush(heap, (v + 1, i))
-    return np.array(add, dtype=np.int64)
-
-
 class _Tier:
     """Mutable state of one run: live servers and where each session is."""
 
@@ -363,11 +347,20 @@ class _Tier:
         if self.p.routing == "hash":
             self.server_of[users] = hash_route(users, live)
             return
+        # Cookie routing: each login, in turn, goes to the live server with the fewest sessions
+        # (ties to the lowest id): the load balancer's least-connections policy with sessions as
+        # connections. A heap does it in O(log n) per login; the tests check it against
+        # ``scalelab.load_balancer.least_connections`` called once per login.
         self.server_of[users] = -1
-        held = self.server_of[self.server_of >= 0]
-        counts = np.bincount(held, minlength=self.next_id)[live]
-        add = _water_fill(counts, users.size)
-        self.server_of[users] = np.repeat(live, add)
+        active = np.bincount(self.server_of[self.server_of >= 0], minlength=self.next_id)
+        heap = [(int(active[s]), int(s)) for s in live]
+        heapq.heapify(heap)
+        chosen = np.empty(users.size, np.int64)
+        for k in range(users.size):
+            n, s = heapq.heappop(heap)
+            chosen[k] = s
+            heapq.heappush(heap, (n + 1, s))
+        self.server_of[users] = chosen
 
     def change(self, removed: list[int], added: list[int]) -> int:
         """Apply a change of the live set; return the sessions it destroyed (sticky mode)."""
