@@ -130,8 +130,8 @@ Medians of the inter-region pings published by CloudPing (AWS regions us-east-1,
 sa-east-1, eu-central-1, ap-northeast-1, ap-southeast-2; https://www.cloudping.co/grid, 2024)
 and WonderNetwork's global ping statistics (https://wondernetwork.com/pings, 2024). They vary by
 route and by day; the order of magnitude is what matters. Each is 1.1 to 2.5 times the
-speed-of-light-in-fibre bound (``rtt_lower_bound_ms``), as Bozkurt et al. (2017) found for
-Internet paths in general.
+speed-of-light-in-fibre bound (``rtt_lower_bound_ms``): real paths are longer than great
+circles (Bozkurt et al., "Why is the Internet so slow?!", PAM 2017, measure this inflation).
 """
 
 T_ACCESS_MS = 20.0

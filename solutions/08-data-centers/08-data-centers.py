@@ -383,11 +383,13 @@ drill_fig
 #   outage lasts. A failover plan is also a capacity plan (exercise 2).
 # - **Recovery is slow too.** When Frankfurt returns, two good probes mark it up and users drift
 #   back over one TTL: 70 s with the short TTL; with the long one, not within the run.
-# - **Short TTLs are not free.** Each expiry sends a query to the authoritative servers and
-#   makes a user wait for a lookup (chapter 01), and clients do not all obey. Studies of real
-#   resolvers and clients found a sizeable share keeping answers longer than their TTL (Pang et
-#   al. 2004; Moura et al. 2019), and some runtimes cache DNS answers on their own, so a real
-#   failover has a long tail after the model's "all moved".
+# - **Short TTLs are not free, and not always obeyed.** Each expiry sends a query to the
+#   authoritative servers and makes a user wait for a lookup (chapter 01); Moura et al. (2019)
+#   weigh that cost against agility when choosing a TTL. And some resolvers, browsers and
+#   runtimes keep answers longer than told: with a 20 s TTL, Flavel, Mani and Maltz (2014) saw
+#   90 % of requests switch to a new answer within 60 s, but 2 % still used the old one after
+#   15 minutes (Pang et al. had found the same kind of tail in 2004). A real failover has a long
+#   tail after the model's "all moved".
 
 # %% [markdown]
 # ## Data across regions: asynchronous sync and lost writes
@@ -926,8 +928,8 @@ print("Hidden checks passed.")
 # - Asynchronous replication loses the writes in flight: on average the write rate × the
 #   replication lag (Little's law), about 100 writes at 200 writes/s and 0.5 s; this chapter's
 #   run lost 108, and about 1.2 % of the records written in the last minute read stale or
-#   missing after the failover. Data that must not be lost needs synchronous or consensus replication, paid for in
-#   latency.
+#   missing after the failover. Data that must not be lost needs synchronous or consensus
+#   replication, paid for in latency.
 #
 # ## References
 #
@@ -943,7 +945,9 @@ print("Hidden checks passed.")
 #   https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy.html
 # - Pang, J., Akella, A., Shaikh, A., Krishnamurthy, B. and Seshan, S. (2004). On the
 #   responsiveness of DNS-based network control. *Internet Measurement Conference (IMC).*
-#   https://doi.org/10.1145/1028788.1028799
+#   https://research.ibm.com/publications/on-the-responsiveness-of-dns-based-network-control
+# - Flavel, A., Mani, P. and Maltz, D. A. (2014). Re-evaluating the responsiveness of DNS-based
+#   network control. *IEEE LANMAN.* https://doi.org/10.1109/LANMAN.2014.7028641
 # - Moura, G. C. M., Heidemann, J., Schmidt, R. de O. and Hardaker, W. (2019). Cache me if you
 #   can: effects of DNS time-to-live. *Internet Measurement Conference (IMC).*
 #   https://doi.org/10.1145/3355369.3355568
