@@ -28,6 +28,8 @@ The public API, in the order a learner meets it:
 
 **Resolution**
 
+- ``EXAMPLE_ZONES`` / ``example_namespace()``: a small Internet (root, ``com.``,
+  ``example.com.``, a CDN's zone) used by the notebook and the widgets.
 - ``Namespace(zones, t_rtt=..., t_rtt_default=...)``: the zones of a toy Internet, keyed by
   origin, with the round-trip time (seconds) to each zone's servers: a mapping origin -> seconds,
   or a callable ``t_rtt(origin, client) -> seconds`` (latency that depends on where the resolver
@@ -53,7 +55,8 @@ The public API, in the order a learner meets it:
   with Zipf popularity and over resolvers (each has its own cache).
   ``simulate_cache(stream, t_ttl, t_duration, rng)`` measures hit ratio, queries reaching the
   authoritative servers and mean lookup time; ``expected_cache_stats(stream, t_ttl)`` gives the
-  same from the formula.
+  same from the formula. ``sample_queries`` and ``count_misses`` are its two halves (draw the
+  lookups; mark which miss a TTL cache), for callers with their own streams.
 - **Time-bucketed form** (for the capstone): ``resolver_cache_buckets(rate_queries, t_bucket,
   t_ttl, ...) -> CacheBuckets`` of per-bucket arrays (hit ratio, authoritative queries/s and
   per bucket, mean lookup time).
