@@ -270,6 +270,8 @@ failovers = st.builds(
     n_ok=st.integers(1, 3),
     t_end=st.just(500.0),
     policy=st.sampled_from(["nearest", "capacity"]),
+    p_sticky=st.sampled_from([0.0, 0.0, 0.05, 1.0]),
+    t_sticky=st.sampled_from([0.0, 120.0, 200.0]),
 )
 
 
@@ -279,7 +281,8 @@ def test_after_detection_plus_ttl_nothing_goes_to_a_dc_marked_down(p):
     w = default_world()
     out = simulate_failover(w, p)
     t_det = detection_time(p.t_fail, p.t_check, p.n_fail)
-    quiet = (out.t >= t_det + p.t_ttl) & (out.t < p.t_recover)
+    longest = max(p.t_ttl, p.t_sticky if p.p_sticky > 0 else 0.0)
+    quiet = (out.t >= t_det + longest) & (out.t < p.t_recover)
     assert np.all(out.load_rps[quiet, p.dc] == 0.0)
     # while marked down, GeoDNS never gives out the dead DC
     assert np.all(out.answers[~out.marked_up[:, p.dc]] != p.dc)
@@ -320,6 +323,21 @@ def test_failed_requests_match_formula_for_many_ttls():
         s = failover_summary(w, p, simulate_failover(w, p))
         want = expected_failed_requests(w.demand[1 * 0 + 3], 63, 10, 3, ttl)
         assert s.failed_requests == pytest.approx(want, rel=1e-9), ttl
+
+
+def test_clients_ignoring_the_ttl_leave_a_long_tail():
+    """2 % of clients keeping answers 900 s: the dead DC still gets traffic long after the TTL."""
+    w = default_world()
+    eu = w.demand[3]
+    p = FailoverParams(dc=1, t_fail=60, t_recover=1790, t_ttl=60, t_end=1800, p_sticky=0.02)
+    out = simulate_failover(w, p)
+    s = failover_summary(w, p, out)
+    assert s.t_all_moved == 20 + 900
+    assert out.load_rps[500, 1] == pytest.approx(0.02 * eu * (1 - (500.5 - 80) / 900), rel=1e-6)
+    want = expected_failed_requests(eu, 60, 10, 3, 60, p_sticky=0.02, t_sticky=900)
+    assert s.failed_requests == pytest.approx(want, rel=1e-9)
+    with pytest.raises(ValueError, match="p_sticky must be in \\[0, 1\\]"):
+        FailoverParams(p_sticky=1.5).validate(3)
 
 
 def test_resolver_caches_agree_with_the_fluid_model():
@@ -472,6 +490,7 @@ def test_explorer_every_control_changes_something_and_is_fast():
 
     ex = explore_failover()
     changes = {
+        "p_sticky": 2.0,
         "dc_down": "dc-asia",
         "policy": "capacity",
         "capacity": 12_000,

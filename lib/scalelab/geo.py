@@ -52,7 +52,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalelab.estimate import average_qps
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+)
 
 __all__ = [
     "REGIONS",
@@ -491,20 +497,33 @@ def failover_seconds(t_fail: float, t_check: float, n_fail: int, t_ttl: float) -
 
 
 def expected_failed_requests(
-    rate_rps: float, t_fail: float, t_check: float, n_fail: int, t_ttl: float
+    rate_rps: float,
+    t_fail: float,
+    t_check: float,
+    n_fail: int,
+    t_ttl: float,
+    *,
+    p_sticky: float = 0.0,
+    t_sticky: float = 900.0,
 ) -> float:
     """Expected requests that fail because ``rate_rps`` of traffic kept going to a dead DC.
 
     All of it fails until detection; then the share still cached falls linearly to 0 over one
-    TTL, so on average half a TTL's worth more fails: rate × (detection delay + TTL / 2).
+    TTL, so on average half a TTL's worth more fails: rate × (detection delay + TTL / 2). If a
+    share ``p_sticky`` of clients keeps answers for ``t_sticky`` s instead, their half is
+    ``t_sticky / 2``.
 
     >>> expected_failed_requests(100.0, 65.0, 10.0, 3, 60.0)
     5500.0
+    >>> expected_failed_requests(100.0, 65.0, 10.0, 3, 60.0, p_sticky=0.1, t_sticky=900.0)
+    9700.0
     """
     check_number("rate_rps", rate_rps, low=0)
     check_number("t_ttl", t_ttl, low=0)
+    check_probability("p_sticky", p_sticky)
+    check_number("t_sticky", t_sticky, low=0)
     delay = detection_time(t_fail, t_check, n_fail) - t_fail
-    return rate_rps * (delay + t_ttl / 2)
+    return rate_rps * (delay + (1 - p_sticky) * t_ttl / 2 + p_sticky * t_sticky / 2)
 
 
 def health_marks(
@@ -646,13 +665,17 @@ def geo_buckets(
     n_fail: int = 3,
     n_ok: int = 2,
     policy: str = "nearest",
+    p_sticky: float = 0.0,
+    t_sticky: float = 900.0,
 ) -> GeoBuckets:
     """GeoDNS, health checks and cached answers over time, one bucket of ``t_bucket`` s at a time.
 
     ``offered_rps``: buckets × regions (requests/s each region's users send); ``up``: buckets ×
     DCs (True when the DC really works). GeoDNS answers each region by ``policy`` ("nearest":
     nearest healthy; "capacity": ``capacity_aware`` with each bucket's demand) from the health
-    checker's view; clients follow with the TTL delay of ``client_shares``.
+    checker's view; clients follow with the TTL delay of ``client_shares``. A share ``p_sticky``
+    of clients ignores the TTL and keeps each answer for ``t_sticky`` seconds instead (browsers,
+    runtimes and resolvers that cache longer than told; 0 by default).
 
     >>> w = default_world()
     >>> up = np.ones((3, 3), bool); up[1:, 1] = False
@@ -676,10 +699,15 @@ def geo_buckets(
         raise ValueError(f"capacity_rps must hold one rate >= 0 per DC ({n_d})")
     check_choice("policy", policy, _POLICIES)
     check_number("t_bucket", t_bucket, low=0, low_open=True)
+    check_probability("p_sticky", p_sticky)
+    check_number("t_sticky", t_sticky, low=0, high=7 * 86_400)
     marked = health_marks(up, t_bucket, t_check, n_fail, n_ok)
     route = _router(policy, offered.mean(axis=0), rtt, cap)
     answers = np.stack([route(m, o) for m, o in zip(marked, offered, strict=True)])
     share = client_shares(answers, n_d, t_bucket, t_ttl)
+    if p_sticky > 0:
+        sticky = client_shares(answers, n_d, t_bucket, t_sticky)
+        share = (1 - p_sticky) * share + p_sticky * sticky
     to_dc = offered[:, :, None] * share  # buckets × regions × DCs
     load = to_dc.sum(axis=1)
     served = np.where(up, np.minimum(load, cap[None, :]), 0.0)
@@ -708,7 +736,8 @@ class FailoverParams:
 
     ``t_ttl``: DNS TTL of GeoDNS's answers (s); ``t_check``: seconds between health checks;
     ``n_fail``/``n_ok``: checks in a row that mark a DC down/up; ``t_end``: length of the run (s);
-    ``t_step``: time step (s); ``policy``: "nearest" or "capacity".
+    ``t_step``: time step (s); ``policy``: "nearest" or "capacity"; ``p_sticky``: share of
+    clients that ignore the TTL and keep an answer for ``t_sticky`` seconds.
     """
 
     dc: int = 1
@@ -721,6 +750,8 @@ class FailoverParams:
     t_end: float = 900.0
     t_step: float = 1.0
     policy: str = "nearest"
+    p_sticky: float = 0.0
+    t_sticky: float = 900.0
 
     def validate(self, n_dcs: int) -> None:
         check_int("dc", self.dc, low=-1, high=n_dcs - 1)
@@ -733,6 +764,8 @@ class FailoverParams:
         check_int("n_fail", self.n_fail, low=1, high=100)
         check_int("n_ok", self.n_ok, low=1, high=100)
         check_choice("policy", self.policy, _POLICIES)
+        check_probability("p_sticky", self.p_sticky)
+        check_number("t_sticky", self.t_sticky, low=0, high=86_400)
         if self.t_end / self.t_step > 100_000:
             raise ValueError(
                 f"t_end / t_step must be <= 100000 steps; got {self.t_end / self.t_step}"
@@ -769,6 +802,8 @@ def simulate_failover(world: World, params: FailoverParams = FailoverParams()) -
         n_fail=params.n_fail,
         n_ok=params.n_ok,
         policy=params.policy,
+        p_sticky=params.p_sticky,
+        t_sticky=params.t_sticky,
     )
 
 

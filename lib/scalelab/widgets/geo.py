@@ -19,11 +19,14 @@ from scalelab.geo import (
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, caption_html
 
-__all__ = ["explore_failover", "T_FAIL", "T_RECOVER", "T_END"]
+__all__ = ["explore_failover", "T_FAIL", "T_RECOVER", "T_END", "T_STICKY"]
 
 T_FAIL, T_RECOVER, T_END = 60.0, 600.0, 900.0
 """The drill's clock (s): the DC fails at ``T_FAIL``, returns at ``T_RECOVER``; the run ends at
 ``T_END``."""
+T_STICKY = 900.0
+"""How long (s) clients that ignore the TTL keep an answer (Flavel et al. 2014 saw some still
+on a 20 s-TTL answer after 15 minutes)."""
 
 _DC_REGIONS = ("na-east", "europe", "asia")
 _BLACK = PALETTE[7]
@@ -50,6 +53,9 @@ def explore_failover(
     dc_names = [f"dc-{r}" for r in _DC_REGIONS]
     controls = {
         "t_ttl": _slider(t_ttl, 0, 600, 10, "DNS TTL (s)"),
+        "p_sticky": _slider(
+            0.0, 0.0, 10.0, 0.5, "Clients ignoring the TTL (%)", widgets.FloatSlider
+        ),
         "dc_down": widgets.Dropdown(
             options=["none", *dc_names],
             value=dc_down,
@@ -186,6 +192,8 @@ def explore_failover(
             t_ttl=float(c["t_ttl"]),
             t_end=T_END,
             policy=c["policy"],
+            p_sticky=float(c["p_sticky"]) / 100,
+            t_sticky=T_STICKY,
         )
         out = simulate_failover(world, params)
         fig = ex.figure
@@ -242,6 +250,12 @@ def explore_failover(
             f"Health checks mark it down after {s.t_detected:.0f} s; with a DNS TTL of "
             f"{c['t_ttl']} s, half its traffic has moved after {s.t_half_moved:.0f} s and "
             f"{moved}.",
+            (
+                f"{c['p_sticky']:g} % of clients ignore the TTL and keep the old answer for "
+                f"{T_STICKY / 60:.0f} minutes."
+                if c["p_sticky"] > 0
+                else "Every client obeys the TTL."
+            ),
             f"{s.failed_requests:,.0f} requests went to the dead DC.",
             (
                 f"{', '.join(over)} requests/s, above the {cap:,.0f} requests/s capacity: "
