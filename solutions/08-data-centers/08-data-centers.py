@@ -506,6 +506,8 @@ sync_fig
 # *Try:*
 # - Drag the **DNS TTL** from 60 s to 300 s and watch the dead data centre's traffic drain more
 #   slowly. How many more requests fail? Set it to 0: what is left of the failover time?
+# - Back at 60 s, let 2 % of **clients ignore the TTL** (they keep an answer for 15 minutes).
+#   What happens to the tail of the dead data centre's traffic, and to "all moved"?
 # - Take **dc-asia** down. Oceania's users now travel to Virginia (220 ms); which
 #   data centre goes over its capacity? Switch **GeoDNS routing** to capacity-aware: what happens
 #   to the dropped requests, and where does Oceania go now?
