@@ -1,0 +1,113 @@
+from coursekit.nbg import WrongAnswer
+
+WRONG = {
+    "least_conn": [
+        WrongAnswer(
+            "def pick_least_connections(active, healthy):\n"
+            "    best = None\n"
+            "    for i in range(len(active)):\n"
+            "        if healthy[i] and (best is None or active[i] <= active[best]):\n"
+            "            best = i\n"
+            "    if best is None:\n"
+            "        raise ValueError('no healthy server')\n"
+            "    return best\n",
+            max_points=7,
+            passes=("test_least_conn_visible",),
+            why="`<=` breaks ties towards the highest index, not the lowest",
+        ),
+        WrongAnswer(
+            "def pick_least_connections(active, healthy):\n"
+            "    ok = [i for i in range(len(active)) if healthy[i]]\n"
+            "    if not ok:\n"
+            "        return -1\n"
+            "    return min(ok, key=lambda i: active[i])\n",
+            max_points=7,
+            passes=("test_least_conn_visible",),
+            why="returns -1 instead of raising ValueError when no server is healthy",
+        ),
+        WrongAnswer(
+            "from scalelab.load_balancer import least_connections\n\n"
+            "def pick_least_connections(active, healthy):\n"
+            "    return least_connections(active, healthy)\n",
+            max_points=7,
+            passes=("test_least_conn_visible",),
+            why="calls the library's least_connections, which the exercise asks to write",
+        ),
+        WrongAnswer(
+            "def pick_least_connections(active, healthy):\n"
+            "    return min(range(len(active)), key=lambda i: active[i])\n",
+            max_points=6,
+            why="ignores health: sends traffic to a server the balancer knows is down",
+        ),
+    ],
+    "servers_needed": [
+        WrongAnswer(
+            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
+            "    if peak_rps < 0 or capacity_rps <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
+            "        raise ValueError('bad input')\n"
+            "    return max(1, round(peak_rps / (capacity_rps * rho_target))) + n_spare\n",
+            max_points=7,
+            passes=("test_servers_needed_visible",),
+            why="rounds to the nearest whole server instead of up, so servers run too hot",
+        ),
+        WrongAnswer(
+            "import math\n\n"
+            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
+            "    if peak_rps < 0 or capacity_rps <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
+            "        raise ValueError('bad input')\n"
+            "    return max(1, math.ceil(peak_rps / (capacity_rps * rho_target))) + 1\n",
+            max_points=7,
+            passes=("test_servers_needed_visible",),
+            why="always adds one spare, whatever n_spare says",
+        ),
+        WrongAnswer(
+            "import math\n\n"
+            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
+            "    return max(1, math.ceil(peak_rps / (capacity_rps * rho_target))) + n_spare\n",
+            max_points=7,
+            passes=("test_servers_needed_visible",),
+            why="no input checks: a target above 100 % or a negative spare count is accepted",
+        ),
+        WrongAnswer(
+            "import math\n\n"
+            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
+            "    return math.ceil(peak_rps / capacity_rps) + n_spare\n",
+            max_points=6,
+            why="ignores the utilisation target: sizes the pool to run 100 % busy",
+        ),
+    ],
+    "availability_n": [
+        WrongAnswer(
+            "def availability_at_least(n_servers, p_up, n_needed=1):\n"
+            "    if n_servers < 1 or not 0 <= p_up <= 1 or not 0 <= n_needed <= n_servers:\n"
+            "        raise ValueError('bad input')\n"
+            "    return 1 - (1 - p_up) ** n_servers\n",
+            max_points=7,
+            passes=("test_availability_n_visible",),
+            why="ignores n_needed: always the one-of-n formula",
+        ),
+        WrongAnswer(
+            "import math\n\n"
+            "def availability_at_least(n_servers, p_up, n_needed=1):\n"
+            "    return sum(math.comb(n_servers, i) * p_up**i * (1 - p_up) ** (n_servers - i)\n"
+            "               for i in range(n_needed, n_servers + 1))\n",
+            max_points=7,
+            passes=("test_availability_n_visible",),
+            why="no input checks: a probability above 1 or n_needed above n is accepted",
+        ),
+        WrongAnswer(
+            "from scalelab.load_balancer import availability\n\n"
+            "def availability_at_least(n_servers, p_up, n_needed=1):\n"
+            "    return availability(n_servers, p_up, n_needed)\n",
+            max_points=7,
+            passes=("test_availability_n_visible",),
+            why="calls the library's availability, which the exercise asks to write",
+        ),
+        WrongAnswer(
+            "def availability_at_least(n_servers, p_up, n_needed=1):\n"
+            "    return p_up ** n_servers\n",
+            max_points=6,
+            why="the chance that all servers are up, not at least one",
+        ),
+    ],
+}
