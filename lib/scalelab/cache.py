@@ -1183,7 +1183,7 @@ def simulate_cache_tier(
     big_t = che_characteristic_time(q, tier.n_capacity)
     t_warm = big_t if math.isfinite(big_t) else 1e3 / q[q > 0].min()
     # warm-up curve H(M) = sum q (1 - exp(-q min(M, T))) on a grid, interpolated
-    grid = np.concatenate([[0.0], np.geomspace(1e-3 * t_warm, t_warm, 200)])
+    grid = np.concatenate([[0.0], np.geomspace(1e-3 * t_warm, t_warm, 80)])
     warm = np.array([np.sum(q * -np.expm1(-q * m)) for m in grid])
     n = tier.n_nodes
     since = np.full(n, np.inf)  # system requests since each node restarted (inf: warm)
