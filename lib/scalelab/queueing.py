@@ -31,8 +31,8 @@ returns every request's start, wait and response time (a :class:`FifoResult`), f
 servers and an optional finite buffer. It is exact (the tests compare it with a plain loop) and
 fast: one server uses Lindley's recursion in closed form (numpy's running maximum); several
 servers split the requests into segments simulated side by side and then stitched together
-(each segment starts from the state the previous one ends in; segments are redone until every
-seam agrees). :func:`simulate_mmc` runs an M/M/c queue in one call. :func:`summarize` gives
+(a segment whose starting state differs from where the previous one ends is redone: side by
+side once, then in order, one request at a time, until every seam agrees). :func:`simulate_mmc` runs an M/M/c queue in one call. :func:`summarize` gives
 means, percentiles (:func:`percentiles`), utilisation and throughput; :func:`backlog_over_time`
 counts requests waiting, in service, departed and dropped at given times.
 
