@@ -154,13 +154,16 @@ def explore_load_balancer(
         ex.figure.data[1].y = tl.t_p99 * 1000
         ex.figure.data[2].y = tl.error_rate * 100
         shapes = []
+        plural = "s" if c["n_servers"] > 1 else ""
+        answered = ", ".join(f"{x / T_END:.0f}" for x in s.per_server)
         sentences = [
-            f"{c['traffic']} requests/s shared by {c['n_servers']} servers of "
+            f"{c['traffic']} requests/s shared by {c['n_servers']} server{plural} of "
             f"{c['capacity']} requests/s each (utilisation {params.utilisation:.0%}),",
             f"{c['policy'].replace('_', ' ')}: p50 {s.t_p50 * 1000:,.0f} ms and "
             f"p99 {s.t_p99 * 1000:,.0f} ms over the minute;",
             f"{s.n_errors + s.n_dropped:,} of {s.n_arrivals:,} requests "
             f"({s.error_rate:.1%}) failed or were turned away.",
+            f"Answered per server, on average: {answered} requests/s.",
         ]
         if c["kill"]:
             t_seen = res.t_detect[0]
