@@ -122,15 +122,23 @@ def explore_message_queue(
                 yaxis="y3",
                 line=dict(color=PALETTE[3], dash=DASHES[3], width=2),
             ),
+            go.Scatter(
+                x=hours,
+                y=zeros,
+                name="cost so far ($)",
+                yaxis="y4",
+                line=dict(color=PALETTE[4], dash=DASHES[4], width=2),
+            ),
         ],
         layout=base_layout("A day of messages", "time of day (hours)", "messages/s"),
     )
     fig.update_layout(
-        height=560,
-        xaxis=dict(range=[0, 24], dtick=3, anchor="y3"),
-        yaxis=dict(domain=[0.68, 1.0], title=dict(text="messages/s"), rangemode="tozero"),
-        yaxis2=dict(domain=[0.36, 0.62], title=dict(text="backlog (messages)"), rangemode="tozero"),
-        yaxis3=dict(domain=[0.0, 0.3], title=dict(text="p95 wait (s)"), rangemode="tozero"),
+        height=680,
+        xaxis=dict(range=[0, 24], dtick=3, anchor="y4"),
+        yaxis=dict(domain=[0.78, 1.0], title=dict(text="messages/s"), rangemode="tozero"),
+        yaxis2=dict(domain=[0.53, 0.73], title=dict(text="backlog (messages)"), rangemode="tozero"),
+        yaxis3=dict(domain=[0.27, 0.48], title=dict(text="p95 wait (s)"), rangemode="tozero"),
+        yaxis4=dict(domain=[0.0, 0.22], title=dict(text="cost so far ($)"), rangemode="tozero"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
     )
 
@@ -142,16 +150,16 @@ def explore_message_queue(
             rule = target_utilisation_rule(
                 t_service, rho_target=c["rho_target"], n_min=c["n_consumers"], n_max=N_MAX
             )
+            n_start = rule(0.0, c["n_consumers"], float(offered[0]))  # sized for midnight
         else:
-            rule = c["n_consumers"]
-        res = simulate_consumers(
-            offered, T_BUCKET, t_service, rule, n_start=c["n_consumers"], t_boot=T_BOOT
-        )
+            rule = n_start = c["n_consumers"]
+        res = simulate_consumers(offered, T_BUCKET, t_service, rule, n_start=n_start, t_boot=T_BOOT)
         ex.result = res
         ex.figure.data[0].y = offered
         ex.figure.data[1].y = res.n_active / t_service
         ex.figure.data[2].y = res.backlog
         ex.figure.data[3].y = np.minimum(res.t_wait_p95, 1e7)
+        ex.figure.data[4].y = res.cost
         worst = int(np.argmax(res.t_wait_p95))
         mode = (
             f"autoscaling between {c['n_consumers']} and {int(res.n_workers.max())} consumers "
@@ -167,7 +175,7 @@ def explore_message_queue(
             + (" at the minimum." if c["autoscale"] else "."),
             f"The backlog peaks at {res.max_backlog:,.0f} messages;",
             f"the worst five minutes have a p95 wait of {_duration(res.t_wait_p95[worst])}"
-            f" (at {hours[worst]:04.1f} h).",
+            f" (at {_clock(hours[worst])}).",
             f"Consumers cost ${res.total_cost:,.2f} for the day "
             f"(${PRICE_PER_WORKER_HOUR:.2f} per worker-hour).",
         )
@@ -178,6 +186,11 @@ def explore_message_queue(
         figure=fig,
         update=update,
     )
+
+
+def _clock(hours: float) -> str:
+    minutes = int(round(hours * 60)) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _duration(seconds: float) -> str:
