@@ -64,8 +64,9 @@ rng = np.random.default_rng(SEED)
 # roles, cart, the page they were on) has to live somewhere, and there are two broad choices.
 #
 # - **Stateful web tier.** Each web server keeps the sessions of its users in its own memory.
-#   It is the easiest thing to build (most web frameworks do it by default) and the fastest:
-#   the session is a dictionary lookup away.
+#   It is the easiest thing to build (a Java servlet container keeps each `HttpSession` in
+#   memory, and so does Express's default `MemoryStore`) and the fastest: the session is a
+#   dictionary lookup away.
 # - **Stateless web tier.** The web servers keep *nothing* about a user between two requests.
 #   Every request carries, or points to, everything needed to serve it; the state lives in a
 #   shared data store, or in the request itself.
@@ -82,7 +83,7 @@ rng = np.random.default_rng(SEED)
 #
 # ```mermaid
 # flowchart LR
-#     U1[User 1] --> LB[Load balancer<br/>sticky: user → server]
+#     U1[User 1] --> LB["Load balancer<br/>sticky: user → server"]
 #     U2[User 2] --> LB
 #     U3[User 3] --> LB
 #     LB -- "user 1, always" --> A["Web server A<br/>sessions: user 1"]
@@ -110,10 +111,12 @@ sticky_kill = SessionParams(mode="sticky", n_servers=4, peak_factor=2.0, kills=(
 run = simulate_sessions(sticky_kill, rng)
 (event,) = run.events  # one event in this run: the kill
 bucket = int(event.t // sticky_kill.t_bucket)  # the time bucket in which it happened
-print(
-    f"t = {event.t:.0f} s: {event.kind} of server {event.servers[0]}\n"
-    f"  sessions held by that server just before: {run.sessions[bucket, event.servers[0]]}\n"
-    f"  users logged out: {event.n_lost}"
+held = run.sessions[bucket, event.servers[0]]
+display(
+    Markdown(
+        f"At t = {event.t:.0f} s: {event.kind} of server {event.servers[0]}, which held "
+        f"**{held}** sessions just before. Users logged out: **{event.n_lost}**."
+    )
 )
 
 # %% [markdown]
@@ -129,12 +132,16 @@ print(
 hashed = simulate_sessions(
     SessionParams(mode="sticky", routing="hash", n_servers=4, kills=((200.0, 0),)), rng
 )
-print(f"hash routing: one server of 4 died, {hashed.n_lost:,} of 2,000 users logged out")
+display(
+    Markdown(
+        f"Hash routing: one server of 4 died; **{hashed.n_lost:,}** of 2,000 users logged out."
+    )
+)
 
 # %% [markdown]
 # Three users in four, for one failure. (Chapter 10 shows how *consistent hashing* limits the
-# damage to the failed server's share; sticky hashing in real balancers uses it for that
-# reason.)
+# damage to the failed server's share, which is why balancers offer it for sticky routing:
+# nginx's `hash … consistent`, Envoy's ring hash and Maglev.)
 #
 # ## Sticky sessions also unbalance the load
 #
@@ -149,11 +156,14 @@ heavy = SessionParams(mode="sticky", n_users=200, n_servers=5, sigma_activity=1.
 run = simulate_sessions(heavy, rng)
 stateless = simulate_sessions(SessionParams(**{**heavy.__dict__, "mode": "store"}), rng)
 per_server = sticky_load(run.rates, run.server_of, 5)
-print(
-    f"requests/s per server, from the users pinned to it: {np.round(per_server, 2)}\n"
-    f"imbalance, computed from user activity: {imbalance(per_server):.2f}\n"
-    f"imbalance, measured over the run:       {imbalance(run.load.sum(axis=0)):.2f}\n"
-    f"the same users on a stateless tier:     {imbalance(stateless.load.sum(axis=0)):.2f}"
+display(
+    Markdown(
+        "| | value |\n|---|---|\n"
+        f"| requests/s per server, summed over its users | {np.round(per_server, 2).tolist()} |\n"
+        f"| imbalance computed from user activity | {imbalance(per_server):.2f} |\n"
+        f"| imbalance measured over the run | {imbalance(run.load.sum(axis=0)):.2f} |\n"
+        f"| the same users on a stateless tier | {imbalance(stateless.load.sum(axis=0)):.2f} |"
+    )
 )
 
 # %% [markdown]
@@ -176,13 +186,13 @@ print(
 #
 # ```mermaid
 # flowchart LR
-#     U1[User 1] --> LB[Load balancer<br/>any request → any server]
+#     U1[User 1] --> LB["Load balancer<br/>any request → any server"]
 #     U2[User 2] --> LB
 #     U3[User 3] --> LB
-#     LB --> A[Web server A<br/>no sessions]
-#     LB --> B[Web server B<br/>no sessions]
-#     LB --> C[Web server C<br/>no sessions]
-#     A --> S[(Session store<br/>Redis / Memcached)]
+#     LB --> A["Web server A<br/>no sessions"]
+#     LB --> B["Web server B<br/>no sessions"]
+#     LB --> C["Web server C<br/>no sessions"]
+#     A --> S[("Session store<br/>Redis or Memcached")]
 #     B --> S
 #     C --> S
 #     A --> DB[(Database)]
@@ -276,7 +286,7 @@ print(
 
 # %% [markdown]
 # Two more facts shape the choice. The payload is only *signed*, not encrypted: anyone holding
-# the token can read it, so it must not carry secrets. And browsers guarantee only about 4 KB
+# the token can read it, so it must not carry secrets. And browsers need only support 4,096 bytes
 # per cookie (RFC 6265), so a token holds an identity and a few claims, not a shopping cart;
 # the cart goes to a database either way.
 
