@@ -27,3 +27,6 @@ c.ExecutePreprocessor.timeout = 20
 
 # A release notebook must not keep stored outputs.
 c.ClearOutput.enabled = True
+
+# `nbgrader export` writes grades.csv with a status and a reason for every submission.
+c.ExportApp.plugin_class = "coursekit.export.ReasonExportPlugin"

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class Result:
 
     student: str
     assignment: str
-    status: str  # graded | partial | not graded
+    status: str  # "graded" (scores from nbgrader; notes in reason) or "not graded"
     reason: str
     scores: dict[str, CellScore] = field(default_factory=dict)
     seconds: float = 0.0
@@ -286,6 +287,37 @@ def _reasons_from_log(log: str, timeout: int) -> list[str]:
     return notes
 
 
+_OUTPUT_REASONS = [
+    ("MemoryError", "ran out of memory (the sandbox allows {address_space_mb} MB)"),
+    ("File too large", "wrote a file larger than the sandbox allows ({file_size_mb} MB)"),
+    ("No space left on device", "filled the sandbox's disk ({disk_mb} MB)"),
+    ("Resource temporarily unavailable", "hit the process limit ({processes} processes)"),
+    ("SystemExit", "called exit() or raised SystemExit in a cell"),
+    (
+        "is switched off while this exercise is graded",
+        "called the library's own implementation where the exercise asks for yours",
+    ),
+]
+
+
+def _reasons_from_outputs(path: Path) -> list[str]:
+    """Reasons visible in the autograded notebook's error outputs."""
+    from coursekit.sandbox import LIMITS
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001
+        return []
+    text = "\n".join(
+        f"{o.get('ename', '')}: {o.get('evalue', '')}"
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    )
+    return [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
+
+
 def _kill_user(uid: int | None) -> None:
     if uid is not None:
         subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
@@ -375,6 +407,8 @@ def grade_submission(
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy2(graded, dest / f"{a}.ipynb")
             kept = str(dest / f"{a}.ipynb")
+        if graded.exists():
+            notes += _reasons_from_outputs(graded)
         if not scores or not graded.exists():
             notes.append("nbgrader produced no grades; recorded as 0")
             zero = _zero(template)
@@ -382,7 +416,7 @@ def grade_submission(
         else:
             for gid, c in _zero(template).items():
                 scores.setdefault(gid, c)
-            status = "partial" if notes else "graded"
+            status = "graded"
         return Result(
             student,
             a,
@@ -421,6 +455,35 @@ def merge(result: Result, db_url: str) -> None:
                     g.auto_score = 0.0 if blank else None
                     g.needs_manual_grade = not blank
         gb.db.commit()
+
+
+def write_feedback(course: Path, result: Result) -> Path | None:
+    """Leak-free HTML feedback for one result, with manual scores and rubrics once graded."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from coursekit.feedback import render, sanitise
+
+    if not result.autograded or not Path(result.autograded).exists():
+        return None
+    scores = dict(result.scores)
+    manual = set()
+    with Gradebook(f"sqlite:///{(Path(course) / 'gradebook.db').resolve()}") as gb:
+        try:
+            sub = gb.find_submission(result.assignment, result.student)
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    if g.cell_type != "code" and g.manual_score is not None:
+                        manual.add(g.name)
+                        scores[g.name] = CellScore(g.name, g.manual_score, g.max_score, False)
+        except MissingEntry:
+            pass
+    nb = nbformat.read(result.autograded, as_version=4)
+    out = (
+        Path(course) / "feedback" / result.student / result.assignment / f"{result.assignment}.html"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(sanitise(nb, result.assignment, scores, manual)))
+    return out
 
 
 def find_submissions(submitted: Path, names: list[str]) -> list[tuple[str, str, Path]]:
@@ -539,6 +602,7 @@ def grade_class(
                 out = course / "results" / res.assignment / f"{res.student}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(res.to_json())
+                write_feedback(course, res)
                 results.append(res)
                 if bar:
                     bar.step(res)
@@ -582,14 +646,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--force", action="store_true", help="regrade even unchanged work")
     parser.add_argument("--timeout", type=int, default=20, help="seconds per cell")
+    parser.add_argument(
+        "--feedback",
+        action="store_true",
+        help="only regenerate feedback (after grading written answers)",
+    )
     args = parser.parse_args(argv)
-    names = args.assignments or assignments()
+    submitted = args.course / "submitted"
+    present = {p.name for p in submitted.glob("*/*") if p.is_dir()} if submitted.is_dir() else set()
+    names = args.assignments or [a for a in assignments() if a in present]
+    if args.feedback:
+        made = 0
+        for saved in sorted((args.course / "results").glob("*/*.json")):
+            res = Result.from_json(saved.read_text())
+            if res.assignment in names and (not args.student or res.student in args.student):
+                made += write_feedback(args.course, res) is not None
+        print(f"wrote {made} feedback file(s) under {args.course / 'feedback'}")
+        return 0
     if not (args.course / "submitted").is_dir():
         print(
             f"nothing to grade: {args.course / 'submitted'} does not exist "
             "(see grading/README.md: collect submissions first)"
         )
         return 0
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     print(f"sandbox: {sandbox_mode(0)[2]}; {args.jobs} parallel job(s)")
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     results = grade_class(

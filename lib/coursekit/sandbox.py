@@ -35,7 +35,7 @@ __all__ = ["main", "LIMITS"]
 LIMITS = {
     "address_space_mb": 2048,  # a numpy array larger than this fails with MemoryError
     "cpu_seconds": 120,  # per process; the grader also caps wall-clock time per notebook
-    "file_size_mb": 64,  # one file; writes past it fail with "File too large"
+    "file_size_mb": 32,  # one file; writes past it fail with "File too large"
     "open_files": 256,
     "processes": 64,  # per sandbox user: a fork bomb stops here (threads count too)
     "disk_mb": 64,  # the kernel's working folder is a tmpfs of this size

@@ -1,0 +1,121 @@
+"""Feedback that teaches and does not leak hidden tests.
+
+nbgrader's own feedback is the autograded notebook rendered to HTML, hidden tests and their
+tracebacks included (nbgrader #917). Ours is built from the same notebook, sanitised:
+
+- a summary first: every exercise with its checks, passed or failed, points earned and available,
+  written answers with their score (or "waiting for the grader"), and the total;
+- a test cell that holds hidden checks shows only its one-line docstring, never its code;
+- an error shows its type and message (our checks write helpful messages), never a traceback,
+  which would quote the hidden code;
+- once a written answer is graded, its rubric from ``grading/rubrics/<assignment>.md`` follows it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+
+from coursekit.nbg import HIDDEN_BEGIN, CellScore
+from coursekit.paths import GRADING, source_notebook
+
+__all__ = ["sanitise", "render", "rubric_sections", "HIDDEN_NOTE"]
+
+HIDDEN_NOTE = "# (hidden checks: their code is not shown; the result is below)"
+
+
+def rubric_sections(assignment: str, rubrics: Path = GRADING / "rubrics") -> dict[str, str]:
+    """{grade_id: markdown} from the rubric file, split at headings that name a grade id."""
+    path = Path(rubrics) / f"{assignment}.md"
+    if not path.exists():
+        return {}
+    out, current = {}, None
+    for line in path.read_text().splitlines():
+        m = re.match(r"^#+ .*?`([^`]+)`", line)
+        if m:
+            current = m.group(1)
+            out[current] = line + "\n"
+        elif current:
+            out[current] += line + "\n"
+    return out
+
+
+def _docstring(source: str) -> str:
+    m = re.match(r'\s*"""(.*?)"""', source, re.S)
+    return f'"""{m.group(1).strip()}"""' if m else '"""Checks."""'
+
+
+def sanitise(
+    nb, assignment: str, scores: dict[str, CellScore], manual_graded: set[str] = frozenset()
+) -> nbformat.NotebookNode:
+    """A copy of the autograded ``nb`` safe to show the student, with a summary on top."""
+    nb = nbformat.from_dict(nb)
+    src = nbformat.read(source_notebook(assignment), as_version=4)
+    hidden = {
+        c.metadata["nbgrader"]["grade_id"]
+        for c in src.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") and HIDDEN_BEGIN in c.source
+    }
+    rubrics = rubric_sections(assignment)
+    cells = []
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code":
+            if gid in hidden or HIDDEN_BEGIN in cell.source:
+                cell.source = _docstring(cell.source) + "\n" + HIDDEN_NOTE
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    out.traceback = [f"{out.ename}: {out.evalue}"]
+        cells.append(cell)
+        if cell.cell_type == "markdown" and gid in manual_graded and gid in rubrics:
+            cells.append(nbformat.v4.new_markdown_cell("**Rubric**\n\n" + rubrics[gid]))
+    nb.cells = [nbformat.v4.new_markdown_cell(summary(nb, scores, manual_graded))] + cells
+    return nb
+
+
+def summary(nb, scores: dict[str, CellScore], manual_graded: set[str] = frozenset()) -> str:
+    """A markdown table: each graded cell, passed or not, and the points."""
+    lines = ["# Feedback", "", "| check | result | points |", "|---|---|---|"]
+    total = possible = 0.0
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid not in scores:
+            continue
+        s = scores[gid]
+        possible += s.max_score
+        if s.autograded:
+            got = s.score or 0.0
+            result = "passed" if got == s.max_score else ("partly" if got else "failed")
+        elif s.score is None:
+            got, result = 0.0, "written answer: waiting for the grader"
+        elif gid not in manual_graded and not s.score:
+            got, result = 0.0, "written answer: left blank"
+        else:
+            got, result = s.score, "written answer: graded"
+        total += got
+        lines.append(f"| `{gid}` | {result} | {got:g} / {s.max_score:g} |")
+    lines += [
+        "",
+        f"**Total: {total:g} / {possible:g}**",
+        "",
+        "Failed checks show their message below, at the cell. Hidden checks show what they "
+        "test, not their code.",
+    ]
+    return "\n".join(lines)
+
+
+def render(nb) -> str:
+    """HTML of a sanitised notebook (nbconvert, no external scripts needed to read it)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="classic")
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def text_of(html_text: str) -> str:
+    """The visible text of an HTML page (tags dropped, entities decoded), for leak checks."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))

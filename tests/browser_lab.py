@@ -1,0 +1,144 @@
+"""A JupyterLab server and a headless Chromium for the browser tier (tests/test_browser.py).
+
+The server runs from the project's environment on 127.0.0.1 with a random token, in a temporary
+copy of the repository's course/, solutions/ and grading/ folders, started from grading/ with the
+copy as its root (the formgrader needs that), and stopped by its PID. Chromium is Debian's
+(/usr/bin/chromium) driven by Playwright's Python package; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from coursekit.paths import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+# The state of an Explore widget, read from the DOM: the first slider's explorer (the VBox that
+# holds both the slider and a plotly figure), its figure's data and its caption text.
+STATE_JS = """(index) => {
+  const sliders = Array.from(document.querySelectorAll('.jp-OutputArea .widget-slider'));
+  const slider = sliders[index || 0];
+  if (!slider) return null;
+  let box = slider.parentElement;
+  while (box && !(box.querySelector('.js-plotly-plot'))) box = box.parentElement;
+  if (!box) return null;
+  const gd = box.querySelector('.js-plotly-plot');
+  const caption = box.querySelector('[role=status]');
+  const data = (gd.data || []).map(t => [t.x, t.y, t.z, t.values, t.text].map(
+      v => (v && v.length !== undefined) ? Array.from(v) : v));
+  return {data: JSON.stringify(data),
+          caption: caption ? caption.textContent : null,
+          readout: slider.querySelector('.widget-readout')?.textContent};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """JupyterLab on 127.0.0.1 in a temporary copy of the course; ``stop()`` kills it by PID."""
+
+    def __init__(self, workdir: Path):
+        self.dir = Path(workdir) / "repo"
+        for name in ("course", "solutions", "grading"):
+            shutil.copytree(
+                ROOT / name,
+                self.dir / name,
+                ignore=shutil.ignore_patterns(
+                    "gradebook.db", "submitted", "autograded", "feedback", "results"
+                ),
+            )
+        settings = Path(workdir) / "lab-settings"
+        notify = settings / "@jupyterlab" / "apputils-extension"
+        notify.mkdir(parents=True)
+        (notify / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
+        tracker = settings / "@jupyterlab" / "notebook-extension"
+        tracker.mkdir(parents=True)
+        # Start the notebook's own kernel without asking, even when kernelspecs load slowly;
+        # render every cell (windowing would leave off-screen widgets out of the DOM).
+        (tracker / "tracker.jupyterlab-settings").write_text(
+            json.dumps({"autoStartDefaultKernel": True, "windowingMode": "none"})
+        )
+        self.token = secrets.token_hex(16)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.update(
+            JUPYTER_RUNTIME_DIR=str(Path(workdir) / "runtime"),
+            JUPYTER_CONFIG_DIR=str(Path(workdir) / "config"),
+            PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        )
+        env.pop("NBGRADER_EXECUTION", None)
+        self.log = open(Path(workdir) / "lab.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.dir}",
+                "--LabApp.extension_manager=readonly",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                f"--LabApp.user_settings_dir={settings}",
+                f"--LabApp.workspaces_dir={Path(workdir) / 'workspaces'}",
+            ],
+            cwd=self.dir / "grading",
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}") as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("JupyterLab did not start within 60 s")
+
+    def link(self, path: str, ui: str = "lab/tree") -> str:
+        # ?reset: a fresh workspace, so only this notebook is open (the DOM holds one notebook)
+        return f"{self.url}/{ui}/{path}?reset&token={self.token}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()

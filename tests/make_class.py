@@ -1,0 +1,289 @@
+"""Build a test class of submissions: correct, partly correct, blank and broken work.
+
+    python tests/make_class.py <course-dir>      # a class to grade by hand: make grade-like demo
+
+Used by tests/test_grading_integrity.py. Every student is described by a ``Case``: how the
+submission is made and what grading must give it (points at most/at least, status, words that
+must appear in the reason). Nothing here is committed as notebooks: the class is generated from
+``solutions/`` and the release each time.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from coursekit.nbg import solved_notebook, with_answer
+from coursekit.paths import ROOT, assignments
+
+WELCOME = "00-welcome"
+WRONG_DIR = Path(__file__).parent / "wrong_answers"
+SOLUTION_GRADEBOOK = ROOT / "grading" / "gradebook.db"
+
+ALWAYS_EQUAL = """class _Anything(float):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    def __float__(self):
+        return 2.0
+
+def peak_requests_per_second(daily_users, requests_per_user, peak_factor):
+    return _Anything(2.0)
+"""
+
+CHEAT_GRADEBOOK = """import glob, sqlite3
+for path in ["../../../gradebook.db", "../../gradebook.db", {instructor!r}] + glob.glob("/tmp/*/course/gradebook.db"):
+    try:
+        db = sqlite3.connect(path)
+        db.execute("update grade set auto_score = 100, manual_score = 100")
+        db.commit()
+    except Exception as err:
+        print("could not tamper with", path, type(err).__name__)
+"""
+
+CHEAT_SOLUTIONS = """source = open({path!r}).read()
+start = source.index("def peak_requests_per_second")
+exec(source[start:source.index("### END SOLUTION", start)].replace("### BEGIN SOLUTION", ""))
+"""
+
+FORK_BOMB = """import os, time
+children = 0
+while children < 10_000:
+    if os.fork() == 0:
+        time.sleep(60)
+        os._exit(0)
+    children += 1
+"""
+
+FILL_DISK = """with open("ballast.bin", "wb") as f:
+    for _ in range(4000):
+        f.write(b"0" * 1_000_000)
+"""
+
+
+@dataclass
+class Case:
+    """One student's submission and what grading must give it."""
+
+    student: str
+    assignment: str
+    notebook: object  # NotebookNode, bytes, None (empty folder), or {filename: content}
+    max_points: float | None = None  # autograded points at most
+    min_points: float | None = None  # autograded points at least
+    status: str = "graded"
+    reason: list[str] = field(default_factory=list)  # words the reason must contain
+    needs_root: bool = False  # only meaningful inside the sandbox (a fork bomb)
+
+
+def _answer_id(nb, index: int = 0) -> str:
+    ids = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+    ]
+    return ids[index]
+
+
+def _source(nb, gid: str) -> str:
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def cases(release: Path, names: list[str] | None = None) -> list[Case]:
+    """The class: three students on every assignment, the broken kinds on 00-welcome."""
+    names = names or assignments()
+    out: list[Case] = []
+    for a in names:
+        solved = solved_notebook(a, release)
+        blank = nbformat.read(release / a / f"{a}.ipynb", as_version=4)
+        full = sum(
+            c.metadata["nbgrader"].get("points", 0)
+            for c in solved.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        )
+        out.append(Case(f"ada-{a}", a, solved, min_points=full, max_points=full))
+        out.append(Case(f"bo-{a}", a, blank, max_points=0))
+        wrong = (
+            runpy.run_path(str(WRONG_DIR / f"{a}.py"))["WRONG"]
+            if (WRONG_DIR / f"{a}.py").exists()
+            else {}
+        )
+        for gid, answers in list(wrong.items())[:1]:
+            w = answers[0]
+            out.append(
+                Case(f"cy-{a}", a, with_answer(solved, gid, w.source), max_points=w.max_points)
+            )
+    if WELCOME not in names:
+        return out
+    a = WELCOME
+    solved = solved_notebook(a, release)
+    blank = nbformat.read(release / a / f"{a}.ipynb", as_version=4)
+    gid = _answer_id(solved)
+    answer = _source(solved, gid)
+    deleted = nbformat.from_dict(solved)
+    deleted.cells = [
+        c
+        for c in deleted.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") not in (gid, f"test_{gid}_visible")
+    ]
+    stripped = nbformat.from_dict(solved)
+    for c in stripped.cells:
+        c.metadata.pop("nbgrader", None)
+    edited = nbformat.from_dict(blank)
+    for c in edited.cells:
+        if c.metadata.get("nbgrader", {}).get("grade"):
+            c.source = "pass" if c.cell_type == "code" else "full marks please"
+    huge = with_answer(solved, gid, "for i in range(300_000):\n    print(i)\n" + answer)
+    out += [
+        Case(
+            "corrupt",
+            a,
+            b'{"cells": [ not json',
+            0,
+            status="not graded",
+            reason=["not a readable notebook"],
+        ),
+        Case("renamed", a, {"my-work.ipynb": solved}, min_points=3, reason=["named"]),
+        Case(
+            "missing",
+            a,
+            {"notes.txt": "I forgot the notebook"},
+            0,
+            status="not graded",
+            reason=["no notebook"],
+        ),
+        Case("empty", a, None, 0, status="not graded", reason=["no notebook"]),
+        Case(
+            "loop",
+            a,
+            with_answer(solved, gid, "while True:\n    pass\n" + answer),
+            0,
+            reason=["longer than"],
+        ),
+        Case(
+            "os-exit",
+            a,
+            with_answer(solved, gid, "import os\nos._exit(1)\n"),
+            0,
+            status="not graded",
+            reason=["kernel died"],
+        ),
+        Case(
+            "system-exit",
+            a,
+            with_answer(solved, gid, "raise SystemExit(3)\n" + answer),
+            0,
+            reason=["SystemExit"],
+        ),
+        Case(
+            "segfault",
+            a,
+            with_answer(solved, gid, "import ctypes\nctypes.string_at(0)\n"),
+            0,
+            status="not graded",
+            reason=["kernel died"],
+        ),
+        Case(
+            "memory-hog",
+            a,
+            with_answer(solved, gid, "import numpy as np\nhog = np.ones(10**12)\n" + answer),
+            0,
+            reason=["memory"],
+        ),
+        Case("huge-output", a, huge, min_points=3),
+        Case(
+            "fork-bomb",
+            a,
+            with_answer(solved, gid, FORK_BOMB + answer),
+            0,
+            reason=["process limit"],
+            needs_root=True,
+        ),
+        Case(
+            "fill-disk", a, with_answer(solved, gid, FILL_DISK + answer), 0, reason=["file larger"]
+        ),
+        Case("deleted-cells", a, deleted, 0, reason=["deleted"]),
+        Case("edited-tests", a, edited, 0, reason=["edited"]),
+        Case("stripped-metadata", a, stripped, 0),
+        Case("always-equal", a, with_answer(solved, gid, ALWAYS_EQUAL), 0),
+        Case(
+            "calls-library",
+            a,
+            with_answer(
+                solved,
+                gid,
+                "from scalelab.estimate import average_qps, peak_qps\n\n"
+                "def peak_requests_per_second(daily_users, requests_per_user, peak_factor):\n"
+                "    return peak_qps(average_qps(daily_users, requests_per_user), peak_factor)\n",
+            ),
+            1,
+            reason=["library"],
+        ),
+        Case(
+            "writes-gradebook",
+            a,
+            with_answer(solved, gid, CHEAT_GRADEBOOK.format(instructor=str(SOLUTION_GRADEBOOK))),
+            0,
+        ),
+        Case(
+            "reads-solutions",
+            a,
+            with_answer(
+                solved, gid, CHEAT_SOLUTIONS.format(path=str(ROOT / "solutions" / a / f"{a}.py"))
+            ),
+            0,
+        ),
+    ]
+    return out
+
+
+def write(course: Path, case: Case) -> None:
+    """Place a case's submission in ``course/submitted/<student>/<assignment>/``."""
+    folder = Path(course) / "submitted" / case.student / case.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = case.notebook
+    if nb is None:
+        return
+    if isinstance(nb, bytes):
+        (folder / f"{case.assignment}.ipynb").write_bytes(nb)
+    elif isinstance(nb, dict) and not hasattr(nb, "cells"):
+        for name, content in nb.items():
+            path = folder / name
+            if hasattr(content, "cells"):
+                nbformat.write(content, path)
+            else:
+                path.write_text(content)
+    else:
+        nbformat.write(nb, folder / f"{case.assignment}.ipynb")
+
+
+def course_dir(course: Path) -> Path:
+    """An instructor's course root like grading/, with its own gradebook, at ``course``."""
+    course = Path(course)
+    course.mkdir(parents=True, exist_ok=True)
+    config = (ROOT / "grading" / "nbgrader_config.py").read_text()
+    config = config.replace('"../solutions"', repr(str(ROOT / "solutions")))
+    config = config.replace('"../course"', repr(str(course / "release")))
+    (course / "nbgrader_config.py").write_text(config)
+    (course / "header.ipynb").write_bytes((ROOT / "grading" / "header.ipynb").read_bytes())
+    return course
+
+
+if __name__ == "__main__":
+    target = course_dir(Path(sys.argv[1]))
+    from coursekit.release import release
+
+    release(target / "release")
+    made = cases(target / "release")
+    for case in made:
+        if case.needs_root and os.geteuid() != 0:
+            continue
+        write(target, case)
+    print(
+        f"{len(made)} submissions in {target / 'submitted'}; grade them with:\n"
+        f"  python -m coursekit.grade --course {target}"
+    )

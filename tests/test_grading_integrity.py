@@ -1,0 +1,166 @@
+"""A whole class graded the way an instructor does: isolated, with a result and a reason for all.
+
+The class (tests/make_class.py) mixes correct, partly correct, blank and broken work across the
+released assignments; `python -m coursekit.grade` grades it in one command, in parallel.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from coursekit.feedback import text_of
+from coursekit.grade import Result
+from coursekit.nbg import HIDDEN_BEGIN, HIDDEN_END, run_nbgrader
+from coursekit.paths import ROOT, source_notebook
+from coursekit.release import release
+
+sys.path.insert(0, str(Path(__file__).parent))
+import make_class  # noqa: E402
+
+pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("integrity")]
+ROOTED = os.geteuid() == 0
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = make_class.course_dir(tmp_path_factory.mktemp("class") / "grading")
+    release(course / "release")
+    cases = [c for c in make_class.cases(course / "release") if ROOTED or not c.needs_root]
+    for case in cases:
+        make_class.write(course, case)
+    cmd = [
+        sys.executable,
+        "-m",
+        "coursekit.grade",
+        "--course",
+        str(course),
+        "--jobs",
+        "2",
+        "--timeout",
+        "10",
+    ]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    print(proc.stdout[-6000:])
+    results = {}
+    for path in (course / "results").glob("*/*.json"):
+        r = Result.from_json(path.read_text())
+        results[(r.student, r.assignment)] = r
+    return {
+        "course": course,
+        "cases": cases,
+        "proc": proc,
+        "results": results,
+        "cmd": cmd,
+        "env": env,
+    }
+
+
+def test_grading_ends_with_a_summary_table_and_exit_0(graded):
+    proc = graded["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stdout and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert "student" in proc.stdout and "reason" in proc.stdout
+    assert f"{len(graded['cases'])} submission(s)" in proc.stdout
+
+
+def test_sandbox_is_active_when_root(graded):
+    if ROOTED:
+        assert "sandbox: user scalelab-grader" in graded["proc"].stdout, graded["proc"].stdout[:500]
+
+
+def _autograded(r: Result) -> float:
+    return sum(c.score or 0 for c in r.scores.values() if c.autograded)
+
+
+def test_every_case_gets_the_expected_result_and_reason(graded):
+    problems = []
+    for case in graded["cases"]:
+        r = graded["results"].get((case.student, case.assignment))
+        if r is None:
+            problems.append(f"{case.student}/{case.assignment}: no recorded result")
+            continue
+        got = _autograded(r)
+        if case.max_points is not None and got > case.max_points + 1e-9:
+            problems.append(f"{case.student}: {got} points > {case.max_points} ({r.reason})")
+        if case.min_points is not None and got < case.min_points - 1e-9:
+            problems.append(f"{case.student}: {got} points < {case.min_points} ({r.reason})")
+        if r.status != case.status:
+            problems.append(f"{case.student}: status {r.status!r}, expected {case.status!r}")
+        for word in case.reason:
+            if word.lower() not in r.reason.lower():
+                problems.append(f"{case.student}: reason {r.reason!r} lacks {word!r}")
+        if not r.reason:
+            problems.append(f"{case.student}: empty reason")
+    assert problems == [], "\n".join(problems)
+
+
+def test_gradebook_and_export_hold_every_submission_with_its_reason(graded):
+    course = graded["course"]
+    proc = run_nbgrader("export", cwd=course, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(course / "grades.csv") as fh:
+        rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(fh)}
+    for case in graded["cases"]:
+        row = rows.get((case.student, case.assignment))
+        assert row is not None, f"no export row for {case.student}/{case.assignment}"
+        r = graded["results"][(case.student, case.assignment)]
+        assert row["reason"] == r.reason and row["status"] == r.status
+        # The instructor's gradebook holds exactly the isolated result: tampering changed nothing.
+        assert float(row["autograded_score"]) == pytest.approx(_autograded(r)), case.student
+
+
+def test_correct_work_earns_full_marks_beside_broken_work(graded):
+    for case in graded["cases"]:
+        if case.student.startswith("ada-"):
+            r = graded["results"][(case.student, case.assignment)]
+            full = sum(c.max_score for c in r.scores.values() if c.autograded)
+            assert _autograded(r) == full, f"{case.student}: {r.reason}"
+
+
+def _hidden_lines(assignment: str) -> set[str]:
+    nb = nbformat.read(source_notebook(assignment), as_version=4)
+    release_text = (ROOT / "course" / assignment / f"{assignment}.ipynb").read_text()
+    lines = set()
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            s = line.strip()
+            if s.startswith(HIDDEN_BEGIN):
+                inside = True
+            elif s.startswith(HIDDEN_END):
+                inside = False
+            elif inside and len(s) > 8 and s not in release_text:
+                lines.add(s)
+    return lines
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    course = graded["course"]
+    files = list((course / "feedback").rglob("*.html"))
+    assert len(files) >= len([c for c in graded["cases"] if c.status == "graded"]) - 1
+    leaks = []
+    for path in files:
+        assignment = path.parent.name
+        text = text_of(path.read_text())
+        assert "Feedback" in text and "Total:" in text, path
+        leaks += [f"{path}: {line}" for line in _hidden_lines(assignment) if line in text]
+    assert leaks == [], "\n".join(leaks[:10])
+
+
+def test_rerun_grades_only_what_is_missing(graded):
+    course = graded["course"]
+    victim = graded["cases"][0]
+    (course / "results" / victim.assignment / f"{victim.student}.json").unlink()
+    proc = subprocess.run(
+        graded["cmd"], capture_output=True, text=True, env=graded["env"], cwd=ROOT
+    )
+    assert proc.returncode == 0
+    assert "1/1 graded" in proc.stderr, proc.stderr[-1000:]
+    assert (course / "results" / victim.assignment / f"{victim.student}.json").exists()
