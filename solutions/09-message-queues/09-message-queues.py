@@ -143,8 +143,9 @@ print("\n".join(lines))
 # A formula is only as good as its assumptions, so the library also **simulates** the queue
 # request by request: `simulate_fifo` takes arrival and service times, serves them first in,
 # first out with `c` consumers and returns each message's wait. (It is exact and fast: a
-# million messages take well under a second, against about a minute in SimPy, the usual
-# discrete-event library; see `benchmarks/bench_queueing.py`.) Here is an M/M/1 run at 90 %:
+# million messages take a fraction of a second, dozens of times faster than SimPy, the usual
+# discrete-event library for Python; see `benchmarks/bench_queueing.py`.) Here is an M/M/1
+# run at 90 %:
 
 # %%
 run = simulate_mmc(lam=0.9, mu=1.0, n_servers=1, n_requests=200_000, rng=rng)
@@ -165,8 +166,8 @@ print(
 # %% [markdown]
 # ## Many consumers, one line: the Erlang C formula
 #
-# With $c$ consumers sharing one queue (the **M/M/c** queue, the model of a call centre that
-# A. K. Erlang worked out for the Copenhagen telephone exchange in 1917), the utilisation is
+# With $c$ consumers sharing one queue (the **M/M/c** queue; A. K. Erlang derived its formula
+# for telephone lines at the Copenhagen Telephone Company in 1917), the utilisation is
 # $\rho = \lambda / (c\mu)$ and the chance that an arriving message finds every consumer busy
 # is the **Erlang C** formula, with offered load $a = \lambda/\mu$:
 #
@@ -174,7 +175,7 @@ print(
 #   + \dfrac{a^c}{c!}\dfrac{c}{c-a}}, \qquad W_q = \frac{C(c, a)}{c\mu - \lambda}.$$
 #
 # The figure compares one, four and ten consumers at the same utilisation: lines are the
-# formula, markers are simulations of 100,000 messages each.
+# formula, markers are simulations of 50,000 messages each.
 
 # %%
 rhos = np.linspace(0.05, 0.95, 60)
@@ -184,7 +185,7 @@ wait_fig = go.Figure(layout=base_layout(
 ))
 for i, c in enumerate([1, 4, 10]):
     theory = [mmc(r * c, 1.0, c).t_wait for r in rhos]
-    sims = [simulate_mmc(r * c, 1.0, c, 100_000, rng).t_wait[5_000:].mean() for r in marks]
+    sims = [simulate_mmc(r * c, 1.0, c, 50_000, rng).t_wait[2_500:].mean() for r in marks]
     wait_fig.add_scatter(x=rhos, y=theory, name=f"{c} consumer(s), formula",
                          line=dict(color=PALETTE[i], dash=DASHES[i]))
     wait_fig.add_scatter(x=marks, y=sims, mode="markers", name=f"{c} consumer(s), simulated",
@@ -321,16 +322,17 @@ print(f"about {peak / (c * mu):.0f} s ({peak / (c * mu) / 60:.1f} minutes), "
 # %%
 lines = []
 for buffer in [0, 10, 100]:
-    r = simulate_mmc(5.0, 1.0, 4, 100_000, rng, n_buffer=buffer)
+    r = simulate_mmc(5.0, 1.0, 4, 50_000, rng, n_buffer=buffer)
     lines.append(f"buffer {buffer:>3}: dropped {r.dropped.mean():6.2%} "
                  f"(theory {mmck_drop_probability(5.0, 1.0, 4, buffer):6.2%}), "
                  f"mean wait of the rest {np.nanmean(r.t_wait):5.2f} s")
 print("\n".join(lines))
 
 # %% [markdown]
-# A bigger buffer hardly changes the drop rate in overload (capacity is what it is: about a
-# fifth of the messages must go) but makes every accepted message wait longer. A buffer is for
-# *bursts*; sustained overload needs more consumers.
+# A few places in the line halve the drops, because short random bursts now fit. Beyond that,
+# a bigger buffer hardly helps (capacity is what it is: with 5 arriving for every 4 served, a
+# fifth of the messages must go) and makes every accepted message wait longer. A buffer is
+# for *bursts*; sustained overload needs more consumers.
 
 # %% [markdown]
 # ## At-least-once delivery and idempotent consumers
@@ -352,9 +354,10 @@ print("\n".join(lines))
 # %%
 payments = payment_messages(2_000, rng)
 log = deliver_at_least_once(payments, rng, p_crash_after=0.1, t_visibility=30.0)
-first = [(d.message["id"], d.attempt, d.crash) for d in log[:4]]
+crashed = next(d.message["id"] for d in log if d.crash == "after")
+story = [(d.attempt, d.t, d.crash) for d in log if d.message["id"] == crashed]
 print(f"{len(payments)} messages, {len(log)} deliveries ({len(log) - len(payments)} "
-      f"redeliveries)\nfirst deliveries: {first}")
+      f"redeliveries)\nmessage {crashed}: (attempt, time in s, crash) = {story}")
 
 # %% [markdown]
 # A naive consumer credits the account every time a message arrives. An **idempotent**
@@ -437,8 +440,8 @@ scale_fig
 # **producer rate** first and watch the backlog panel, then try the others.
 #
 # *Try:*
-# - With 12 fixed consumers at 200 ms, raise the producer rate until an evening backlog
-#   appears. At what rate does it never drain before midnight?
+# - With 16 fixed consumers at 200 ms (80 messages/s), raise the producer rate. At what rate
+#   does a backlog build every evening, and at what rate is it still there at midnight?
 # - Tick **Autoscale consumers**. How much does the day cost now, and what happens at the
 #   12:00 flash sale?
 # - Lower the autoscaler's target utilisation from 0.7 to 0.4: what do you pay for the shorter

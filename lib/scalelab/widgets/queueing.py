@@ -43,7 +43,7 @@ def _workload(shape: np.ndarray, rate: float, burst: bool) -> np.ndarray:
 def explore_message_queue(
     rate: int = 40,
     t_service_ms: int = 200,
-    n_consumers: int = 12,
+    n_consumers: int = 16,
     autoscale: bool = False,
     rho_target: float = 0.7,
     burst: bool = True,
@@ -173,7 +173,12 @@ def explore_message_queue(
             f"{offered.max():.0f} at the busiest five minutes;",
             f"{mode} can take {capacity:.0f} messages/s"
             + (" at the minimum." if c["autoscale"] else "."),
-            f"The backlog peaks at {res.max_backlog:,.0f} messages;",
+            f"The backlog peaks at {res.max_backlog:,.0f} messages"
+            + (
+                f" and {res.backlog[-1]:,.0f} are still waiting at midnight;"
+                if res.backlog[-1] >= 1
+                else ";"
+            ),
             f"the worst five minutes have a p95 wait of {_duration(res.t_wait_p95[worst])}"
             f" (at {_clock(hours[worst])}).",
             f"Consumers cost ${res.total_cost:,.2f} for the day "
