@@ -168,8 +168,8 @@ display(
 
 # %% [markdown]
 # With sticky routing the busiest server carries about a fifth more than its share here (more
-# with fewer users per server or more skewed users), and it is the one that saturates first at the evening peak: you have to buy capacity for the *busiest*
-# server, not the average one. A stateless tier spreads each request on its own, so its
+# with fewer users per server or more skewed users), and it is the one that saturates first
+# at the peak: you have to buy capacity for the *busiest* server, not the average one. A stateless tier spreads each request on its own, so its
 # servers differ by at most one request per bucket.
 #
 # Stickiness also blunts scaling out. A server added at the peak receives only users who log
@@ -293,10 +293,10 @@ print(
 # %% [markdown]
 # ## Failure drill: a server dies, the tier scales in, the store dies
 #
-# Now the three designs side by side, with the same 2,000 users, the same traffic (rising to
-# twice its mean at mid-run and falling back) and the same seed. Three drills: server 0 dies at
-# 200 s; the tier is scaled in from 4 servers to 3 at 400 s; the session store is down from 300
-# to 360 s and comes back empty.
+# Now the three designs side by side (sticky in both flavours), with the same 2,000 users, the
+# same traffic (rising to twice its mean at mid-run and falling back) and the same seed. Three
+# drills: server 0 dies at 200 s; the tier is scaled in from 4 servers to 3 at 400 s; the
+# session store is down from 300 to 360 s and comes back empty.
 
 # %%
 MODES = {
