@@ -237,13 +237,29 @@ def test_one_pass_curve_equals_per_size_lru_runs_exactly(kind):
     assert np.all(np.diff(curve.hit_ratio) >= 0)  # LRU's inclusion property
 
 
-def test_tight_loops_agree_with_the_classes():
+@pytest.mark.parametrize("kind", ["zipf", "scan", "burst"])
+@pytest.mark.parametrize("capacity", [1, 2, 37, 250])
+def test_tight_loops_agree_with_the_classes(kind, capacity):
+    tr = make_trace(kind, n_objects=300, n_requests=4_000, rng=np.random.default_rng(3))
+    keys = tr.keys.tolist()
+    for policy in POLICIES:
+        cache = make_cache(policy, capacity)
+        hits = sum(cache.access(k) for k in keys)
+        assert hit_ratio(tr, policy, capacity) == hits / len(keys), policy
+
+
+@given(capacity=st.integers(1, 6), keys=st.lists(st.integers(0, 12), min_size=1, max_size=300))
+@PROPS
+def test_tight_loops_agree_with_the_classes_on_any_sequence(capacity, keys):
+    for policy in POLICIES:
+        cache = make_cache(policy, capacity)
+        hits = sum(cache.access(k) for k in keys)
+        assert hit_ratio(keys, policy, capacity) == hits / len(keys), policy
+
+
+def test_lru_reference_and_curve_agree():
     tr = make_trace("scan", n_objects=300, n_requests=4_000, rng=np.random.default_rng(3))
     keys = tr.keys.tolist()
-    for policy in ("lru", "fifo"):
-        cache = make_cache(policy, 37)
-        hits = sum(cache.access(k) for k in keys)
-        assert hit_ratio(tr, policy, 37) == hits / len(keys)
     assert reference_lru_hits(keys[:1500], 37) == round(hit_ratio(keys[:1500], "lru", 37) * 1500)
     assert hit_ratio_curve(tr, "lru", [37]).tolist() == [hit_ratio(tr, "lru", 37)]
 

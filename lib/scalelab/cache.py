@@ -637,12 +637,92 @@ def _fifo_hits(keys: list, capacity: int) -> int:
     return len(keys) - misses
 
 
+def _lfu_hits(keys: list, capacity: int) -> int:
+    """Hits of an in-cache LFU (ties: least recent first), as :class:`LFUCache`, in one loop."""
+    count: dict = {}
+    buckets: dict = {}  # count -> OrderedDict of keys, least recently touched first
+    lowest = 1
+    hits = 0
+    for k in keys:
+        c = count.get(k)
+        if c is not None:
+            hits += 1
+            bucket = buckets[c]
+            del bucket[k]
+            if not bucket:
+                del buckets[c]
+                if lowest == c:
+                    lowest = c + 1
+            count[k] = c + 1
+            up = buckets.get(c + 1)
+            if up is None:
+                up = buckets[c + 1] = OrderedDict()
+            up[k] = None
+            continue
+        if len(count) >= capacity:
+            bucket = buckets[lowest]
+            victim, _ = bucket.popitem(last=False)
+            if not bucket:
+                del buckets[lowest]
+            del count[victim]
+        count[k] = 1
+        one = buckets.get(1)
+        if one is None:
+            one = buckets[1] = OrderedDict()
+        one[k] = None
+        lowest = 1
+    return hits
+
+
+def _sieve_hits(keys: list, capacity: int) -> int:
+    """Hits of SIEVE, as :class:`SIEVECache`, in one loop.
+
+    The queue is a list, oldest first; an evicted key leaves a hole (None) that is squeezed out
+    when holes outnumber the cached keys, so every request costs O(1) on average.
+    """
+    visited: dict = {}  # cached key -> visited bit
+    queue: list = []
+    hand = 0
+    hits = 0
+    for k in keys:
+        if k in visited:
+            visited[k] = True
+            hits += 1
+            continue
+        if len(visited) >= capacity:
+            while True:
+                if hand >= len(queue):  # past the newest: wrap to the oldest
+                    queue = [x for x in queue if x is not None]
+                    hand = 0
+                h = queue[hand]
+                if h is None:
+                    hand += 1
+                elif visited[h]:
+                    visited[h] = False
+                    hand += 1
+                else:
+                    del visited[h]
+                    queue[hand] = None
+                    hand += 1
+                    break
+            if hand >= len(queue):  # evicted the newest: the hand goes back to the oldest
+                queue = [x for x in queue if x is not None]
+                hand = 0
+            elif len(queue) > 2 * capacity + 64:  # squeeze the holes, keep the hand's place
+                live_before = sum(1 for x in queue[:hand] if x is not None)
+                queue = [x for x in queue if x is not None]
+                hand = live_before
+        visited[k] = False
+        queue.append(k)
+    return hits
+
+
 def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
     """Share of requests in ``trace`` (a :class:`Trace` or a sequence of keys) that hit.
 
     The cache starts empty and has no TTL; writes in a :class:`Trace` are read like any request.
-    LRU and FIFO use tight loops; the other policies replay through :func:`make_cache`
-    (``options`` go there, e.g. ``keep_counts=True``).
+    Without ``options`` each policy runs as one tight loop (tested to agree with its class);
+    with them the trace replays through :func:`make_cache` (e.g. ``keep_counts=True``).
 
     >>> hit_ratio([1, 2, 1, 3, 1, 2], "lru", 2)
     0.3333333333333333
@@ -654,6 +734,10 @@ def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
         return _lru_hits(keys, capacity) / len(keys)
     if policy == "fifo" and not options:
         return _fifo_hits(keys, capacity) / len(keys)
+    if policy == "sieve" and not options:
+        return _sieve_hits(keys, capacity) / len(keys)
+    if policy == "lfu" and not options:
+        return _lfu_hits(keys, capacity) / len(keys)
     cache = make_cache(policy, capacity, **options)
     access = cache.access
     hits = 0

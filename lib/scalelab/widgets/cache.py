@@ -31,10 +31,10 @@ __all__ = ["explore_cache", "cache_curves", "N_OBJECTS", "N_REQUESTS", "GRID"]
 N_OBJECTS = 1_000
 """Objects in the explorer's popular catalogue."""
 
-N_REQUESTS = 10_000
+N_REQUESTS = 8_000
 """Requests in each explorer trace (seeded: the same for everyone)."""
 
-GRID = np.array([10, 20, 50, 100, 200, 350, 500, 750, 1_000])
+GRID = np.array([10, 20, 50, 100, 200, 500, 1_000])
 """Cache sizes (objects) at which the non-LRU policies are replayed."""
 
 NAMES = {"lru": "LRU", "lfu": "LFU", "fifo": "FIFO", "sieve": "SIEVE"}
