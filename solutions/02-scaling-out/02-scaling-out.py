@@ -21,9 +21,10 @@
 # - compare balancing policies (round robin, random, least connections, power of two choices,
 #   weighted variants) with simulations and with the queueing formulas that predict them;
 # - run a failure drill and read how the health-check interval turns into failed requests;
-# - size a pool for a utilisation target and compute the availability of n servers.
+# - size a pool for a utilisation target and compute the availability of n servers;
+# - design a pool that meets latency and failover objectives within a budget.
 #
-# **Time:** about 55 minutes. **Points:** 12 (9 autograded, 3 for a written answer).
+# **Time:** about 60 minutes. **Points:** 16 (13 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -299,7 +300,7 @@ print("\n".join(lines))
 # until the next check it keeps sending that server its share of the traffic, and every one of
 # those requests fails. The requests the server was holding when it died are lost too.
 #
-# The drill: 40 requests/s on 4 servers of 20 requests/s (50 % busy). Server 1 crashes at
+# The drill: 40 requests/s on 4 servers of 20 requests/s (50 % busy). Server 0 crashes at
 # t = 31.3 s and stays down. How many requests fail, for different check intervals? Each line
 # averages 5 runs.
 
@@ -314,7 +315,7 @@ for interval in [1.0, 5.0, 10.0, 30.0]:
             mu=20.0,
             t_end=90.0,
             t_check_interval=interval,
-            outages=(Outage(server=1, t_down=31.3),),
+            outages=(Outage(server=0, t_down=31.3),),
         )
         res = simulate_pool(params, rng)
         errors.append(summarize(res).n_errors)
@@ -333,9 +334,39 @@ print("\n".join(lines))
 # on a server, to avoid flapping. AWS's Application Load Balancer, for example, checks every
 # 30 s by default and marks a target unhealthy after 2 failures, so a dead server can keep
 # receiving traffic for up to about a minute. Shorter intervals cost a little probe traffic and
-# risk removing a server that was only slow. Many balancers therefore add **passive** checks
-# (a server that returns errors to real requests is taken out at once) and **retries** on
-# another server, which this model leaves out.
+# risk removing a server that was only slow.
+#
+# Does the policy change the damage? The same drill at 60 requests/s (75 % busy), check every
+# 5 s:
+
+# %%
+lines = []
+for policy in ["round_robin", "random", "least_connections", "power_of_two"]:
+    failed = []
+    for _ in range(5):
+        params = PoolParams(
+            lam=60.0,
+            n_servers=4,
+            mu=20.0,
+            policy=policy,
+            t_end=90.0,
+            t_check_interval=5.0,
+            outages=(Outage(server=0, t_down=31.3),),
+        )
+        failed.append(summarize(simulate_pool(params, rng)).n_errors)
+    lines.append(f"{policy:<18} {np.mean(failed):5.1f} failed requests")
+print("\n".join(lines))
+
+# %% [markdown]
+# The policies that were best at spreading load are the worst here. A dead server answers
+# nothing, so it holds no requests in progress and always looks like the *least* busy server:
+# least connections, and power of two whenever the dead server is one of its two picks, send
+# it more than its share, here about 1.5 times as many failed requests as round robin. Operators call this a **black hole**; a server that fails fast with errors
+# has the same effect. The cure is **passive** health checking, also called outlier detection:
+# the balancer watches real responses and ejects a server after a few errors in a row, without
+# waiting for the next probe (nginx's `max_fails`, Envoy's outlier detection). Retrying a failed
+# request on another server hides the failures from users. This model has neither, so you can
+# see the problem they solve.
 #
 # After the detection the survivors carry the load, 40 requests/s on three servers of 20 (67 %
 # busy): slower, but up. Had the pool run at 80 %, the survivors would be at 107 % and the
@@ -436,7 +467,7 @@ print("\n".join(lines))
 #   server killed?
 # - Set the health check to 15 s and back to 1 s: watch the error spike shrink.
 # - At 70 requests/s, compare **random** with **least connections**. Which line moves more,
-#   p50 or p99?
+#   p50 or p99? And which one loses more requests while the dead server is still in rotation?
 # - Set **Servers** to 1 and kill it: what is left?
 
 # %%
@@ -685,7 +716,127 @@ print("Hidden checks passed.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 4 (written, 3 points)
+# ### Exercise 4: design the pool (4 points, graded on the SLOs it meets)
+#
+# A shop's web tier must carry its busiest hour: **100 requests/s** (Poisson). Each server
+# serves **20 requests/s** (exponential service, mean 50 ms), holds at most 50 requests, and
+# costs $0.1008 an hour; the balancer costs $0.0225 an hour. Your design is a number of servers,
+# a policy (a name from `POLICIES`: `"round_robin"`, `"random"`, `"least_connections"`,
+# `"power_of_two"`, …) and a health-check interval in seconds. The rules:
+#
+# - **budget**: at most $1.00 an hour in total;
+# - **health checks**: the health endpoint is expensive, so at most one probe every 2 s per
+#   server (`t_check_interval >= 2`).
+#
+# The service-level objectives (SLOs), each checked on hidden seeded runs of two minutes:
+#
+# 1. **speed**: the 99th-percentile response time stays at or below **300 ms** with every
+#    server up (1.5 points);
+# 2. **failover**: when one server crashes at some moment during the two minutes (six
+#    different moments and servers, averaged), at most **0.3 %** of requests fail or are turned
+#    away (1.5 points).
+#
+# The visible check (1 point) checks the two rules and shows how your design does on one
+# visible run, with the settings to replay it. Use `simulate_pool` and `summarize` to try
+# designs first; the sections above tell you which way each choice pushes.
+
+
+# %% nbgrader={"grade": false, "grade_id": "pool_design", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def my_pool_design():
+    """Return {"n_servers": int, "policy": str, "t_check_interval": seconds}."""
+    ### BEGIN SOLUTION
+    # Speed needs a queue-aware policy: at 100 requests/s on 9 servers (56 % busy), p99 is
+    # about 250 ms with least connections, 300 ms with power of two, 310-360 ms with round robin.
+    # Least connections is a black hole for a dead server, so the check interval must be short:
+    # 2 s (the shortest allowed) keeps failed requests near 0.15 %.
+    return {"n_servers": 9, "policy": "least_connections", "t_check_interval": 2.0}
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_design_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: the design is well formed, within budget and within the health-check rule."""
+import numpy as np
+
+from scalelab.checks import as_float, as_int
+from scalelab.load_balancer import POLICIES, PoolParams, simulate_pool, summarize
+
+design = my_pool_design()
+assert type(design) is dict, f"my_pool_design() should return a dict, got {type(design).__name__}"
+n_design = as_int(design.get("n_servers"), "n_servers")
+policy_design = design.get("policy")
+dt_design = as_float(design.get("t_check_interval"), "t_check_interval")
+assert policy_design in POLICIES, f"policy should be one of {POLICIES}, got {policy_design!r}"
+cost = n_design * 0.1008 + 0.0225
+assert n_design >= 1 and cost <= 1.00, f"{n_design} servers cost ${cost:.4f}/h: over the budget"
+assert dt_design >= 2.0, f"t_check_interval {dt_design} s: at most one probe every 2 s"
+trial = PoolParams(
+    lam=100.0,
+    n_servers=n_design,
+    mu=20.0,
+    policy=policy_design,
+    n_queue_max=50,
+    t_check_interval=dt_design,
+    t_end=120.0,
+)
+trial_p99 = summarize(simulate_pool(trial, np.random.default_rng(1)), 10.0).t_p99
+print(
+    f"Visible check passed: ${cost:.2f}/h. Visible run (seed 1, all servers up): p99 "
+    f"{trial_p99 * 1000:.0f} ms against the 300 ms SLO. Replay: simulate_pool({trial}, "
+    "np.random.default_rng(1)). The hidden runs score speed and failover."
+)
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_design_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: the design against the two SLOs on hidden runs (1.5 points each)."""
+### BEGIN HIDDEN TESTS
+import numpy as np
+
+from scalelab.checks import as_float, as_int, partial_credit
+from scalelab.load_balancer import POLICIES, Outage, PoolParams, simulate_pool, summarize
+
+_design = my_pool_design()
+_n = as_int(_design["n_servers"], "n_servers")
+_policy = _design["policy"]
+_dt = as_float(_design["t_check_interval"], "t_check_interval")
+_score = 0.0
+if _policy in POLICIES and 1 <= _n and _n * 0.1008 + 0.0225 <= 1.00 and _dt >= 2.0:
+    _pool = dict(
+        lam=100.0,
+        n_servers=_n,
+        mu=20.0,
+        policy=_policy,
+        n_queue_max=50,
+        t_check_interval=_dt,
+        t_end=120.0,
+    )
+    _p99 = max(
+        summarize(simulate_pool(PoolParams(**_pool), np.random.default_rng(s)), 10.0).t_p99
+        for s in (7101, 7102, 7103)
+    )
+    if _p99 <= 0.300:
+        _score += 1.5
+    print(f"scenario 'busy hour': worst p99 {_p99 * 1000:.0f} ms (SLO 300 ms)")
+    _crashes = [(0, 23.7), (1, 38.1), (2, 51.4), (3, 66.9), (4, 79.3), (5, 95.6)]
+    _failed = np.mean(
+        [
+            summarize(
+                simulate_pool(
+                    PoolParams(**_pool, outages=(Outage(srv % _n, t_crash),)),
+                    np.random.default_rng(7200 + k),
+                )
+            ).error_rate
+            for k, (srv, t_crash) in enumerate(_crashes)
+        ]
+    )
+    if _failed <= 0.003:
+        _score += 1.5
+    print(f"scenario 'a server crashes': {_failed:.2%} of requests failed (SLO 0.3 %)")
+else:
+    print("scenario 'rules': the design breaks the budget or the health-check rule")
+partial_credit(_score, 3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (written, 3 points)
 #
 # This chapter argued for scaling out. In four to six sentences in the cell below: describe a
 # situation in which **scaling up** (one bigger machine) is the right call, explain why, say
