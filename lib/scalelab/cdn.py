@@ -713,7 +713,10 @@ def simulate_cdn_buckets(
     down = np.zeros(n_r, dtype=bool)
     if outage is not None:
         down[[_REGION_INDEX[x] for x in outage.regions]] = True
-        wait = cdn.t_reroute if strategy == "redundant" else cdn.t_detect
+        # the CDN reroutes inside its own network quickly; with no healthy edge left (or for any
+        # other strategy) clients must be moved by health checks and DNS, which takes t_detect
+        inside = strategy == "redundant" and not outage.provider_wide
+        wait = cdn.t_reroute if inside else cdn.t_detect
         o0, o1 = outage.t_start, outage.t_end
         noticed = min(o0 + wait, o1)
         f_und = _overlap(o0, noticed, t0, t1) / dt
