@@ -362,7 +362,7 @@ table(
 # ## Explore
 #
 # The failover drill below runs the same model. The lines show how many writes each slave is
-# behind the master in the ten seconds before it dies; the red crosses mark the commit times of
+# behind the master in the ten seconds before it dies; the crosses mark the commit times of
 # the acknowledged writes that are lost; the caption lists them and the recovery work.
 #
 # *Try:*
@@ -413,7 +413,7 @@ assert as_int(choose_replica([10, 12, 11]), "choose_replica([10, 12, 11])") == 1
 assert as_int(choose_replica([5, None, 7]), "choose_replica([5, None, 7])") == 2, (
     "slave 1 is down; slave 2 (7) is ahead of slave 0 (5)"
 )
-print("Visible check passed: the hidden checks try ties, position 0 and dead clusters.")
+print("Visible check passed: the hidden checks try ties, position 0 and dead clusters.\n", end="")
 
 # %% nbgrader={"grade": true, "grade_id": "test_choose_replica_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: ties, a slave at position 0, numpy integers, no live slave, no library."""
@@ -433,7 +433,7 @@ with library_disabled("scalelab.replication.promote"):
         assert got == want, f"scenario '{scenario}': expected slave {want}, got {got}"
     expect_raises(ValueError, choose_replica, [None, None])
     expect_raises(ValueError, choose_replica, [])
-print("Hidden checks passed.")
+print("Hidden checks passed.\n", end="")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -476,7 +476,7 @@ got = as_list(lost_writes([0.0, 1.0, 1.8, 2.0, 3.0], [0.5] * 5, 2.2), "lost_writ
 assert [int(x) for x in got] == [3, 4], (
     f"positions 3 and 4 were committed (1.8 s, 2.0 s) but not applied by 2.2 s; got {got}"
 )
-print("Visible check passed: the hidden checks vary the delays (remember the log order).")
+print("Visible check passed: the hidden checks vary the delays (remember the log order).\n", end="")
 
 # %% nbgrader={"grade": true, "grade_id": "test_lost_writes_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: head-of-line blocking, boundaries, empty logs, a long run, bad input."""
@@ -517,7 +517,7 @@ with library_disabled("scalelab.replication.in_order_apply_times", "scalelab.rep
             f"scenario '400 writes in 20 seconds': expected {len(want)} lost writes, got {len(got)}"
         )
     expect_raises(ValueError, lost_writes, [1.0, 2.0], [0.5], 3.0)
-print("Hidden checks passed.")
+print("Hidden checks passed.\n", end="")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -553,7 +553,7 @@ got = as_int(replicas_needed(9_000, 500, 2_000, 0.75), "replicas_needed(9000, 50
 assert got == 9, f"each slave has 0.75 × 2000 − 500 = 1000 reads/s to spare: 9 slaves; got {got}"
 got = as_int(replicas_needed(1_000, 0, 1_000, 0.5), "replicas_needed(1000, 0, 1000, 0.5)")
 assert got == 2, f"500 reads/s per slave: 2 slaves; got {got}"
-print("Visible check passed: the hidden checks try uneven numbers and impossible loads.")
+print("Visible check passed: the hidden checks try uneven numbers and impossible loads.\n", end="")
 
 # %% nbgrader={"grade": true, "grade_id": "test_replicas_needed_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: rounding up, exact fits, no reads, writes that no slave can absorb."""
@@ -573,7 +573,7 @@ with library_disabled("scalelab.replication.replicas_needed", "scalelab.replicat
         assert got == want, f"scenario '{scenario}': expected {want} slaves, got {got}"
     expect_raises(ValueError, replicas_needed, 1_000, 700, 1_000, 0.7)
     expect_raises(ValueError, replicas_needed, 10, 2_000, 1_000, 0.9)
-print("Hidden checks passed.")
+print("Hidden checks passed.\n", end="")
 ### END HIDDEN TESTS
 
 # %% [markdown]
