@@ -251,13 +251,17 @@ fig = go.Figure(
 fig
 
 # %% [markdown]
-# The crosses sit on the line: with 200,000 requests the difference is a fraction of a
-# percent, and at small sizes most of it is the trace's own randomness. Measured on a million
-# requests over 100,000 objects, the simulated LRU lands within 0.2 % (α = 0.8, a cache of 1 %
-# of the catalogue, hit ratio about 0.204) and 0.3 % (α = 1.0, 10 %, about 0.737) of Che's
-# value; FIFO matches its own characteristic-time formula as closely. The gap between LRU and
-# the dashed "ideal" line is what a better policy could still win: under independent requests
-# a perfect LFU, which counts every request of every object, converges to that line.
+# The crosses sit on the line over the middle of the range, within about half a percent. At
+# the ends the trace itself parts from the formula, for two honest reasons. At the smallest
+# sizes the hit ratio depends on how often the few hottest keys happened to be drawn, a sampling
+# effect of a few percent. At the largest sizes the exact curve flattens below Che's: Che
+# describes a cache that has been running forever, while our trace starts cold and 19,372 of its
+# requests are first requests, misses that no cache size avoids. With a million requests over
+# 100,000 objects, simulated LRU lands within 0.2 % (α = 0.8, a cache of 1 % of the catalogue,
+# hit ratio about 0.204) and 0.3 % (α = 1.0, 10 %, about 0.737) of Che's value, and FIFO within
+# 0.2 % of its own characteristic-time formula. The gap between LRU and the dashed "ideal"
+# line is what a better policy could still win: under independent requests a perfect LFU,
+# which counts every request of every object, converges to that line.
 
 # %% [markdown]
 # ## 5. Scans and bursts: where the policies part ways
@@ -414,7 +418,7 @@ fig
 # %% [markdown]
 # ## Explore
 #
-# The widget replays seeded traces of 10,000 requests over 1,000 objects through all four
+# The widget replays seeded traces of 8,000 requests over 1,000 objects through all four
 # policies. The left plot shows the hit ratio against the cache size (LRU's curve is exact,
 # from one pass; the others are replayed at the marked sizes), the right plot what the selected
 # policy means for the database and for latency at 10,000 reads/s. The caption states the
@@ -773,6 +777,14 @@ print("Hidden checks passed.")
 # - TTLs and write policies trade stale reads against misses; invalidation still has a race
 #   that leases close. A lone cache node is a single point of failure for the database, and a
 #   hot key's expiry can stampede it: spread the cache over nodes, leave headroom, coalesce.
+#
+# **Measured for this chapter** (one `make bench` run on a shared 2-core machine, CPU time, a
+# million Zipf requests, α = 0.8, 100,000 objects, cache of 1,000): `cachetools.LRUCache`
+# 1.4 million requests/s; a plain `OrderedDict` LRU 6.2 million (4.3× cachetools); the
+# library's single-size LRU 8.0 million (1.3× the OrderedDict); the exact miss-ratio curve for
+# all 96,500 sizes in 0.63 s, the cost of four single-size replays. Simulation against the
+# approximations: LRU +0.19 % (α 0.8, 1 %) and −0.30 % (α 1.0, 10 %) from Che; FIFO +0.18 % and
+# −0.16 % from its characteristic-time formula.
 #
 # In the next chapter the same machinery moves to the edge of the network: a CDN is a cache
 # tier placed near the users, built on this chapter's `scalelab.cache`.
