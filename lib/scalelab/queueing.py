@@ -578,6 +578,9 @@ def _state_key(F, R):
 def _multi_server(a, s, c, n_buffer, segment):
     n = a.size
     rows = max(1, n // segment)
+    if rows == 1:  # a short run: one request at a time is quicker than numpy steps
+        recent = None if n_buffer is None else np.full(n_buffer, -np.inf)
+        return _loop_segment(a, s, np.zeros(c), recent)[0]
     steps = -(-n // rows)
     warm = min(steps, max(64, steps // 2)) if rows > 1 else 0
     pad = rows * steps - n
