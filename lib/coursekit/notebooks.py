@@ -77,9 +77,20 @@ def comparable_outputs(nb: nbformat.NotebookNode) -> list[list[dict]]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        reduced = []
+        reduced: list[dict] = []
         for o in cell.outputs:
+            if (
+                o.output_type == "stream"
+                and reduced
+                and reduced[-1]["output_type"] == "stream"
+                and reduced[-1]["name"] == o.name
+            ):
+                # ipykernel flushes stdout on a timer: one print may arrive in several chunks.
+                reduced[-1]["text"] += o.text
+                continue
             item = {"output_type": o.output_type}
+            if o.output_type == "stream":
+                item["name"] = o.name
             if "text" in o:
                 item["text"] = o.text
             if "data" in o:
