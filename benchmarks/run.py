@@ -31,7 +31,6 @@ from common import Row  # noqa: E402
 
 def widget_rows(repeats: int = 15) -> list[Row]:
     import ipywidgets as widgets
-
     import scalelab.widgets as pkg
 
     rows = []
@@ -43,13 +42,19 @@ def widget_rows(repeats: int = 15) -> list[Row]:
             ex = factory()
             times = []
             for control in ex.controls.values():
-                if not isinstance(control, widgets.widgets.widget_int._Int | widgets.FloatSlider
-                                  | widgets.FloatLogSlider | widgets.IntSlider):
+                if isinstance(control, widgets.FloatLogSlider):
+                    lo, hi = control.min, control.max  # exponents of control.base
+                    values = [
+                        control.base ** (lo + (hi - lo) * k / (repeats - 1)) for k in range(repeats)
+                    ]
+                elif isinstance(control, widgets.IntSlider | widgets.FloatSlider):
+                    lo, hi = control.min, control.max
+                    values = [lo + (hi - lo) * k / (repeats - 1) for k in range(repeats)]
+                    if isinstance(control, widgets.IntSlider):
+                        values = [int(round(v)) for v in values]
+                else:
                     continue
-                lo, hi, start = control.min, control.max, control.value
-                values = [lo + (hi - lo) * k / (repeats - 1) for k in range(repeats)]
-                if isinstance(control.value, int):
-                    values = [int(round(v)) for v in values]
+                start = control.value
                 for v in values:
                     if v == control.value:
                         continue
@@ -58,8 +63,14 @@ def widget_rows(repeats: int = 15) -> list[Row]:
                     times.append(time.perf_counter() - t0)
                 control.value = start
             if times:
-                rows.append(Row(f"widget update {info.name}.{name} (median of {len(times)})",
-                                statistics.median(times) * 1000, "ms", "target < 50 ms"))
+                rows.append(
+                    Row(
+                        f"widget update {info.name}.{name} (median of {len(times)})",
+                        statistics.median(times) * 1000,
+                        "ms",
+                        "target < 50 ms",
+                    )
+                )
     return rows
 
 
@@ -72,8 +83,9 @@ def notebook_rows() -> list[Row]:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             execute(source_notebook(name), cwd=Path(tmp))
-            rows.append(Row(f"notebook run {name}", time.perf_counter() - t0, "s",
-                            "headless, fresh kernel"))
+            rows.append(
+                Row(f"notebook run {name}", time.perf_counter() - t0, "s", "headless, fresh kernel")
+            )
     return rows
 
 
@@ -86,8 +98,14 @@ def autograde_rows() -> list[Row]:
         t0 = time.perf_counter()
         autograde(root, "00-welcome")
         took = time.perf_counter() - t0
-    return [Row("autograde one submission (00-welcome, nbgrader CLI)", took, "s",
-                "includes nbgrader start-up")]
+    return [
+        Row(
+            "autograde one submission (00-welcome, nbgrader CLI)",
+            took,
+            "s",
+            "includes nbgrader start-up",
+        )
+    ]
 
 
 def main() -> None:
