@@ -230,7 +230,7 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
         "rate_writes": widgets.IntSlider(
             value=5,
             min=1,
-            max=30,
+            max=20,
             description="Writes/s (all nodes)",
             style=_STYLE,
             continuous_update=False,
