@@ -799,7 +799,10 @@ def simulate_cdn_buckets(
         h_b[b] = mid_b @ qc
         stale[b] = edge_load[b] @ (mid_a @ qcs) + to_b[b] @ (mid_b @ qcs)
         new_a = _step(occ_a, lam_a, tgt_a, drain_full, dt)
+        if dead and cold:
+            new_a[down] = 0.0  # still empty at the end of the bucket
         new_b = _step(occ_b, lam_b, tgt_b, drain_full, dt)
+        # nothing changed and the inputs repeat: the next bucket is this one again
         steady = _same(new_a, occ_a) and _same(new_b, occ_b)
         occ_a, occ_b = new_a, new_b
         if cdn.shield and not (dead and provider_wide):
@@ -814,9 +817,6 @@ def simulate_cdn_buckets(
             new_s = _step(occ_s, lam_s, tgt_s, drain_full, dt)
             steady = steady and _same(new_s, occ_s)
             occ_s = new_s
-        if dead and cold:
-            occ_a[down] = 0.0
-            steady = False
         prev = key
 
     # the origin
