@@ -89,7 +89,8 @@ for region in REGIONS:
 # ## How a CDN serves static content
 #
 # A CDN runs caches in many data centres around the world, its **edges** or points of presence
-# (Akamai alone ran servers in thousands of locations by 2010; Nygren, Sitaraman and Sun). DNS
+# (in 2010 Akamai alone ran more than 61,000 servers in nearly 1,000 networks in 70 countries;
+# Nygren, Sitaraman and Sun). DNS
 # (chapter 01) or anycast routing sends each user to a nearby edge. The edge works like the
 # cache-aside tier of chapter 05, but for HTTP:
 #
@@ -786,9 +787,10 @@ partial_credit(_score, 3)
 # - A CDN serves **static content** from edge caches near users: a hit costs one short round trip
 #   (20 ms here) instead of up to 220 ms to the origin. One edge is a cache from chapter 05: its
 #   offload equals the cache's hit ratio on the same requests.
-# - With a TTL `T`, an object requested at `λ` per second hits `λT/(1 + λT)` of the time; the
-#   offload is that share weighted by request rates. In the drill's site, offload rose from about
-#   30 % with a 1 s TTL to about 77 %, where the edges' capacity and the dynamic requests cap it.
+# - With a TTL `T`, an object requested at `λ` per second hits `λT/(1 + λT)` of the time; an
+#   edge's offload is that share weighted by request rates. In the replay it rose from 12 % with
+#   a 1 s TTL to 82 % with five minutes; in the drill's site it levels off near 77 %, where the
+#   edges' capacity and the dynamic requests cap it (move the TTL slider to see it).
 # - Every edge fetches its own copy; an **origin shield** collects their misses. In the drill it
 #   cut the origin's normal load from about 2,250 to 1,050 requests/s.
 # - **Dynamic content** can be cached when it is shared: a 1 s TTL turns 500 requests/s for one
@@ -814,11 +816,13 @@ partial_credit(_score, 3)
 # - Nottingham, M. (2010). *RFC 5861: HTTP Cache-Control Extensions for Stale Content.* IETF.
 #   https://www.rfc-editor.org/rfc/rfc5861
 # - Jung, J., Berger, A. W. and Balakrishnan, H. (2003). *Modeling TTL-based Internet caches.*
-#   IEEE INFOCOM 2003. https://doi.org/10.1109/INFCOM.2003.1208693
+#   IEEE INFOCOM 2003, vol. 1, pp. 417-426.
+#   https://ieeexplore.ieee.org/search/searchresult.jsp?queryText=Modeling%20TTL-based%20Internet%20caches
 # - Rockwell, N. (2021). *Summary of June 8 outage.* Fastly blog.
 #   https://www.fastly.com/blog/summary-of-june-8-outage
-# - Akamai (2021). *Akamai summarizes service disruption (resolved)*, 22 July 2021.
-#   https://www.akamai.com/blog/news/akamai-summarizes-service-disruption-resolved
+# - Akamai Technologies (2021). *Akamai summarizes service disruption (resolved)*, statement of
+#   22 July 2021 on https://twitter.com/Akamai, as reported by Lowyat.NET:
+#   https://lowyat.net/2021/246554/akamai-update-bug-caused-a-small-blackout-in-parts-of-the-internet
 # - Graham-Cumming, J. (2019). *Details of the Cloudflare outage on July 2, 2019.* Cloudflare
 #   blog. https://blog.cloudflare.com/details-of-the-cloudflare-outage-on-july-2-2019/
 # - Amazon Web Services (2024). *Using Amazon CloudFront Origin Shield* and *Amazon CloudFront
