@@ -287,3 +287,25 @@ if __name__ == "__main__":
         f"{len(made)} submissions in {target / 'submitted'}; grade them with:\n"
         f"  python -m coursekit.grade --course {target}"
     )
+
+
+def big_class(release: Path, n_students: int, names: list[str] | None = None) -> list[Case]:
+    """``n_students`` × every assignment: mostly solved, some blank, some with a wrong answer."""
+    names = names or assignments()
+    out = []
+    for a in names:
+        solved = solved_notebook(a, release)
+        blank = nbformat.read(release / a / f"{a}.ipynb", as_version=4)
+        wrong_file = WRONG_DIR / f"{a}.py"
+        wrong = runpy.run_path(str(wrong_file))["WRONG"] if wrong_file.exists() else {}
+        firsts = [(gid, answers[0]) for gid, answers in wrong.items()]
+        for i in range(n_students):
+            student = f"student{i:03d}"
+            if i % 5 == 3:
+                out.append(Case(student, a, blank))
+            elif i % 5 == 4 and firsts:
+                gid, w = firsts[i % len(firsts)]
+                out.append(Case(student, a, with_answer(solved, gid, w.source)))
+            else:
+                out.append(Case(student, a, solved))
+    return out

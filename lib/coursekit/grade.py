@@ -55,6 +55,8 @@ __all__ = [
     "grade_class",
     "find_submissions",
     "sandbox_mode",
+    "stop_all",
+    "GradingInterrupted",
     "main",
 ]
 
@@ -318,6 +320,61 @@ def _reasons_from_outputs(path: Path) -> list[str]:
     return [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
 
 
+class GradingInterrupted(RuntimeError):
+    """The run was stopped (Ctrl-C): this submission has no result and is graded next time."""
+
+
+_STOP = threading.Event()
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _run_grader(args: list[str], cwd: Path, env: dict, wall_seconds: int) -> tuple[int | None, str]:
+    """Run ``nbgrader ARGS`` in its own process group; (returncode or None on timeout, log)."""
+    full_env = dict(os.environ)
+    full_env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + full_env.get("PATH", "")
+    full_env.pop("NBGRADER_EXECUTION", None)
+    full_env.update(env)
+    if _STOP.is_set():
+        raise GradingInterrupted("interrupted before start")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        out, err = proc.communicate(timeout=wall_seconds)
+        return proc.returncode, out + err
+    except subprocess.TimeoutExpired:
+        _killpg(proc)
+        out, err = proc.communicate()
+        return None, out + err
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+
+
+def _killpg(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all() -> None:
+    """Stop every grading subprocess now (on Ctrl-C); their submissions stay ungraded."""
+    _STOP.set()
+    with _RUNNING_LOCK:
+        for proc in list(_RUNNING):
+            _killpg(proc)
+
+
 def _kill_user(uid: int | None) -> None:
     if uid is not None:
         subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
@@ -375,25 +432,24 @@ def grade_submission(
             "JUPYTER_DATA_DIR": str(tmp / "data"),
             "HOME": str(tmp / "home"),
         }
+        args = [
+            "autograde",
+            a,
+            "--student",
+            student,
+            "--force",
+            f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
+            f"--Execute.timeout={timeout}",
+            f"--ExecutePreprocessor.timeout={timeout}",
+        ]
         try:
-            proc = run_nbgrader(
-                "autograde",
-                a,
-                "--student",
-                student,
-                "--force",
-                f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
-                f"--Execute.timeout={timeout}",
-                f"--ExecutePreprocessor.timeout={timeout}",
-                cwd=root,
-                check=False,
-                env=env,
-                timeout=wall_seconds,
-            )
-            log = proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as err:
-            log = f"{err.stdout or ''}{err.stderr or ''}"
-            notes.append(f"grading took longer than {wall_seconds} s and was stopped")
+            returncode, log = _run_grader(args, root, env, wall_seconds)
+            if returncode is None:
+                notes.append(f"grading took longer than {wall_seconds} s and was stopped")
+            elif returncode < 0 and not _STOP.is_set():
+                pass  # nbgrader itself was killed: reported below as "no grades"
+            elif _STOP.is_set():
+                raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
         finally:
             _kill_user(uid)
         if os.environ.get("SCALELAB_GRADE_DEBUG"):
@@ -594,18 +650,29 @@ def grade_class(
                 with slot_lock:
                     slots.append(slot)
 
-        with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             futures = [pool.submit(run, job) for job in todo]
             for fut in cf.as_completed(futures):
-                res = fut.result()
+                try:
+                    res = fut.result()
+                except GradingInterrupted:
+                    continue
                 merge(res, db_url)  # one writer: only this thread touches the gradebook
                 out = course / "results" / res.assignment / f"{res.student}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(res.to_json())
+                partial = out.with_suffix(".json.part")
+                partial.write_text(res.to_json())
+                partial.replace(out)  # atomic: a result file is complete or absent
                 write_feedback(course, res)
                 results.append(res)
                 if bar:
                     bar.step(res)
+        except KeyboardInterrupt:
+            stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return sorted(results, key=lambda r: (r.assignment, r.student))

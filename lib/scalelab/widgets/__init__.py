@@ -21,10 +21,19 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 from collections.abc import Callable
 
-import ipywidgets as widgets
-import plotly.graph_objects as go
+# Start-up time: plotly's FigureWidget and renderers import nbformat, whose jsonschema imports
+# the optional rfc3987_syntax, which compiles a grammar at import (1.5 s of CPU, 5-10 s on a busy
+# machine) only to check "iri" string formats that no notebook schema uses. Marking it absent
+# before jsonschema loads makes jsonschema skip that one optional check (it imports it under
+# `suppress(ImportError)`), and every chapter's kernel starts seconds sooner.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+import ipywidgets as widgets  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
 
 __all__ = ["PALETTE", "DASHES", "Explorer", "base_layout", "caption_html", "in_grading", "show"]
 
