@@ -178,9 +178,10 @@ for policy in POLICIES:
 table(["policy", "hits", "cached at the end, next victim first"], rows)
 
 # %% [markdown]
-# LRU forgot that `a` was requested three times once `d`, `b` and `e` came by; LFU kept it but
-# also kept a count for `b`; FIFO evicted `a` first because it arrived first; SIEVE kept `a`
-# because its bit was set. The question is which behaviour misses less on real traffic, and
+# LRU forgot that `a` was requested three times once `d`, `b` and `e` came by; LFU kept `a`
+# for its count of three and churned the one-request keys around it; FIFO evicted `a` first
+# because it arrived first (and then, by luck, still hit `b`); SIEVE kept `a` because its
+# visited bit was set when the hand came by. The question is which behaviour misses less on real traffic, and
 # at which cache size. To answer it for every size at once, we need a better tool than one
 # replay per size.
 
@@ -461,30 +462,39 @@ from collections import OrderedDict
 class LRU:
     """A least-recently-used cache of at most `capacity` objects, O(1) per operation."""
 
-    ### BEGIN SOLUTION
     def __init__(self, capacity):
+        """An empty cache for at most `capacity` objects (ValueError if below 1)."""
+        ### BEGIN SOLUTION
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a whole number >= 1; got {capacity!r}")
         self.capacity = capacity
         self._data = OrderedDict()  # least recently used first
+        ### END SOLUTION
 
     def get(self, key):
+        """The value cached under `key` (now the most recently used), or None on a miss."""
+        ### BEGIN SOLUTION
         if key not in self._data:
             return None
         self._data.move_to_end(key)
         return self._data[key]
+        ### END SOLUTION
 
     def put(self, key, value):
+        """Store `value` under `key` as the most recently used, evicting the LRU key if full."""
+        ### BEGIN SOLUTION
         if key in self._data:
             self._data.move_to_end(key)
         elif len(self._data) >= self.capacity:
             self._data.popitem(last=False)
         self._data[key] = value
+        ### END SOLUTION
 
     def __len__(self):
+        """The number of cached keys."""
+        ### BEGIN SOLUTION
         return len(self._data)
-
-    ### END SOLUTION
+        ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_lru_class_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
