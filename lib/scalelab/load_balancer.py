@@ -22,6 +22,13 @@ This module models that pool, request by request:
 - a crashed server loses the requests it was working on; a server whose queue is full
   (``n_queue_max``) turns new requests away.
 
+Around the simulation: the formulas it is checked against (:func:`wait_random_split`,
+:func:`wait_round_robin`, :func:`wait_shared_queue`, :func:`wait_power_of_two_limit`); the
+availability of n servers (:func:`availability`, with random :func:`failure_schedule` s and
+:func:`fraction_time_up` to check it); and the bill, vertical against horizontal
+(:func:`plan_vertical` with its hard limit, :func:`plan_horizontal` with spares and a balancer,
+priced per server-hour from a cited cloud price list, :data:`M7I`).
+
 What it leaves out, on purpose: arrivals are a Poisson process and service times exponential
 (the textbook M/M case, so every number can be checked against a formula); a health check is a
 single probe with no "n failures in a row" rule and takes no time; the balancer itself never
@@ -33,7 +40,8 @@ steady-state formulas so the capstone can compose it with the other chapters' mo
 checks it against the request-by-request simulation.
 
 It is built on :mod:`scalelab.queueing`: Poisson arrivals and service times come from there,
-each server's queue under an oblivious policy is :func:`scalelab.queueing.simulate_fifo`, the
+each server's queue under an oblivious policy with unlimited queues is
+:func:`scalelab.queueing.simulate_fifo` (Lindley's recursion, vectorised), the
 M/M/1, M/M/c (Erlang C) and M/M/c/K formulas and the percentiles are queueing's. What is new
 here is the balancer: the policies, the health checks, failures, and the event-by-event loop
 that state-aware policies need (they look at every server's queue at every arrival). The round
@@ -71,6 +79,7 @@ from scalelab.validate import check_choice, check_int, check_number, check_proba
 
 __all__ = [
     "POLICIES",
+    "STATE_AWARE",
     "SERVED",
     "ERROR",
     "DROPPED",
