@@ -67,7 +67,13 @@ from scalelab.cache import (
     zipf_popularity,
 )
 from scalelab.geo import BACKBONE_RTT_MS, DEFAULT_USERS_M, REGIONS, T_ACCESS_MS
-from scalelab.validate import check_choice, check_int, check_number, check_probability
+from scalelab.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+)
 
 __all__ = [
     "REGIONS",
@@ -84,6 +90,7 @@ __all__ = [
     "PRICE_SECOND_GB",
     "SECOND_COMMIT_HOUR",
     "rtt_to_origin",
+    "assign_regions",
     "ttl_hit_ratio",
     "origin_rate",
     "p_stale",
@@ -161,6 +168,26 @@ def rtt_to_origin(region: str) -> float:
     """
     check_choice("region", region, REGIONS)
     return round(T_EDGE + float(BACKBONE_RTT_MS[_REGION_INDEX[region], _ORIGIN]) / 1000, 6)
+
+
+def assign_regions(n_requests: int, rng: np.random.Generator, users=None) -> np.ndarray:
+    """The user region (index into :data:`REGIONS`) of each of ``n_requests`` requests, drawn
+    independently in proportion to ``users`` (default :data:`scalelab.geo.DEFAULT_USERS_M`).
+
+    >>> regions = assign_regions(10_000, np.random.default_rng(0))
+    >>> int(regions.min()) >= 0 and int(regions.max()) < len(REGIONS)
+    True
+    """
+    n = check_int("n_requests", n_requests, low=0, high=20_000_000)
+    check_rng(rng)
+    weights = np.asarray(
+        [DEFAULT_USERS_M[r] for r in REGIONS] if users is None else users, dtype=float
+    )
+    if weights.shape != (len(REGIONS),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"users must give a number >= 0 for each of the {len(REGIONS)} regions")
+    if weights.sum() <= 0:
+        raise ValueError("users must not all be 0")
+    return rng.choice(len(REGIONS), size=n, p=weights / weights.sum())
 
 
 # --------------------------------------------------------------------------------------------
