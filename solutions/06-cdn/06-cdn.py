@@ -45,6 +45,7 @@ from scalelab.cdn import (
     Outage,
     Plan,
     Scenario,
+    assign_regions,
     origin_rate,
     p_stale,
     rtt_to_origin,
@@ -201,7 +202,7 @@ print("\n".join(lines))
 # The replay agrees: the same trace spread over six edges of 5,000 objects each, TTL 60 s.
 
 # %%
-user_region = rng.choice(len(REGIONS), size=len(trace), p=region_share)
+user_region = assign_regions(len(trace), rng)  # each request's region, by user numbers
 lines = []
 for with_shield in (False, True):
     run = simulate_cdn(
