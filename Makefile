@@ -36,7 +36,7 @@ $(VENV)/.bench: requirements/bench.txt $(VENV)/.dev
 
 lab: $(VENV)/.runtime ## Open the course in JupyterLab (makes the environment and your copy in work/)
 	@$(BIN)/python tools/workcopy.py
-	cd work && $(BIN)/python -m jupyterlab
+	cd work && $(BIN)/python -m jupyterlab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(VENV)/.dev ## Run every test tier (lint+library, notebooks, grading, browser)
 	$(BIN)/python tools/run_tiers.py
