@@ -668,11 +668,12 @@ def grade_class(
                 results.append(res)
                 if bar:
                     bar.step(res)
-        except KeyboardInterrupt:
-            stop_all()
-            raise
+                if _STOP.is_set():
+                    break
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        if _STOP.is_set():
+            raise KeyboardInterrupt
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return sorted(results, key=lambda r: (r.assignment, r.student))
@@ -738,15 +739,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
     print(f"sandbox: {sandbox_mode(0)[2]}; {args.jobs} parallel job(s)")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    results = grade_class(
-        args.course,
-        names,
-        jobs=args.jobs,
-        force=args.force,
-        students=args.student,
-        timeout=args.timeout,
-    )
+    # Ctrl-C or a TERM: stop the workers, finish writing the result in hand, then exit 130.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop_all())
+    try:
+        results = grade_class(
+            args.course,
+            names,
+            jobs=args.jobs,
+            force=args.force,
+            students=args.student,
+            timeout=args.timeout,
+        )
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: every finished result is saved and merged; run the same command "
+            "again to grade only what is missing",
+            file=sys.stderr,
+        )
+        return 130
     print(summary_table(results))
     bad = sum(r.status == "not graded" for r in results)
     print(
