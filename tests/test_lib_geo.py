@@ -113,7 +113,7 @@ def _brute_nearest_cost(demand, rtt, up):
 worlds = st.integers(1, 5).flatmap(
     lambda n_r: st.integers(1, 4).flatmap(
         lambda n_d: st.tuples(
-            st.lists(st.floats(0, 1000), min_size=n_r, max_size=n_r),
+            st.lists(st.floats(0, 1000, allow_subnormal=False), min_size=n_r, max_size=n_r),
             st.lists(
                 st.lists(st.floats(1, 400), min_size=n_d, max_size=n_d),
                 min_size=n_r,
