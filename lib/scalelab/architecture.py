@@ -446,9 +446,7 @@ def simulate(
             rate_origin_max=RATE_STATIC_ORIGIN,
             kb_object=KB_STATIC,
         )
-        cdn_out = simulate_cdn_buckets(
-            static, dt, cdn, outage=outage, strategy=design.cdn_strategy
-        )
+        cdn_out = simulate_cdn_buckets(static, dt, cdn, outage=outage, strategy=design.cdn_strategy)
         to_web = dynamic
         static_failed = cdn_out.rate_failed
         static_p99 = cdn_out.p99_all
@@ -508,7 +506,7 @@ def simulate(
             model=model,
         )
         f = blend[b_idx, d_idx]
-        for name, arr, new in (
+        for _name, arr, new in (
             ("served", served_w, blind.served_rps),
             ("dropped", dropped_w, blind.dropped_rps),
             ("error", err_w, blind.error_rps),
@@ -586,6 +584,18 @@ def simulate(
     else:
         lag = np.zeros(n_b)
         u_primary = (writes + served_db) / design.n_shards / MU_DB
+    # adapter: a master failure (the replication chapter's analytic picture); the writes in
+    # flight are those users send, whatever the web tier manages to serve
+    w_offered = dynamic * workload.p_write
+    if n_rep:
+        lag_offered = replication_timeline(
+            w_offered / design.n_shards,
+            (dynamic - w_offered) * (1.0 - h) / design.n_shards,
+            n_replicas=n_rep,
+            rate_server=MU_DB,
+            t_lag=T_LAG,
+            p_read_replica=n_rep / (n_rep + 1),
+        ).t_lag
     # adapter: a master failure (the replication chapter's analytic picture)
     lost_writes = np.zeros(n_b)
     master_down = np.zeros(n_b)
@@ -596,11 +606,11 @@ def simulate(
         master_down = np.maximum(master_down, _windows(t0, dt, f.t_start, f.t_start + t_out))
         b = int(np.clip((f.t_start - t_start) // dt, 0, n_b - 1))
         if t_start <= f.t_start < t_start + n_b * dt:
-            if n_rep:
-                lost_writes[b] += writes[b] * share0 * lag[b] / n_rep
+            if n_rep:  # acknowledged writes not yet on the freshest replica: offered writes
+                lost_writes[b] += w_offered[b] * share0 * lag_offered[b] / n_rep
             else:  # everything written to the shard since the nightly backup at midnight
                 since = f.t_start % SECONDS_PER_DAY
-                lost_writes[b] += float(np.mean(writes)) * share0 * since
+                lost_writes[b] += float(np.mean(w_offered)) * share0 * since
     failed_writes = np.minimum(failed_writes, writes)
     failed_writes = failed_writes + (writes - failed_writes) * share0 * master_down
     ok_writes = np.clip(writes - failed_writes, 0.0, None)
@@ -636,9 +646,10 @@ def simulate(
     mean_server = np.divide(
         (live_w * resp[:, None, :]).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0
     )
-    rtt_s = np.divide(
-        (live_w * rtt[None]).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0
-    ) / 1000.0
+    rtt_s = (
+        np.divide((live_w * rtt[None]).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0)
+        / 1000.0
+    )
     reg_w = share[None, :] * (norm > 0)
     t_write = 1.0 / MU_DB / (1.0 - np.minimum(u_primary, 0.99))
     p_w = np.divide(ok_writes, ok_writes + ok_reads, out=np.zeros(n_b), where=ok_reads > 0)
@@ -663,14 +674,8 @@ def simulate(
     p50 = _quantile(0.5, w_all, c_all, m_all)
     p99 = _quantile(0.99, w_all, c_all, m_all)
 
-    # cost
-    fixed = (
-        n_up.sum(axis=1) * PRICE_SERVER_HOUR
-        + up.sum(axis=1) * ALB_PRICE_PER_HOUR
-        + design.n_cache_nodes * PRICE_CACHE_NODE_HOUR
-        + design.n_shards * (1 + n_rep) * PRICE_DB_HOUR
-        + design.n_workers * PRICE_PER_WORKER_HOUR
-    )
+    # cost: every machine of the design is paid for, broken or not (a replacement is started)
+    fixed = design.cost_per_hour()
     cost = fixed + cdn_cost
 
     util_dc = np.where(n_up > 0, geo.served_rps / np.maximum(n_up, 1) / design.server_rps, 0.0)

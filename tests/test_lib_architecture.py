@@ -1,0 +1,287 @@
+"""scalelab.architecture: composition, monotonicity, SLO grading, alerts, speed, explorer."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from scalelab import architecture as ar
+from scalelab.cache import CacheTier, simulate_cache_tier, zipf_popularity
+from scalelab.cdn import CDN, simulate_cdn_buckets
+from scalelab.dns import resolver_cache_buckets
+from scalelab.geo import REGIONS, geo_buckets, rtt_matrix
+from scalelab.load_balancer import bucketed_pool
+from scalelab.queueing import fluid_queue
+from scalelab.sessions import sessions_buckets
+from scalelab.sharding import ShardedDatabase, simulate_shard_load
+from scalelab.widgets import Explorer
+from scalelab.widgets.architecture import explore_architecture
+
+pytestmark = pytest.mark.lib
+H = 3600.0
+W = ar.Workload(spike_factor=1.3, t_spike=19.5 * H, t_spike_len=1800)
+SCENARIOS = [
+    ar.Scenario("server", W, (ar.Failure("server", 19.2 * H, 20 * H, 0),), seed=11),
+    ar.Scenario("data centre", W, (ar.Failure("datacenter", 19.5 * H, 20.5 * H, 1),), seed=12),
+    ar.Scenario("cache", W, (ar.Failure("cache", 19.5 * H, 20 * H),), seed=13),
+    ar.Scenario("master", W, (ar.Failure("master", 20 * H, 20.2 * H),), seed=14),
+]
+GOOD = ar.Design(n_servers=24, dns_ttl=30)
+EXPENSIVE = ar.Design(n_servers=40, dns_ttl=30)
+BAD = ar.Design(
+    regions=("na-east",),
+    n_servers=8,
+    cdn=False,
+    n_cache_nodes=0,
+    n_replicas=0,
+    n_shards=64,
+    n_workers=200,
+)
+
+
+def run(design=GOOD, failures=(), seed=5, **kw):
+    kw.setdefault("t_start", 19 * H)
+    kw.setdefault("t_end", 21 * H)
+    return ar.simulate(design, W, failures, rng=np.random.default_rng(seed), **kw)
+
+
+# --- each component, with everything else idle, is its own bucketed form ---------------------
+
+
+def test_components_reproduce_their_own_bucketed_outputs():
+    r = run(ar.Design(n_servers=30, n_cache_nodes=4, n_replicas=2))
+    p, dt, n = r.parts, r.t_bucket, r.t.size
+    rate = p["rate"]
+    static = rate * W.p_static
+    dns = resolver_cache_buckets(rate / W.requests_per_lookup, dt, 60.0, n_resolvers=1_000)
+    np.testing.assert_array_equal(p["dns"].hit_ratio, dns.hit_ratio)
+    cdn = simulate_cdn_buckets(
+        static, dt, CDN(p_dynamic=0.0, users=W.users, rate_origin_max=ar.RATE_STATIC_ORIGIN)
+    )
+    np.testing.assert_array_equal(p["cdn"].rate_origin, cdn.rate_origin)
+    share = np.asarray(W.users) / sum(W.users)
+    geo = geo_buckets(
+        np.outer(rate - static, share),
+        dt,
+        rtt_matrix(REGIONS, GOOD.regions),
+        np.full(3, 1e12),
+        np.ones((n, 3), bool),
+        t_ttl=60.0,
+    )
+    np.testing.assert_array_equal(p["geo"].served_rps, geo.served_rps)
+    pool = bucketed_pool(
+        geo.served_rps.T.ravel(),
+        dt,
+        30,
+        250.0,
+        ar.N_QUEUE_MAX,
+        price_per_server_hour=ar.PRICE_SERVER_HOUR,
+    )
+    np.testing.assert_array_equal(p["pool"].served_rps, pool.served_rps)
+    sess = sessions_buckets(
+        geo.served_rps[:, 0],
+        np.full(n, 30),
+        t_bucket=dt,
+        mode="store",
+        n_sessions=ar.N_SESSIONS_PER_SERVER * 30,
+        rate_capacity=250.0,
+    )
+    np.testing.assert_array_equal(p["sessions"][0].lost, sess.lost)
+    tier = CacheTier(n_nodes=4, n_capacity=5_000, rate_db_max=p["cache"].rate_db.max() * 0 + 1)
+    assert isinstance(tier, CacheTier)
+    reads = p["reads"]
+    assert np.allclose(
+        reads + p["writes"],
+        pool.served_rps.reshape(3, n).sum(axis=0) * (rate - static) / (rate - static),
+    )
+    jobs = fluid_queue(p["writes"], dt, 50.0, 20, n_buffer=GOOD.queue_max)
+    np.testing.assert_allclose(p["jobs"].backlog, jobs.backlog)
+
+
+def test_cache_and_shards_are_called_with_the_runs_inputs():
+    design = ar.Design(n_servers=30)
+    r = run(design, seed=9)
+    p = r.parts
+    pop = zipf_popularity(W.n_objects, W.zipf_s)
+    from scalelab.replication import read_capacity
+
+    cap = 4 * read_capacity(2, ar.MU_DB, float(np.mean(p["writes"])) / 4, primary_reads=True)
+    cache = simulate_cache_tier(p["reads"], 60.0, CacheTier(4, 5_000, rate_db_max=cap), pop)
+    np.testing.assert_array_equal(p["cache"].hit_ratio, cache.hit_ratio)
+    np.testing.assert_array_equal(p["cache"].rate_failed, cache.rate_failed)
+    rng = np.random.default_rng(9)
+    ar.traffic(W, r.t, rng)  # the run draws its noise first, then the shards' Poisson counts
+    served_db = cache.rate_db - cache.rate_failed
+    shards = simulate_shard_load(
+        ShardedDatabase(4, ar.MU_DB, n_read_replicas=2), p["writes"], served_db, 60.0, rng
+    )
+    np.testing.assert_array_equal(p["shards"].load, shards.load)
+
+
+def test_idle_system_has_no_errors_and_no_loss():
+    r = run(ar.Design(n_servers=60), t_start=3 * H, t_end=4 * H)
+    assert r.failed.max() < 1e-6 * r.offered.min()
+    assert r.data_lost.sum() == 0.0
+
+
+# --- degrading a component never improves an SLO metric ---------------------------------------
+
+FAILURES = [
+    ar.Failure("server", 19.5 * H, 20 * H, 0),
+    ar.Failure("cache", 19.5 * H, 20 * H),
+    ar.Failure("master", 19.5 * H, 20 * H),
+    ar.Failure("cdn", 19.5 * H, 20 * H),
+    ar.Failure("datacenter", 19.5 * H, 20 * H, 1),
+]
+
+
+def _metrics(r: ar.Run):
+    s = ar.check_slos(r, ar.SLO())
+    return s.p99_ok_share, s.availability, s.data_lost, s.cost_per_hour
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=lambda f: f.kind)
+def test_a_failure_never_improves_an_slo_metric(failure):
+    base = _metrics(run(GOOD))
+    hurt = _metrics(run(GOOD, (failure,)))
+    assert hurt[0] <= base[0] + 1e-12 and hurt[1] <= base[1] + 1e-12
+    assert hurt[2] >= base[2]
+    # the CDN bills only for what it delivers, so its outage is the one failure that saves money
+    assert hurt[3] >= base[3] - 1e-9 or failure.kind == "cdn"
+
+
+@pytest.mark.parametrize(
+    "worse",
+    [
+        dict(n_servers=12),
+        dict(n_cache_nodes=1),
+        dict(cache_objects=500),
+        dict(n_replicas=0),
+        dict(n_workers=5),
+        dict(cdn=False),
+        dict(n_shards=1),
+    ],
+    ids=str,
+)
+def test_less_capacity_never_improves_latency_availability_or_data(worse):
+    failures = (ar.Failure("master", 20 * H, 20.1 * H),)
+    base = _metrics(run(GOOD, failures))
+    hurt = _metrics(run(ar.Design(**{**GOOD.__dict__, "dns_ttl": 30, **worse}), failures))
+    assert hurt[0] <= base[0] + 1e-12
+    assert hurt[1] <= base[1] + 1e-12
+    assert hurt[2] >= base[2] - 1e-9
+
+
+def test_more_servers_never_hurts_availability():
+    avail = [run(ar.Design(n_servers=n)).total_availability for n in (8, 12, 16, 24, 32)]
+    assert avail == sorted(avail)
+
+
+# --- grading a design against SLOs -----------------------------------------------------------
+
+
+def test_full_partial_and_zero_designs():
+    slo = ar.SLO()
+    assert ar.grade_design(GOOD, SCENARIOS, slo) == dict.fromkeys(
+        ("latency", "availability", "data_lost", "cost"), True
+    )
+    partial = ar.grade_design(EXPENSIVE, SCENARIOS, slo)
+    assert sum(partial.values()) == 3 and not partial["cost"]
+    assert sum(ar.grade_design(BAD, SCENARIOS, slo).values()) == 0
+
+
+def test_no_replica_loses_the_day_on_a_master_failure():
+    lost = run(ar.Design(n_replicas=0), (ar.Failure("master", 20 * H, 20.1 * H),)).data_lost
+    lost2 = run(ar.Design(n_replicas=2), (ar.Failure("master", 20 * H, 20.1 * H),)).data_lost
+    assert lost.sum() > 1e5 > 100 > lost2.sum() > 0
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("regions", ()),
+        ("regions", ("mars",)),
+        ("regions", ("europe", "europe")),
+        ("dns_ttl", -1),
+        ("cdn", 1),
+        ("cdn_ttl", -5),
+        ("cdn_strategy", "pray"),
+        ("n_servers", 0),
+        ("server_rps", 0),
+        ("lb_policy", "magic"),
+        ("t_check", 0),
+        ("session_mode", "cookie"),
+        ("n_cache_nodes", -1),
+        ("cache_objects", 0),
+        ("n_shards", 0),
+        ("n_replicas", 11),
+        ("n_workers", 0),
+        ("worker_rps", 0),
+        ("queue_max", -1),
+    ],
+)
+def test_every_design_field_is_validated(field, value):
+    name = "regions" if field == "regions" else field
+    with pytest.raises(ValueError, match=name):
+        ar.Design(**{field: value})
+
+
+def test_other_inputs_are_validated():
+    with pytest.raises(ValueError, match="kind"):
+        ar.Failure("meteor", 0, 1)
+    with pytest.raises(ValueError, match="t_end"):
+        ar.Failure("cache", 10, 5)
+    with pytest.raises(ValueError, match="peak_factor"):
+        ar.Workload(peak_factor=3)
+    with pytest.raises(ValueError, match="design"):
+        ar.simulate("big", W, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="rng"):
+        ar.simulate(GOOD, W, rng=1)
+
+
+# --- metrics and alerts ----------------------------------------------------------------------
+
+
+def test_metrics_are_time_series_of_the_run():
+    r = run(GOOD)
+    for name, series in r.metrics.items():
+        assert np.asarray(series).shape == r.t.shape, name
+
+
+def test_a_burn_rate_alert_catches_a_dc_failure_and_stays_quiet_otherwise():
+    rule = ar.AlertRule("error_rate", 14.4 * (1 - 0.999), for_buckets=2)
+    quiet = run(GOOD)
+    assert not ar.evaluate_alert(rule, quiet.metrics).any()
+    f = (ar.Failure("datacenter", 19.5 * H, 20 * H, 1),)
+    dc = run(ar.Design(n_servers=16), f)
+    assert ar.incident_caught(ar.evaluate_alert(rule, dc.metrics), dc.t, f)
+    assert ar.error_budget_minutes(0.999, 30) == pytest.approx(43.2)
+
+
+# --- speed and the explorer --------------------------------------------------------------------
+
+
+def test_a_simulated_day_takes_under_a_second():
+    best = min(_timed_day() for _ in range(3))
+    print(f"a simulated day of the default design: {best * 1000:.0f} ms")
+    assert best < 1.0
+
+
+def _timed_day() -> float:
+    t0 = time.perf_counter()
+    ar.simulate(ar.Design(), ar.Workload(), rng=np.random.default_rng(1))
+    return time.perf_counter() - t0
+
+
+def test_explorer_first_slider_changes_figure_and_caption():
+    ex = explore_architecture()
+    assert isinstance(ex, Explorer)
+    first = next(iter(ex.controls.values()))
+    before = (ex.caption.value, tuple(ex.figure.data[2].y))
+    first.value = first.value + 1
+    assert ex.caption.value != before[0]
+    assert tuple(ex.figure.data[2].y) != before[1]
