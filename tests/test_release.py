@@ -27,11 +27,21 @@ def test_there_are_assignments():
     assert "00-welcome" in ASSIGNMENTS, ASSIGNMENTS
 
 
+def _files(folder):
+    """Files below ``folder``, leaving out hidden folders a local run leaves (``.hypothesis``,
+    ``.ipynb_checkpoints``): git ignores them, and a clean clone has none."""
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
 def test_course_is_what_nbgrader_generates(tmp_path):
     """Regenerate every release into a temporary folder: it must equal the committed course/."""
     release(tmp_path)
-    produced = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(COURSE) for p in COURSE.rglob("*") if p.is_file())
+    produced = _files(tmp_path)
+    committed = _files(COURSE)
     assert produced == committed, "course/ has different files: run `make release`"
     for rel in produced:
         assert (tmp_path / rel).read_bytes() == (COURSE / rel).read_bytes(), (
@@ -40,7 +50,7 @@ def test_course_is_what_nbgrader_generates(tmp_path):
 
 
 def test_only_notebooks_are_released():
-    others = [p for p in COURSE.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
+    others = [p for p in _files(COURSE) if p.suffix != ".ipynb"]
     assert others == [], f"non-notebook files in course/: {others}"
 
 
