@@ -285,3 +285,19 @@ def test_explorer_first_slider_changes_figure_and_caption():
     first.value = first.value + 1
     assert ex.caption.value != before[0]
     assert tuple(ex.figure.data[2].y) != before[1]
+
+
+def test_explorer_evening_window_replays_a_graded_scenario():
+    ex = explore_architecture(
+        n_servers=24, dns_ttl=30, spike=1.3, failure_hour=19.5, window="evening 19-21 h", seed=4242
+    )
+    practice = ar.Scenario(
+        "practice",
+        ar.Workload(spike_factor=1.3, t_spike=19.5 * H, t_spike_len=1800),
+        (ar.Failure("datacenter", 19.5 * H, 20.5 * H, 1),),
+        seed=4242,
+    )
+    run = practice.run(ar.Design(n_servers=24, dns_ttl=30))
+    np.testing.assert_allclose(ex.figure.data[2].y, np.round(run.cost_per_hour, 4))
+    np.testing.assert_allclose(ex.figure.data[1].y, np.round(run.error_rate * 100, 5))
+    assert f"{run.total_availability:.3%}" in ex.caption.value

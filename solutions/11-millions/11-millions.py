@@ -286,11 +286,12 @@ print(f"peak burn rate {burn.max():.0f}; the rule pages in {int(page.sum())} of 
 # %% [markdown]
 # ## Explore
 #
-# Build a design from parts, drive a day through it and break one component for an hour. The
-# plot shows p99 latency, errors and cost over the day; the caption gives availability, data
-# lost, cost and the SLOs met. A day takes about a third of a second to simulate, so the
-# sliders redraw when you let go (arrow keys redraw at once). **Seed** replays a run: type the
-# seed a visible check printed.
+# Build a design from parts, drive a day through it and break one component for an hour (a
+# server or a data centre in Europe). The plot shows p99 latency, errors and cost over the day;
+# the caption gives availability, data lost, cost and the SLOs met. A day takes about a third
+# of a second to simulate, so the sliders redraw when you let go (arrow keys redraw at once).
+# **Seed**, **Spike** and **Window** replay a graded run: the evening window with the seed a
+# visible check prints reproduces that check's numbers exactly.
 #
 # *Try:* break the Europe data centre at 20:00 and find the fewest servers per data centre
 # that keep availability above 99.5 %. Set the replicas to 0 and break the master. Take the
@@ -468,6 +469,10 @@ _r = check_slos(practice.run(_d), SLO())
 print(f"Practice scenario (seed 4242): p99 within 300 ms in {_r.p99_ok_share:.1%} of minutes, "
       f"availability {_r.availability:.3%}, data lost {_r.data_lost:,.0f}, "
       f"${_r.cost_per_hour:.2f}/h. SLOs met: {_r.met}")
+print(f"Replay: show(explore_architecture, n_servers={_d.n_servers}, "
+      f"n_cache_nodes={_d.n_cache_nodes}, n_replicas={_d.n_replicas}, cdn={_d.cdn}, "
+      f"dns_ttl={_d.dns_ttl}, spike=1.3, failure='datacenter', failure_hour=19.5, "
+      "window='evening 19-21 h', seed=4242) (other fields at their defaults).")
 
 # %% nbgrader={"grade": true, "grade_id": "test_design_hidden", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: the design against four SLOs in hidden scenarios (1 point per SLO)."""
