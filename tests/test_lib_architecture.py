@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scalelab import architecture as ar
 from scalelab.cache import CacheTier, simulate_cache_tier, zipf_popularity
-from scalelab.cdn import CDN, simulate_cdn_buckets
+from scalelab.cdn import CDN, Outage, simulate_cdn_buckets
 from scalelab.dns import resolver_cache_buckets
 from scalelab.geo import REGIONS, geo_buckets, rtt_matrix
 from scalelab.load_balancer import bucketed_pool
@@ -88,13 +88,6 @@ def test_components_reproduce_their_own_bucketed_outputs():
         rate_capacity=250.0,
     )
     np.testing.assert_array_equal(p["sessions"][0].lost, sess.lost)
-    tier = CacheTier(n_nodes=4, n_capacity=5_000, rate_db_max=p["cache"].rate_db.max() * 0 + 1)
-    assert isinstance(tier, CacheTier)
-    reads = p["reads"]
-    assert np.allclose(
-        reads + p["writes"],
-        pool.served_rps.reshape(3, n).sum(axis=0) * (rate - static) / (rate - static),
-    )
     jobs = fluid_queue(p["writes"], dt, 50.0, 20, n_buffer=GOOD.queue_max)
     np.testing.assert_allclose(p["jobs"].backlog, jobs.backlog)
 
@@ -117,6 +110,51 @@ def test_cache_and_shards_are_called_with_the_runs_inputs():
         ShardedDatabase(4, ar.MU_DB, n_read_replicas=2), p["writes"], served_db, 60.0, rng
     )
     np.testing.assert_array_equal(p["shards"].load, shards.load)
+
+
+IDLE = ar.Design(n_servers=200, n_cache_nodes=8, cache_objects=10_000, n_shards=8, n_workers=100)
+
+
+def test_with_everything_else_idle_the_cdn_outage_is_the_cdns_own():
+    f = (ar.Failure("cdn", 19.5 * H, 20 * H),)
+    r = run(IDLE, f)
+    static = r.parts["rate"] * W.p_static
+    cdn = simulate_cdn_buckets(
+        static,
+        60.0,
+        CDN(p_dynamic=0.0, users=W.users, rate_origin_max=ar.RATE_STATIC_ORIGIN),
+        outage=Outage(0.5 * H, 1.0 * H),
+        strategy="origin",
+    )
+    np.testing.assert_allclose(r.failed, cdn.rate_failed, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(r.static_p99, cdn.p99_all)
+
+
+def test_with_everything_else_idle_a_dc_outage_is_geodns_own():
+    f = (ar.Failure("datacenter", 19.5 * H, 20 * H, 1),)
+    r = run(IDLE, f)
+    np.testing.assert_allclose(r.failed, r.parts["geo"].failed_rps, rtol=1e-6, atol=1e-6)
+    up = np.ones((r.t.size, 3), bool)
+    up[30:60, 1] = False
+    share = np.asarray(W.users) / sum(W.users)
+    geo = geo_buckets(
+        np.outer(r.parts["rate"] * (1 - W.p_static), share),
+        60.0,
+        rtt_matrix(REGIONS, IDLE.regions),
+        np.full(3, 1e12),
+        up,
+        t_ttl=60.0,
+    )
+    np.testing.assert_array_equal(r.parts["geo"].failed_rps, geo.failed_rps)
+
+
+def test_with_everything_else_idle_the_queue_is_the_fluid_queue():
+    r = run(IDLE)
+    jobs = fluid_queue(
+        r.metrics["writes_ok_rps"], 60.0, IDLE.worker_rps, IDLE.n_workers, n_buffer=IDLE.queue_max
+    )
+    np.testing.assert_array_equal(r.metrics["queue_backlog"], jobs.backlog)
+    np.testing.assert_array_equal(r.metrics["queue_wait_s"], jobs.t_wait)
 
 
 def test_idle_system_has_no_errors_and_no_loss():

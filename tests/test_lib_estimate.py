@@ -38,7 +38,7 @@ def test_every_latency_figure_names_its_source_and_year():
     for f in es.LATENCY_FIGURES:
         assert f.source and 2000 <= f.year <= 2030 and f.t_seconds > 0
     assert es.latency("round trip within a data centre").t_seconds == 500e-6
-    assert es.latency("read 4 KB randomly from SSD", "oldest").year == 2009
+    assert es.latency("read 4 KB randomly from SSD", "oldest").year == 2012
     with pytest.raises(ValueError, match="name must be one of"):
         es.latency("warp drive")
 

@@ -43,7 +43,6 @@ successful dynamic (API) requests, static files have their own series from the C
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -916,6 +915,3 @@ def incident_caught(firing, t, failures, t_grace: float = 600.0) -> bool:
         if not np.any(firing & inside):
             return False
     return True
-
-
-_DOCTEST_NAMES = (math,)

@@ -144,36 +144,40 @@ class LatencyFigure:
     year: int
 
 
-_DEAN = "Jeff Dean, 'Numbers everyone should know' (LADIS 2009 keynote; as circulated 2012)"
+_DEAN = (
+    "Jeff Dean, 'Numbers everyone should know' (LADIS 2009 keynote), as circulated in 2012 "
+    "(https://gist.github.com/jboner/2841832, which adds the SSD lines)"
+)
 _SCOTT = "Colin Scott, 'Latency numbers every programmer should know' (interactive, projected)"
 
 LATENCY_FIGURES: tuple[LatencyFigure, ...] = (
-    LatencyFigure("L1 cache reference", 0.5e-9, _DEAN, 2009),
+    LatencyFigure("L1 cache reference", 0.5e-9, _DEAN, 2012),
     LatencyFigure("L1 cache reference", 1e-9, _SCOTT, 2020),
-    LatencyFigure("branch mispredict", 5e-9, _DEAN, 2009),
-    LatencyFigure("L2 cache reference", 7e-9, _DEAN, 2009),
+    LatencyFigure("branch mispredict", 5e-9, _DEAN, 2012),
+    LatencyFigure("L2 cache reference", 7e-9, _DEAN, 2012),
     LatencyFigure("L2 cache reference", 4e-9, _SCOTT, 2020),
-    LatencyFigure("mutex lock/unlock", 25e-9, _DEAN, 2009),
-    LatencyFigure("main memory reference", 100e-9, _DEAN, 2009),
+    LatencyFigure("mutex lock/unlock", 25e-9, _DEAN, 2012),
+    LatencyFigure("main memory reference", 100e-9, _DEAN, 2012),
     LatencyFigure("main memory reference", 100e-9, _SCOTT, 2020),
-    LatencyFigure("compress 1 KB with a fast compressor", 3e-6, _DEAN, 2009),
-    LatencyFigure("send 1 KB over a 1 Gbps network", 10e-6, _DEAN, 2009),
-    LatencyFigure("read 4 KB randomly from SSD", 150e-6, _DEAN, 2009),
+    LatencyFigure("compress 1 KB with a fast compressor", 3e-6, _DEAN, 2012),
+    LatencyFigure("send 1 KB over a 1 Gbps network", 10e-6, _DEAN, 2012),
+    LatencyFigure("read 4 KB randomly from SSD", 150e-6, _DEAN, 2012),
     LatencyFigure("read 4 KB randomly from SSD", 16e-6, _SCOTT, 2020),
-    LatencyFigure("read 1 MB sequentially from memory", 250e-6, _DEAN, 2009),
+    LatencyFigure("read 1 MB sequentially from memory", 250e-6, _DEAN, 2012),
     LatencyFigure("read 1 MB sequentially from memory", 3e-6, _SCOTT, 2020),
-    LatencyFigure("round trip within a data centre", 500e-6, _DEAN, 2009),
+    LatencyFigure("round trip within a data centre", 500e-6, _DEAN, 2012),
     LatencyFigure("round trip within a data centre", 500e-6, _SCOTT, 2020),
-    LatencyFigure("read 1 MB sequentially from SSD", 1e-3, _DEAN, 2009),
+    LatencyFigure("read 1 MB sequentially from SSD", 1e-3, _DEAN, 2012),
     LatencyFigure("read 1 MB sequentially from SSD", 49e-6, _SCOTT, 2020),
-    LatencyFigure("disk seek", 10e-3, _DEAN, 2009),
+    LatencyFigure("disk seek", 10e-3, _DEAN, 2012),
     LatencyFigure("disk seek", 2e-3, _SCOTT, 2020),
-    LatencyFigure("read 1 MB sequentially from disk", 20e-3, _DEAN, 2009),
+    LatencyFigure("read 1 MB sequentially from disk", 20e-3, _DEAN, 2012),
     LatencyFigure("read 1 MB sequentially from disk", 825e-6, _SCOTT, 2020),
-    LatencyFigure("packet California -> Netherlands -> California", 150e-3, _DEAN, 2009),
+    LatencyFigure("packet California -> Netherlands -> California", 150e-3, _DEAN, 2012),
     LatencyFigure("packet California -> Netherlands -> California", 150e-3, _SCOTT, 2020),
 )
-"""Latency figures engineers quote, each with its source and year. Jeff Dean's list (2009) and
+"""Latency figures engineers quote, each with its source and year. Jeff Dean's list (2009, in
+the version circulated in 2012) and
 Colin Scott's interactive update, which projects hardware trends to 2020
 (https://colin-scott.github.io/personal_website/research/interactive_latency.html). Memory
 and network round trips barely moved; SSDs and sequential reads got much faster; the speed of
@@ -185,7 +189,7 @@ def latency(name: str, source: str = "latest") -> LatencyFigure:
     (``"oldest"``).
 
     >>> latency("disk seek").t_seconds, latency("disk seek", "oldest").year
-    (0.002, 2009)
+    (0.002, 2012)
     """
     check_choice("source", source, ("latest", "oldest"))
     hits = [f for f in LATENCY_FIGURES if f.name == name]

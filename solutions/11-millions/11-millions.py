@@ -84,22 +84,23 @@ for power, words, unit in POWERS_OF_TWO:
 # "per second" by dropping five zeros (an error of 16 %, well inside the band). Then multiply
 # by a **peak factor** (2 is a common guess) for the busiest hour.
 #
-# **Know the latencies.** Jeff Dean's list of numbers "everyone should know" (2009) and Colin
-# Scott's projection of the same list to 2020 put the costs side by side. Memory and network
+# **Know the latencies.** Jeff Dean's list of numbers "everyone should know" (a 2009 talk, in
+# the version that circulated in 2012) and Colin Scott's projection of the same list to 2020
+# put the costs side by side. Memory and network
 # round trips barely moved in a decade; SSDs and sequential reads got an order of magnitude
 # faster; a packet across the Atlantic and back still takes 150 ms, because light in fibre has
 # not sped up.
 
 # %%
 fig = go.Figure()
-for k, year in enumerate((2009, 2020)):
+for k, year in enumerate((2012, 2020)):
     rows = [f for f in LATENCY_FIGURES if f.year == year]
     fig.add_trace(
         go.Bar(
             y=[f.name for f in rows],
             x=[f.t_seconds * 1e9 for f in rows],
             orientation="h",
-            name=f"{year} ({'Dean' if year == 2009 else 'Scott'})",
+            name=f"{year} ({'Dean' if year == 2012 else 'Scott'})",
             marker=dict(color=PALETTE[k], pattern_shape=["", "/"][k]),
         )
     )
@@ -617,6 +618,8 @@ partial_credit(_good / len(_cases), 1)
 # - Dean, J. (2009). *Designs, lessons and advice from building large distributed systems*
 #   (LADIS keynote; "numbers everyone should know").
 #   https://www.cs.cornell.edu/projects/ladis2009/talks/dean-keynote-ladis2009.pdf
+# - Bonér, J. (2012). *Latency numbers every programmer should know* (Dean's list, with SSD
+#   lines). https://gist.github.com/jboner/2841832
 # - Scott, C. (2020). *Latency numbers every programmer should know* (interactive).
 #   https://colin-scott.github.io/personal_website/research/interactive_latency.html
 # - Beyer, B., Jones, C., Petoff, J. and Murphy, N. R. (2016). *Site Reliability Engineering*,
