@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scalelab import architecture as ar
 from scalelab.cache import CacheTier, simulate_cache_tier, zipf_popularity
 from scalelab.cdn import CDN, Outage, simulate_cdn_buckets
@@ -339,3 +341,22 @@ def test_explorer_evening_window_replays_a_graded_scenario():
     np.testing.assert_allclose(ex.figure.data[2].y, np.round(run.cost_per_hour, 4))
     np.testing.assert_allclose(ex.figure.data[1].y, np.round(run.error_rate * 100, 5))
     assert f"{run.total_availability:.3%}" in ex.caption.value
+
+
+@settings(max_examples=12, derandomize=True, deadline=None, database=None)
+@given(
+    n_servers=st.integers(8, 30),
+    n_cache_nodes=st.integers(0, 6),
+    n_replicas=st.integers(0, 3),
+    kind=st.sampled_from(ar.FAILURE_KINDS),
+    start=st.floats(19.0, 20.5),
+)
+def test_property_a_failure_never_improves_service(
+    n_servers, n_cache_nodes, n_replicas, kind, start
+):
+    design = ar.Design(n_servers=n_servers, n_cache_nodes=n_cache_nodes, n_replicas=n_replicas)
+    f = (ar.Failure(kind, start * H, start * H + 1_200.0, 1),)
+    base, hurt = _metrics(run(design, seed=3)), _metrics(run(design, f, seed=3))
+    assert hurt[0] <= base[0] + 1e-12
+    assert hurt[1] <= base[1] + 1e-12
+    assert hurt[2] >= base[2] - 1e-9
