@@ -120,6 +120,12 @@ def save_and_read(page, lab, path: str):
     return nbformat.read(lab.dir / path, as_version=4)
 
 
+def _unrun(nb) -> list[int]:
+    return [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is None
+    ]
+
+
 def _error_cells(nb, allowed) -> list[str]:
     bad = []
     for i, cell in enumerate(nb.cells):
@@ -156,19 +162,24 @@ def test_notebook_runs_and_its_widget_responds(page, lab, kind, name):
     page.screenshot(path=str(SHOTS / f"{kind}-{name}-1-run-all.png"), full_page=False)
 
     nb = save_and_read(page, lab, path)
+    if _unrun(nb) and not _error_cells(nb, lambda cell: False):
+        # Run All occasionally stops short on a loaded machine without any error: once more.
+        run_all(page)
+        nb = save_and_read(page, lab, path)
     if kind == "solutions":
+        assert _unrun(nb) == [], f"{path}: cells not run: {_unrun(nb)}"
 
         def allowed(cell):
             return False
 
-        unrun = [
-            i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is None
-        ]
-        assert unrun == [], f"{path}: cells not run: {unrun}"
     else:
+        # The student version stops at the first unanswered exercise: errors are expected from
+        # the Exercises section on (an answer cell, its checks, a "try it" cell), never before.
+        first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}))
+        exercise_cells = {id(c) for c in nb.cells[first:]}
 
         def allowed(cell):
-            return bool(cell.metadata.get("nbgrader", {}))
+            return id(cell) in exercise_cells
 
     assert _error_cells(nb, allowed) == [], f"{path}: {_error_cells(nb, allowed)}"
 

@@ -91,6 +91,10 @@ class Explorer(widgets.VBox):
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
         self._update = update
         heading = widgets.HTML(f"<b>{html.escape(title)}</b>")
+        for control in controls.values():
+            # Room for a long label and a usable track: rows wrap instead of squeezing sliders.
+            if control.layout.width is None and control.layout.min_width is None:
+                control.layout.min_width = "420px"
         rows = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([heading, rows, figure, self.caption])
         for control in controls.values():
