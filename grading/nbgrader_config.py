@@ -13,8 +13,10 @@ c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "../solutions"
 c.CourseDirectory.release_directory = "../course"
 # Only notebooks are released: nothing else beside a source notebook (a jupytext pair holding
-# hidden tests, a scratch file) may leak into course/.
-c.CourseDirectory.include = ["*.ipynb"]
+# hidden tests, a scratch file) may leak into course/. The two text files are what
+# `nbgrader collect` must keep from a submission: the time stamp (late work) and the secret
+# that feedback release needs.
+c.CourseDirectory.include = ["*.ipynb", "timestamp.txt", "submission_secret.txt"]
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "feedback"]
 
 # Every released notebook opens with the same "how to work" header.

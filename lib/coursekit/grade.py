@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
@@ -121,6 +123,33 @@ def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
                 "source": c.source,
             }
     return Template(assignment, root, cells)
+
+
+@contextlib.contextmanager
+def claim_sandbox_user(first: int = 0):
+    """Hold a sandbox user no other grading process uses right now: (uid, gid, description).
+
+    Each user is guarded by an exclusive lock file, so concurrent runs (two instructors, two
+    test workers) never share one, and killing that user's leftover processes after a
+    submission cannot touch anybody else's kernel. Without root there is no user to claim.
+    """
+    if os.geteuid() != 0:
+        yield sandbox_mode(0)
+        return
+    for index in range(first, first + 256):
+        lock = open(f"/tmp/scalelab-grader{index}.lock", "a")  # noqa: SIM115 - held below
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        try:
+            yield sandbox_mode(index)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+        return
+    raise RuntimeError("no free sandbox user among 256")
 
 
 @functools.cache
@@ -412,81 +441,83 @@ def grade_submission(
             student, a, "not graded", reason, _zero(template), time.perf_counter() - start, digest
         )
     notes += _check_cells(nb, template)
-    uid, gid, _mode = sandbox_mode(slot)
-    tmp = Path(tempfile.mkdtemp(prefix="scalelab-grade-"))  # 0700: the sandbox user cannot enter
-    try:
-        root = tmp / "course"
-        shutil.copytree(template.root, root)
-        sub = root / "submitted" / student / a
-        sub.mkdir(parents=True)
-        nbformat.write(nb, sub / f"{a}.ipynb")
-        home = Path(
-            tempfile.mkdtemp(
-                prefix="scalelab-home-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
-            )
-        )
-        jupyter_path = _write_kernel(tmp, uid, gid, home)
-        env = {
-            "JUPYTER_PATH": str(jupyter_path),
-            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-            "JUPYTER_DATA_DIR": str(tmp / "data"),
-            "HOME": str(tmp / "home"),
-        }
-        args = [
-            "autograde",
-            a,
-            "--student",
-            student,
-            "--force",
-            f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
-            f"--Execute.timeout={timeout}",
-            f"--ExecutePreprocessor.timeout={timeout}",
-        ]
+    with claim_sandbox_user(slot) as (uid, gid, _mode):
+        tmp = Path(
+            tempfile.mkdtemp(prefix="scalelab-grade-")
+        )  # 0700: the sandbox user cannot enter
         try:
-            returncode, log = _run_grader(args, root, env, wall_seconds)
-            if returncode is None:
-                notes.append(f"grading took longer than {wall_seconds} s and was stopped")
-            elif returncode < 0 and not _STOP.is_set():
-                pass  # nbgrader itself was killed: reported below as "no grades"
-            elif _STOP.is_set():
-                raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
+            root = tmp / "course"
+            shutil.copytree(template.root, root)
+            sub = root / "submitted" / student / a
+            sub.mkdir(parents=True)
+            nbformat.write(nb, sub / f"{a}.ipynb")
+            home = Path(
+                tempfile.mkdtemp(
+                    prefix="scalelab-home-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+                )
+            )
+            jupyter_path = _write_kernel(tmp, uid, gid, home)
+            env = {
+                "JUPYTER_PATH": str(jupyter_path),
+                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+                "JUPYTER_DATA_DIR": str(tmp / "data"),
+                "HOME": str(tmp / "home"),
+            }
+            args = [
+                "autograde",
+                a,
+                "--student",
+                student,
+                "--force",
+                f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
+                f"--Execute.timeout={timeout}",
+                f"--ExecutePreprocessor.timeout={timeout}",
+            ]
+            try:
+                returncode, log = _run_grader(args, root, env, wall_seconds)
+                if returncode is None:
+                    notes.append(f"grading took longer than {wall_seconds} s and was stopped")
+                elif returncode < 0 and not _STOP.is_set():
+                    pass  # nbgrader itself was killed: reported below as "no grades"
+                elif _STOP.is_set():
+                    raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
+            finally:
+                _kill_user(uid)
+            if os.environ.get("SCALELAB_GRADE_DEBUG"):
+                print(log, file=sys.stderr)
+            notes += _reasons_from_log(log, timeout)
+            scores = read_scores(root, a).get(student)
+            graded = root / "autograded" / student / a / f"{a}.ipynb"
+            kept = None
+            if keep is not None and graded.exists():
+                dest = Path(keep) / student / a
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(graded, dest / f"{a}.ipynb")
+                kept = str(dest / f"{a}.ipynb")
+            if graded.exists():
+                notes += _reasons_from_outputs(graded)
+            if not scores or not graded.exists():
+                notes.append("nbgrader produced no grades; recorded as 0")
+                zero = _zero(template)
+                status, scores = "not graded", zero
+            else:
+                for gid, c in _zero(template).items():
+                    scores.setdefault(gid, c)
+                status = "graded"
+            return Result(
+                student,
+                a,
+                status,
+                "; ".join(dict.fromkeys(notes)) or "ok",
+                scores,
+                time.perf_counter() - start,
+                digest,
+                kept,
+            )
         finally:
-            _kill_user(uid)
-        if os.environ.get("SCALELAB_GRADE_DEBUG"):
-            print(log, file=sys.stderr)
-        notes += _reasons_from_log(log, timeout)
-        scores = read_scores(root, a).get(student)
-        graded = root / "autograded" / student / a / f"{a}.ipynb"
-        kept = None
-        if keep is not None and graded.exists():
-            dest = Path(keep) / student / a
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(graded, dest / f"{a}.ipynb")
-            kept = str(dest / f"{a}.ipynb")
-        if graded.exists():
-            notes += _reasons_from_outputs(graded)
-        if not scores or not graded.exists():
-            notes.append("nbgrader produced no grades; recorded as 0")
-            zero = _zero(template)
-            status, scores = "not graded", zero
-        else:
-            for gid, c in _zero(template).items():
-                scores.setdefault(gid, c)
-            status = "graded"
-        return Result(
-            student,
-            a,
-            status,
-            "; ".join(dict.fromkeys(notes)) or "ok",
-            scores,
-            time.perf_counter() - start,
-            digest,
-            kept,
-        )
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if "home" in locals():
-            shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+            if "home" in locals():
+                shutil.rmtree(home, ignore_errors=True)
 
 
 def merge(result: Result, db_url: str) -> None:
