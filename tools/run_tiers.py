@@ -38,7 +38,7 @@ TIERS = [
     (
         "grading",
         "nbgrader round trip: solved, blank, wrong and broken submissions",
-        1200,
+        1800,
         ["-m", "grading", "-n", "2", "--dist", "loadgroup", "tests"],
     ),
     (
