@@ -2,14 +2,23 @@
 
 The class: BENCH_STUDENTS students (default 30) × every released assignment (or the ones named
 in BENCH_ASSIGNMENTS, comma-separated), mostly solved, some blank, some wrong. The same class is
-graded with --jobs 1 and with --jobs 2 (and every core if more), each into a fresh course root,
-and the results are compared submission by submission. Where the time goes is measured apart:
-nbgrader's start-up, a kernel's start-up, and one gradebook merge.
+graded with each job count in BENCH_JOBS (default: 1, 2 and every core), each into a fresh
+course root, and the results are compared submission by submission.
+
+Where the time goes: every result carries its phases (``coursekit.grade.PHASES``: our own
+preparation, nbgrader's start-up, its bookkeeping, the sandboxed kernel and cells, collection,
+and the instructor process's serial merge and feedback), read from nbgrader's time-stamped log.
+The report gives each phase's mean per submission for every job count (phases stretch when two
+submissions share two cores), the CPU the whole run used (this process and every process it
+waited for) as a share of the machine, and the speed-up Amdahl's law allows given the serial
+part (set-up plus the one writer's merge and feedback). Also measured apart: nbgrader's bare
+start-up, a plain kernel's start-up and one gradebook merge.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,40 +50,91 @@ def _view(results) -> dict:
     }
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of every child process it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _job_counts(cores: int) -> list[int]:
+    raw = os.environ.get("BENCH_JOBS", "")
+    asked = [int(j) for j in raw.split(",") if j.strip()] if raw else [1, 2, cores]
+    return sorted({1, *asked})
+
+
 def run() -> list[Row]:
-    from coursekit.grade import grade_class, merge, sandbox_mode
+    from coursekit.grade import PHASES, grade_class, merge, sandbox_mode
     from coursekit.paths import assignments
 
     n = int(os.environ.get("BENCH_STUDENTS", "30"))
     names = [a for a in os.environ.get("BENCH_ASSIGNMENTS", "").split(",") if a] or assignments()
     cores = os.cpu_count() or 1
-    rows, times, views = [], {}, {}
+    rows, times, views, phases, busy, total = [], {}, {}, {}, {}, 0
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
-        for jobs in sorted({1, 2, cores}):
+        for jobs in _job_counts(cores):
             course = Path(tmp) / f"jobs{jobs}"
             total = _build(course, n, names)
-            start = time.perf_counter()
+            cpu0, start = _cpu(), time.perf_counter()
             results = grade_class(course, names, jobs=jobs, progress=False)
             times[jobs] = time.perf_counter() - start
+            cpu = _cpu() - cpu0
             views[jobs] = _view(results)
+            phases[jobs] = {
+                p: statistics.fmean(r.phases.get(p, 0.0) for r in results) for p in PHASES
+            }
+            busy[jobs] = statistics.fmean(r.seconds for r in results)
+            occupancy = total * busy[jobs] / (times[jobs] * jobs)
             rows.append(
                 Row(
                     f"grade {total} submissions, --jobs {jobs}",
                     times[jobs],
                     "s",
-                    f"{times[jobs] / total:.2f} s per submission",
+                    f"{times[jobs] / total:.2f} s per submission; {busy[jobs]:.2f} s each in a "
+                    f"worker; workers busy {100 * occupancy:.0f} % of the run; CPU {cpu:.0f} s "
+                    f"= {100 * cpu / (times[jobs] * cores):.0f} % of {cores} cores",
                 )
             )
         for jobs in times:
             if jobs > 1:
+                stretch = busy[jobs] / busy[1]
+                occ = (times[1] * 1) / (times[jobs] * jobs) * (busy[jobs] / busy[1])
                 rows.append(
                     Row(
                         f"speed-up with --jobs {jobs}",
                         times[1] / times[jobs],
                         "x",
-                        f"target >= 1.4 on 2 cores; identical results: {views[jobs] == views[1]}",
+                        f"target >= 1.4 on 2 cores; = {jobs} jobs x {occ:.2f} (occupancy vs "
+                        f"serial) / {stretch:.2f} (each submission takes this much longer); "
+                        f"identical results: {views[jobs] == views[1]}",
                     )
                 )
+        for phase in PHASES:
+            per_job = ", ".join(f"--jobs {j}: {phases[j][phase]:.3f}" for j in times)
+            rows.append(Row(f"phase {phase} (mean per submission)", phases[1][phase], "s", per_job))
+        # The set-up before the first submission can start: one template and one release into
+        # the instructor's gradebook per assignment (overlapped with grading when jobs > 1).
+        from coursekit.grade import make_template
+        from coursekit.nbg import run_nbgrader
+
+        course = Path(tmp) / "jobs1"
+        t0 = time.perf_counter()
+        for a in names:
+            make_template(a, Path(tmp) / "setup")
+            run_nbgrader(
+                "generate_assignment",
+                a,
+                "--force",
+                f"--CourseDirectory.release_directory={Path(tmp) / 'setup' / 'release'}",
+                cwd=course,
+            )
+        rows.append(
+            Row(
+                f"set-up for {len(names)} assignment(s), serial",
+                time.perf_counter() - t0,
+                "s",
+                "templates + instructor releases; the workers build templates in parallel",
+            )
+        )
         # Where the time goes, measured apart.
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         t0 = time.perf_counter()

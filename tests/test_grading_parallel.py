@@ -109,3 +109,54 @@ def test_interrupted_run_keeps_finished_results_and_resumes(tmp_path):
     after = {p.name: p.stat().st_mtime for p in results.glob("*.json")}
     assert len(after) == len(cases)
     assert all(after[name] == mtime for name, mtime in done.items()), "finished work was regraded"
+
+
+def _grader_children(pid: int) -> list[int]:
+    """PIDs of the ``nbgrader autograde`` processes that the grading run ``pid`` started."""
+    found = subprocess.run(
+        ["pgrep", "-P", str(pid), "-f", "nbgrader autograde"], capture_output=True, text=True
+    )
+    return [int(p) for p in found.stdout.split()]
+
+
+def test_killed_worker_loses_no_other_result_and_is_graded_next_run(tmp_path):
+    """The out-of-memory killer (or an admin) kills one submission's nbgrader mid-run."""
+    course = tmp_path / "class"
+    cases = _class(course)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    cmd = [sys.executable, "-m", "coursekit.grade", A, "--course", str(course), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, victim = time.monotonic() + 600, None
+    while time.monotonic() < deadline and proc.poll() is None:
+        pids = _grader_children(proc.pid)
+        if pids:
+            time.sleep(1.0)  # let it get going: its kernel is starting or running cells
+            if proc.poll() is None and pids[0] in _grader_children(proc.pid):
+                victim = pids[0]
+                os.kill(victim, signal.SIGKILL)
+                break
+        time.sleep(0.1)
+    assert victim is not None, "no nbgrader process was seen to kill"
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, (out[-2000:], err[-2000:])
+    assert "run the same command again" in err, err[-2000:]
+    saved = {
+        p.stem: Result.from_json(p.read_text()) for p in (course / "results" / A).glob("*.json")
+    }
+    assert len(saved) == len(cases), "every submission has a result, the killed one too"
+    killed = [r for r in saved.values() if not r.final]
+    assert len(killed) == 1, [(r.student, r.reason) for r in saved.values()]
+    assert killed[0].status == "not graded" and "signal 9" in killed[0].reason
+    assert killed[0].score == 0
+    mtimes = {p.stem: p.stat().st_mtime for p in (course / "results" / A).glob("*.json")}
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "1/1 graded" in rerun.stderr, rerun.stderr[-1000:]
+    after = {
+        p.stem: Result.from_json(p.read_text()) for p in (course / "results" / A).glob("*.json")
+    }
+    again = after[killed[0].student]
+    assert again.final and again.status == "graded" and "signal" not in again.reason
+    for p in (course / "results" / A).glob("*.json"):
+        if p.stem != killed[0].student:
+            assert p.stat().st_mtime == mtimes[p.stem], f"{p.stem} was regraded"

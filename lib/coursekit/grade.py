@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -59,6 +60,7 @@ __all__ = [
     "sandbox_mode",
     "stop_all",
     "GradingInterrupted",
+    "PHASES",
     "main",
 ]
 
@@ -66,6 +68,42 @@ KERNEL_NAME = "scalelab-sandbox"
 SANDBOX_USER = "scalelab-grader{slot}"
 HIDE = [ROOT / "solutions", ROOT / "grading", ROOT / "tests", ROOT / ".git", ROOT / "work"]
 WALL_SECONDS = 300  # the most one notebook may take, all cells together
+
+# Phases of grading one submission, in order (seconds each, in ``Result.phases``):
+PHASES = {
+    "prepare": "read and check the notebook, claim a sandbox user, copy the course root",
+    "nbgrader start-up": "Python, nbgrader and its config loading, up to its first log line",
+    "nbgrader bookkeeping": "gradebook writes, sanitising, restoring locked cells, writing files",
+    "execute": "the sandboxed kernel's start-up and shutdown, and every cell run",
+    "collect": "read the scores, keep the autograded notebook, clear up",
+    "merge": "write the result into the instructor's gradebook (the one writer, serial)",
+    "feedback": "render the leak-free HTML feedback (in the instructor's process, serial)",
+}
+# nbgrader's log lines carry a Unix time with milliseconds, so its phases can be told apart.
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
+_STAMPED = re.compile(r"^(\d{9,11})\.(\d{3}) \[[^\]]*\] (.*)$", re.MULTILINE)
+
+
+def _phases_from_log(log: str, started: float, ended: float) -> dict[str, float]:
+    """Split one ``nbgrader autograde`` run (Unix times ``started``..``ended``) into phases."""
+    stamps = [(int(s) + int(ms) / 1000, msg) for s, ms, msg in _STAMPED.findall(log)]
+    total = max(ended - started, 0.0)
+    at = next((i for i, (_t, msg) in enumerate(stamps) if msg.startswith("Autograding ")), None)
+    begin = end = None
+    if at is not None:
+        begin = stamps[at][0]
+        end = next((t for t, msg in stamps[at:] if msg.startswith("Writing ")), None)
+    if not stamps or begin is None or end is None:
+        return {"nbgrader bookkeeping": total}  # died early: no phases to tell apart
+    first = stamps[0][0]
+    # Log times have millisecond resolution and a different clock read: clamp into the run.
+    first = min(max(first, started), ended)
+    begin, end = min(max(begin, first), ended), min(max(end, begin), ended)
+    return {
+        "nbgrader start-up": first - started,
+        "nbgrader bookkeeping": (begin - first) + (ended - end),
+        "execute": end - begin,
+    }
 
 
 @dataclass
@@ -80,6 +118,11 @@ class Result:
     seconds: float = 0.0
     digest: str = ""  # sha256 of the submitted notebook: a changed submission is regraded
     autograded: str | None = None  # path of the autograded notebook, if any
+    # Where the time went, seconds per phase (see PHASES); the instructor's process adds
+    # "merge" and "feedback" (its own serial share) once the result is in.
+    phases: dict[str, float] = field(default_factory=dict)
+    # False when the grader's own process was killed: the next run grades it again.
+    final: bool = True
 
     @property
     def score(self) -> float:
@@ -358,16 +401,29 @@ _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
 
 
-def _run_grader(args: list[str], cwd: Path, env: dict, wall_seconds: int) -> tuple[int | None, str]:
-    """Run ``nbgrader ARGS`` in its own process group; (returncode or None on timeout, log)."""
+def _run_grader(
+    args: list[str], cwd: Path, env: dict, wall_seconds: int
+) -> tuple[int | None, str, dict[str, float]]:
+    """Run ``nbgrader ARGS`` in its own process group.
+
+    Returns (returncode, or None on timeout; the log; seconds per phase).
+    """
     full_env = dict(os.environ)
     full_env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + full_env.get("PATH", "")
     full_env.pop("NBGRADER_EXECUTION", None)
     full_env.update(env)
     if _STOP.is_set():
         raise GradingInterrupted("interrupted before start")
+    started = time.time()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nbgrader", *args],
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            *args,
+            f"--Application.log_format={LOG_FORMAT}",
+            "--Application.log_datefmt=%s",
+        ],
         cwd=cwd,
         env=full_env,
         stdout=subprocess.PIPE,
@@ -379,14 +435,16 @@ def _run_grader(args: list[str], cwd: Path, env: dict, wall_seconds: int) -> tup
         _RUNNING.add(proc)
     try:
         out, err = proc.communicate(timeout=wall_seconds)
-        return proc.returncode, out + err
+        code: int | None = proc.returncode
     except subprocess.TimeoutExpired:
         _killpg(proc)
         out, err = proc.communicate()
-        return None, out + err
+        code = None
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc)
+    log = out + err
+    return code, log, _phases_from_log(log, started, time.time())
 
 
 def _killpg(proc: subprocess.Popen) -> None:
@@ -473,16 +531,26 @@ def grade_submission(
                 f"--Execute.timeout={timeout}",
                 f"--ExecutePreprocessor.timeout={timeout}",
             ]
+            phases = {"prepare": time.perf_counter() - start}
+            killed = None
             try:
-                returncode, log = _run_grader(args, root, env, wall_seconds)
+                returncode, log, ran = _run_grader(args, root, env, wall_seconds)
+                phases.update(ran)
+                if _STOP.is_set():
+                    raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
                 if returncode is None:
                     notes.append(f"grading took longer than {wall_seconds} s and was stopped")
-                elif returncode < 0 and not _STOP.is_set():
-                    pass  # nbgrader itself was killed: reported below as "no grades"
-                elif _STOP.is_set():
-                    raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
+                elif returncode < 0:
+                    # nbgrader itself (the grader's process, not the student's kernel) died of a
+                    # signal: the out-of-memory killer or someone's kill. Not the student's fault.
+                    killed = -returncode
+                    notes.append(
+                        f"the grader's own process was killed (signal {killed}) before it "
+                        "finished; recorded as 0 for now and graded again on the next run"
+                    )
             finally:
                 _kill_user(uid)
+            collect_start = time.perf_counter()
             if os.environ.get("SCALELAB_GRADE_DEBUG"):
                 print(log, file=sys.stderr)
             notes += _reasons_from_log(log, timeout)
@@ -504,6 +572,9 @@ def grade_submission(
                 for gid, c in _zero(template).items():
                     scores.setdefault(gid, c)
                 status = "graded"
+            if killed is not None:
+                status, scores = "not graded", _zero(template)
+            phases["collect"] = time.perf_counter() - collect_start
             return Result(
                 student,
                 a,
@@ -513,6 +584,8 @@ def grade_submission(
                 time.perf_counter() - start,
                 digest,
                 kept,
+                phases,
+                final=killed is None,
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -638,16 +711,6 @@ def grade_class(
     work = Path(tempfile.mkdtemp(prefix="scalelab-templates-"))
     results: list[Result] = []
     try:
-        # The instructor's gradebook must know each assignment (cells, points): release into it.
-        for a in names:
-            run_nbgrader(
-                "generate_assignment",
-                a,
-                "--force",
-                f"--CourseDirectory.release_directory={work / 'release'}",
-                cwd=course,
-            )
-        templates = {a: make_template(a, work, timeout) for a in names}
         todo = []
         for student, a, folder in subs:
             saved = course / "results" / a / f"{student}.json"
@@ -655,21 +718,24 @@ def grade_class(
                 old = Result.from_json(saved.read_text())
                 path, _ = _find_notebook(folder, a)
                 digest = hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
-                if old.digest == digest:
+                if old.digest == digest and old.final:
                     results.append(old)
                     continue
             todo.append((student, a, folder))
+        needed = [a for a in names if any(job[1] == a for job in todo)]
         bar = Progress(len(todo)) if progress and todo else None
         slots = list(range(max(1, jobs)))
         slot_lock = threading.Lock()
+        templates: dict[str, cf.Future] = {}
 
         def run(job):
             student, a, folder = job
+            template = templates[a].result()  # queued first, so never waits on a queued job
             with slot_lock:
                 slot = slots.pop()
             try:
                 return grade_submission(
-                    templates[a],
+                    template,
                     student,
                     folder,
                     slot=slot,
@@ -683,19 +749,36 @@ def grade_class(
 
         pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
+            # Each assignment's template (a throwaway course root) is built by the workers, and
+            # its submissions start as soon as it is ready ...
+            for a in needed:
+                templates[a] = pool.submit(make_template, a, work, timeout)
             futures = [pool.submit(run, job) for job in todo]
+            # ... while this thread, the gradebook's one writer, releases each assignment into
+            # the instructor's gradebook, which must know its cells and points before a merge.
+            for a in needed:
+                run_nbgrader(
+                    "generate_assignment",
+                    a,
+                    "--force",
+                    f"--CourseDirectory.release_directory={work / 'release'}",
+                    cwd=course,
+                )
             for fut in cf.as_completed(futures):
                 try:
                     res = fut.result()
                 except GradingInterrupted:
                     continue
+                t0 = time.perf_counter()
                 merge(res, db_url)  # one writer: only this thread touches the gradebook
+                t1 = time.perf_counter()
+                write_feedback(course, res)
+                res.phases.update(merge=t1 - t0, feedback=time.perf_counter() - t1)
                 out = course / "results" / res.assignment / f"{res.student}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 partial = out.with_suffix(".json.part")
                 partial.write_text(res.to_json())
                 partial.replace(out)  # atomic: a result file is complete or absent
-                write_feedback(course, res)
                 results.append(res)
                 if bar:
                     bar.step(res)
@@ -795,6 +878,15 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{len(results)} submission(s): {len(results) - bad} graded, {bad} not graded "
         f"(each has a reason above and in the export: nbgrader export)"
     )
+    retry = [f"{r.student}/{r.assignment}" for r in results if not r.final]
+    if retry:
+        print(
+            f"{len(retry)} submission(s) lost their grader process before it finished "
+            f"({', '.join(retry[:5])}{', ...' if len(retry) > 5 else ''}): run the same "
+            "command again to grade only those",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
