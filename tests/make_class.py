@@ -106,7 +106,9 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
         )
         out.append(Case(f"ada-{a}", a, solved, min_points=full, max_points=full))
-        out.append(Case(f"bo-{a}", a, blank, max_points=0))
+        out.append(
+            Case(f"bo-{a}", a, blank, max_points=0, reason=["NotImplementedError", "lost points"])
+        )
         wrong = (
             runpy.run_path(str(WRONG_DIR / f"{a}.py"))["WRONG"]
             if (WRONG_DIR / f"{a}.py").exists()
@@ -115,7 +117,13 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
         for gid, answers in list(wrong.items())[:1]:
             w = answers[0]
             out.append(
-                Case(f"cy-{a}", a, with_answer(solved, gid, w.source), max_points=w.max_points)
+                Case(
+                    f"cy-{a}",
+                    a,
+                    with_answer(solved, gid, w.source),
+                    max_points=w.max_points,
+                    reason=["lost points"],
+                )
             )
     if WELCOME not in names:
         return out
@@ -209,7 +217,7 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
         Case("deleted-cells", a, deleted, 0, reason=["deleted"]),
         Case("edited-tests", a, edited, 0, reason=["edited"]),
         Case("stripped-metadata", a, stripped, 0),
-        Case("always-equal", a, with_answer(solved, gid, ALWAYS_EQUAL), 0),
+        Case("always-equal", a, with_answer(solved, gid, ALWAYS_EQUAL), 0, reason=["lost points"]),
         Case(
             "calls-library",
             a,
@@ -228,6 +236,7 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
             a,
             with_answer(solved, gid, CHEAT_GRADEBOOK.format(instructor=str(SOLUTION_GRADEBOOK))),
             0,
+            reason=["lost points"],
         ),
         Case(
             "reads-solutions",
@@ -236,6 +245,7 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
                 solved, gid, CHEAT_SOLUTIONS.format(path=str(ROOT / "solutions" / a / f"{a}.py"))
             ),
             0,
+            reason=["lost points"],
         ),
     ]
     return out

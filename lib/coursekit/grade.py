@@ -367,6 +367,7 @@ _OUTPUT_REASONS = [
     ("No space left on device", "filled the sandbox's disk ({disk_mb} MB)"),
     ("Resource temporarily unavailable", "hit the process limit ({processes} processes)"),
     ("SystemExit", "called exit() or raised SystemExit in a cell"),
+    ("NotImplementedError", "answers left as released (NotImplementedError)"),
     (
         "is switched off while this exercise is graded",
         "called the library's own implementation where the exercise asks for yours",
@@ -390,6 +391,15 @@ def _reasons_from_outputs(path: Path) -> list[str]:
         if o.get("output_type") == "error"
     )
     return [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
+
+
+def _lost_points(scores: dict[str, CellScore]) -> list[str]:
+    """Which autograded checks lost points: the reason says so instead of a bare "ok"."""
+    checks = [c for c in scores.values() if c.autograded and c.max_score > 0]
+    lost = [c.grade_id for c in checks if (c.score or 0.0) < c.max_score]
+    if not lost:
+        return []
+    return [f"{len(lost)} of {len(checks)} checks lost points: {', '.join(lost)}"]
 
 
 class GradingInterrupted(RuntimeError):
@@ -572,6 +582,7 @@ def grade_submission(
                 for gid, c in _zero(template).items():
                     scores.setdefault(gid, c)
                 status = "graded"
+                notes += _lost_points(scores)
             if killed is not None:
                 status, scores = "not graded", _zero(template)
             phases["collect"] = time.perf_counter() - collect_start
