@@ -63,12 +63,16 @@ def widget_rows(repeats: int = 15) -> list[Row]:
                     times.append(time.perf_counter() - t0)
                 control.value = start
             if times:
+                # An explorer whose sliders all update only on release (continuous_update=False)
+                # runs a heavier model; its target is what one release may take.
+                sliders = [c for c in ex.controls.values() if hasattr(c, "continuous_update")]
+                on_release = bool(sliders) and not any(c.continuous_update for c in sliders)
                 rows.append(
                     Row(
                         f"widget update {info.name}.{name} (median of {len(times)})",
                         statistics.median(times) * 1000,
                         "ms",
-                        "target < 50 ms",
+                        "target < 500 ms (updates on release)" if on_release else "target < 50 ms",
                     )
                 )
     return rows

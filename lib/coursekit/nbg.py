@@ -53,8 +53,12 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run_nbgrader(
     *args: str, cwd: Path, check: bool = True, env: dict | None = None, timeout: float | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter's environment; return the result."""
-    cmd = [sys.executable, "-m", "nbgrader", *args]
+    """Run ``nbgrader ARGS`` in ``cwd`` with this interpreter's environment; return the result.
+
+    Started as ``python -m coursekit.nbgrader_main``: nbgrader's own command line without one
+    slow optional import (see :mod:`coursekit.nbgrader_main`).
+    """
+    cmd = [sys.executable, "-m", "coursekit.nbgrader_main", *args]  # nbgrader, started sooner
     proc = subprocess.run(
         cmd, cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout
     )

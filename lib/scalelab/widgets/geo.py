@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import ipywidgets as widgets
 import numpy as np
@@ -243,8 +244,11 @@ def explore_failover(
             else f"After it returns at {T_RECOVER:.0f} s its users drift back as caches expire."
         )
         pre = out.rtt_region_ms[0]
-        during = np.nanmax(out.rtt_region_ms[outage], axis=0)
-        worst = int(np.nanargmax(during - pre))
+        with warnings.catch_warnings():
+            # a region with no users has no round trip (NaN) in any bucket: not "hit hardest"
+            warnings.simplefilter("ignore", RuntimeWarning)
+            during = np.nanmax(out.rtt_region_ms[outage], axis=0)
+        worst = int(np.argmax(np.nan_to_num(during - pre, nan=-np.inf)))
         ex.caption.value = caption_html(
             f"{name} fails at {T_FAIL:.0f} s carrying {before:,.0f} requests/s.",
             f"Health checks mark it down after {s.t_detected:.0f} s; with a DNS TTL of "
