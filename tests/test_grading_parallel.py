@@ -112,9 +112,14 @@ def test_interrupted_run_keeps_finished_results_and_resumes(tmp_path):
 
 
 def _grader_children(pid: int) -> list[int]:
-    """PIDs of the ``nbgrader autograde`` processes that the grading run ``pid`` started."""
+    """PIDs of the nbgrader autograde processes that the grading run ``pid`` started.
+
+    The grader starts nbgrader as ``python -m coursekit.nbgrader_main autograde ...``.
+    """
     found = subprocess.run(
-        ["pgrep", "-P", str(pid), "-f", "nbgrader autograde"], capture_output=True, text=True
+        ["pgrep", "-P", str(pid), "-f", r"(coursekit\.nbgrader_main|nbgrader) autograde "],
+        capture_output=True,
+        text=True,
     )
     return [int(p) for p in found.stdout.split()]
 

@@ -424,37 +424,41 @@ def _run_grader(
     full_env.update(env)
     if _STOP.is_set():
         raise GradingInterrupted("interrupted before start")
-    started = time.time()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "coursekit.nbgrader_main",  # = nbgrader, a second sooner (see that module)
-            *args,
-            f"--Application.log_format={LOG_FORMAT}",
-            "--Application.log_datefmt=%s",
-        ],
-        cwd=cwd,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    with _RUNNING_LOCK:
-        _RUNNING.add(proc)
-    try:
-        out, err = proc.communicate(timeout=wall_seconds)
-        code: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        _killpg(proc)
-        out, err = proc.communicate()
-        code = None
-    finally:
+    # The log goes to a file, not a pipe: if nbgrader is killed, the kernel it started (in a
+    # session of its own) still holds its output open, and reading a pipe to its end would
+    # wait for that orphan. Waiting for nbgrader itself does not; the caller kills the orphan.
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as out:
+        started = time.time()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "coursekit.nbgrader_main",  # = nbgrader, a second sooner (see that module)
+                *args,
+                f"--Application.log_format={LOG_FORMAT}",
+                "--Application.log_datefmt=%s",
+            ],
+            cwd=cwd,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         with _RUNNING_LOCK:
-            _RUNNING.discard(proc)
-    log = out + err
-    return code, log, _phases_from_log(log, started, time.time())
+            _RUNNING.add(proc)
+        try:
+            code: int | None = proc.wait(timeout=wall_seconds)
+        except subprocess.TimeoutExpired:
+            _killpg(proc)
+            proc.wait()
+            code = None
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc)
+        ended = time.time()
+        out.seek(0)
+        log = out.read()
+    return code, log, _phases_from_log(log, started, ended)
 
 
 def _killpg(proc: subprocess.Popen) -> None:
