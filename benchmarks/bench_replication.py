@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
-from common import Row
+from common import Row, best_of
 from scalelab.replication import (
     MultiMasterParams,
     ReplicationParams,
@@ -25,19 +24,10 @@ from scalelab.replication import (
 )
 
 
-def _best_of(fn, repeats: int = 3):
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run() -> list[Row]:
     rows = []
     big = ReplicationParams(n_replicas=3, rate_writes=200.0, rate_reads=2_000.0, t_end=3_600.0)
-    took, res = _best_of(lambda: simulate_replication(big, np.random.default_rng(0)))
+    took, res = best_of(lambda: simulate_replication(big, np.random.default_rng(0)))
     rows.append(
         Row(
             "master-slave: writes + reads simulated",
@@ -75,7 +65,7 @@ def run() -> list[Row]:
             )
         )
     mm = MultiMasterParams(n_nodes=5, n_keys=50, rate_writes=100.0, t_skew=0.5, t_end=300.0)
-    took, out = _best_of(lambda: simulate_multi_master(mm, np.random.default_rng(1)))
+    took, out = best_of(lambda: simulate_multi_master(mm, np.random.default_rng(1)))
     rows.append(
         Row(
             "multi-master mesh, 5 nodes: writes simulated",

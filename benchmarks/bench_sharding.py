@@ -10,36 +10,26 @@ number of virtual nodes grows.
 from __future__ import annotations
 
 import bisect
-import time
 
-from common import Row
+from common import Row, best_of
 from scalelab.sharding import HashRing, hash_keys, load_stats, reshard
 
 N_KEYS = 100_000
 
 
-def _best_of(fn, repeats: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run() -> list[Row]:
     rows = []
-    t_hash, hashes = _best_of(lambda: hash_keys(f"key-{i}" for i in range(N_KEYS)), 1)
+    t_hash, hashes = best_of(lambda: hash_keys(f"key-{i}" for i in range(N_KEYS)), 1)
     rows.append(Row(f"hash_keys, {N_KEYS:,} keys (BLAKE2b)", N_KEYS / t_hash, "keys/s"))
     ring = HashRing.build(range(16), 200)
-    t_vec, fast = _best_of(lambda: ring.lookup(hashes))
+    t_vec, fast = best_of(lambda: ring.lookup(hashes))
     points, owners = ring.points.tolist(), ring.owners.tolist()
     plain = [int(h) for h in hashes]
 
     def loop():
         return [owners[bisect.bisect_left(points, h) % len(points)] for h in plain]
 
-    t_loop, slow = _best_of(loop, 1)
+    t_loop, slow = best_of(loop, 1)
     assert fast.tolist() == slow
     rows.append(Row("ring lookup, numpy searchsorted", N_KEYS / t_vec, "keys/s", "16 × 200 points"))
     rows.append(
