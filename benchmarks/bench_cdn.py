@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import Row
+from common import Row, best_of
 from scalelab.cache import make_trace, zipf_popularity
 from scalelab.cdn import STRATEGIES, Outage, Plan, Scenario, run_drill, simulate_cdn, ttl_hit_ratio
 
@@ -56,11 +56,7 @@ def run() -> list[Row]:
         )
     sc = Scenario("all regions down for 30 min", outage=Outage())
     for strategy in STRATEGIES:
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            summary, ok = run_drill(sc, Plan(strategy))
-            best = min(best, time.perf_counter() - t0)
+        best, (summary, ok) = best_of(lambda s=strategy: run_drill(sc, Plan(s)))
         rows.append(
             Row(
                 f"outage drill, strategy {strategy}",

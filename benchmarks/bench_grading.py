@@ -97,7 +97,7 @@ def run() -> list[Row]:
         for jobs in times:
             if jobs > 1:
                 stretch = busy[jobs] / busy[1]
-                occ = (times[1] * 1) / (times[jobs] * jobs) * (busy[jobs] / busy[1])
+                occ = times[1] / (times[jobs] * jobs) * stretch  # occupancy vs serial
                 rows.append(
                     Row(
                         f"speed-up with --jobs {jobs}",

@@ -47,6 +47,7 @@ from pathlib import Path
 import nbformat
 
 from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
+from coursekit.nbg import _env as nbgrader_env
 from coursekit.paths import GRADING, ROOT, assignments
 
 __all__ = [
@@ -418,10 +419,7 @@ def _run_grader(
 
     Returns (returncode, or None on timeout; the log; seconds per phase).
     """
-    full_env = dict(os.environ)
-    full_env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + full_env.get("PATH", "")
-    full_env.pop("NBGRADER_EXECUTION", None)
-    full_env.update(env)
+    full_env = nbgrader_env(env)
     if _STOP.is_set():
         raise GradingInterrupted("interrupted before start")
     # The log goes to a file, not a pipe: if nbgrader is killed, the kernel it started (in a
