@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 NB ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-lib test-notebooks test-grading test-browser release sync grade check bench lint format lock python-check clean
+.PHONY: help lab test test-lib test-notebooks test-grading test-browser release sync grade formgrader check bench lint format lock python-check clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -52,6 +52,15 @@ release: $(VENV)/.runtime ## Regenerate course/ from solutions/ with nbgrader
 
 grade: $(VENV)/.dev ## Autograde every submission in grading/submitted (see grading/README.md)
 	$(BIN)/python -m coursekit.grade
+
+# nbgrader reads nbgrader_config.py from the server's working folder (grading/), and the
+# formgrader needs the course root inside the server's root_dir (the repository).
+PORT ?= 8888
+formgrader: $(VENV)/.runtime ## Grade written answers: JupyterLab with nbgrader's formgrader (127.0.0.1)
+	@echo "Formgrader: open the http://127.0.0.1:...?token=... URL printed below, then Nbgrader > Formgrader"
+	@echo "(or that URL with /lab replaced by /formgrader). Ctrl-C stops the server."
+	cd grading && $(BIN)/python -m jupyterlab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	  --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
 check: $(VENV)/.runtime ## Self-check your copy: make check NB=05-caching
 	@test -n "$(NB)" || { echo "Say which notebook: make check NB=00-welcome"; exit 2; }

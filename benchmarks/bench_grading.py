@@ -187,5 +187,5 @@ def run() -> list[Row]:
                 "the single writer's share",
             )
         )
-        rows.append(Row(f"sandbox: {sandbox_mode(0)[2]}", 0, "", ""))
+        rows.append(Row(f"sandbox: {sandbox_mode()[1]}", 0, "", ""))
     return rows

@@ -6,16 +6,22 @@ submissions, autograded notebooks, feedback and the gradebook live here in ``gra
 never committed (see ``.gitignore``).
 """
 
+import os
+
 c = get_config()  # noqa: F821
 
+# The course root is the folder holding this file, as an absolute path (nbgrader warns about a
+# relative one), wherever nbgrader runs; source and release are relative to it.
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 c.CourseDirectory.course_id = "scale-from-zero"
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = HERE
 c.CourseDirectory.source_directory = "../solutions"
 c.CourseDirectory.release_directory = "../course"
 # Only notebooks are released: nothing else beside a source notebook (a jupytext pair holding
-# hidden tests, a scratch file) may leak into course/. The two text files are what
-# `nbgrader collect` must keep from a submission: the time stamp (late work) and the secret
-# that feedback release needs.
+# hidden tests, a scratch file) may leak into course/ (`make release` passes its own list). The
+# two text files are what `nbgrader collect` must keep from a submission: the time stamp (late
+# work) and the secret that feedback release needs.
 c.CourseDirectory.include = ["*.ipynb", "timestamp.txt", "submission_secret.txt"]
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "feedback"]
 

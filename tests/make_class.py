@@ -51,6 +51,44 @@ start = source.index("def peak_requests_per_second")
 exec(source[start:source.index("### END SOLUTION", start)].replace("### BEGIN SOLUTION", ""))
 """
 
+# Looks everywhere a student's code could: every file for the hidden-test marker (outside the
+# read-only Python runtime, whose nbgrader package holds the marker as a constant), gradebooks and
+# other *.db files, other processes' command lines, a TCP port the test listens on. The marker is
+# assembled at run time, so this cell's own source never matches.
+PROBE = """import json, os, socket, sys
+needle = "### BEGIN " + "HIDDEN TESTS"
+runtime = tuple(p + "/" for p in {{sys.prefix, sys.base_prefix, "/usr"}})
+found = {{"hidden": [], "db": [], "cmdline": [], "connected": False}}
+for top, dirs, files in os.walk("/"):
+    if top.startswith(("/proc", "/dev", "/sys")) or (top + "/").startswith(runtime):
+        dirs[:] = []
+        continue
+    for name in files:
+        path = os.path.join(top, name)
+        if name.endswith(".db"):
+            found["db"].append(path)
+        try:
+            with open(path, errors="ignore") as fh:
+                if needle in fh.read(2_000_000):
+                    found["hidden"].append(path)
+        except OSError:
+            pass
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != os.getpid():
+        try:
+            cmd = open(f"/proc/{{pid}}/cmdline").read().replace("\\0", " ")
+        except OSError:
+            continue
+        if "nbgrader" in cmd or "autograde" in cmd or "jupyter" in cmd:
+            found["cmdline"].append(cmd[:200])
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+    found["connected"] = True
+except OSError:
+    pass
+print("PROBE " + json.dumps(found))
+"""
+
 FORK_BOMB = """import os, time
 children = 0
 while children < 10_000:
@@ -78,6 +116,15 @@ class Case:
     status: str = "graded"
     reason: list[str] = field(default_factory=list)  # words the reason must contain
     needs_root: bool = False  # only meaningful inside the sandbox (a fork bomb)
+    pending: tuple[str, ...] = ()  # written answers that must wait for the instructor
+
+
+def _answer_ids_of(nb, kind: str) -> list[str]:
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == kind
+    ]
 
 
 def _answer_id(nb, index: int = 0) -> str:
@@ -93,7 +140,7 @@ def _source(nb, gid: str) -> str:
     return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
 
 
-def cases(release: Path, names: list[str] | None = None) -> list[Case]:
+def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> list[Case]:
     """The class: three students on every assignment, the broken kinds on 00-welcome."""
     names = names or assignments()
     out: list[Case] = []
@@ -105,9 +152,26 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
             for c in solved.cells
             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
         )
-        out.append(Case(f"ada-{a}", a, solved, min_points=full, max_points=full))
+        written = bool(_answer_ids_of(solved, "markdown"))
         out.append(
-            Case(f"bo-{a}", a, blank, max_points=0, reason=["NotImplementedError", "lost points"])
+            Case(
+                f"ada-{a}",
+                a,
+                solved,
+                min_points=full,
+                max_points=full,
+                reason=["waiting for the instructor"] if written else [],
+                pending=tuple(_answer_ids_of(solved, "markdown")),
+            )
+        )
+        out.append(
+            Case(
+                f"bo-{a}",
+                a,
+                blank,
+                max_points=0,
+                reason=["NotImplementedError", "lost points"] + (["left blank"] if written else []),
+            )
         )
         wrong = (
             runpy.run_path(str(WRONG_DIR / f"{a}.py"))["WRONG"]
@@ -203,6 +267,7 @@ def cases(release: Path, names: list[str] | None = None) -> list[Case]:
             reason=["memory"],
         ),
         Case("huge-output", a, huge, min_points=3),
+        Case("probe", a, with_answer(solved, gid, PROBE.format(port=port) + answer), min_points=3),
         Case(
             "fork-bomb",
             a,

@@ -7,7 +7,9 @@ released assignments; `python -m coursekit.grade` grades it in one command, in p
 from __future__ import annotations
 
 import csv
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +31,22 @@ ROOTED = os.geteuid() == 0
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    # The course root lies outside the repository, and a decoy checkout with a solutions
+    # notebook sits elsewhere on the machine while the class is graded: the probe must see neither.
     course = make_class.course_dir(tmp_path_factory.mktemp("class") / "grading")
+    decoy = tmp_path_factory.mktemp("decoy-checkout") / "solutions" / "00-welcome"
+    decoy.mkdir(parents=True)
+    (decoy / "00-welcome.ipynb").write_text(
+        (ROOT / "solutions" / "00-welcome" / "00-welcome.ipynb").read_text()
+    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
     release(course / "release")
-    cases = [c for c in make_class.cases(course / "release") if ROOTED or not c.needs_root]
+    cases = [
+        c for c in make_class.cases(course / "release", port=port) if ROOTED or not c.needs_root
+    ]
     for case in cases:
         make_class.write(course, case)
     cmd = [
@@ -46,7 +61,16 @@ def graded(tmp_path_factory):
         "10",
     ]
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    listener.settimeout(0)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+        try:
+            listener.accept()
+            accepted = True
+        except OSError:
+            accepted = False
+    finally:
+        listener.close()
     print(proc.stdout[-6000:])
     results = {}
     for path in (course / "results").glob("*/*.json"):
@@ -59,6 +83,8 @@ def graded(tmp_path_factory):
         "results": results,
         "cmd": cmd,
         "env": env,
+        "accepted": accepted,
+        "decoy": decoy,
     }
 
 
@@ -71,8 +97,60 @@ def test_grading_ends_with_a_summary_table_and_exit_0(graded):
 
 
 def test_sandbox_is_active_when_root(graded):
+    out = graded["proc"].stdout
     if ROOTED:
-        assert "sandbox: user scalelab-grader" in graded["proc"].stdout, graded["proc"].stdout[:500]
+        assert "sandbox: bubblewrap, as an unprivileged sandbox user" in out, out[:500]
+        # A fixed pool, one user per job, and the summary names the users that ran code.
+        assert "student code ran as: scalelab-grader0, scalelab-grader1" in out, out[-800:]
+        assert "scalelab-grader2" not in out
+
+
+def test_the_probe_finds_nothing_and_connects_nowhere(graded):
+    """Hidden tests, gradebooks, other processes, the network: none reachable from student code."""
+    nb_path = graded["course"] / "autograded" / "probe" / "00-welcome" / "00-welcome.ipynb"
+    if not ROOTED:
+        pytest.skip("the allow-list sandbox needs bubblewrap as root here")
+    nb = nbformat.read(nb_path, as_version=4)
+    texts = [o.get("text", "") for c in nb.cells for o in c.get("outputs", [])]
+    line = next(t for t in texts if "PROBE " in t)
+    found = json.loads(line.split("PROBE ", 1)[1].splitlines()[0])
+    assert found == {"hidden": [], "db": [], "cmdline": [], "connected": False}, found
+    assert not graded["accepted"], "the probe's TCP connection reached the test's listener"
+    r = graded["results"][("probe", "00-welcome")]
+    assert r.status == "graded" and _autograded(r) == 3, r.reason
+
+
+def test_written_answers_reach_the_instructor(graded):
+    """A filled written answer waits for a manual grade; one left as released is 0, blank."""
+    course = graded["course"]
+    rows = _export(course)
+    waiting = written = 0
+    for case in graded["cases"]:
+        if not case.student.startswith(("ada-", "bo-")):
+            continue
+        row = rows[(case.student, case.assignment)]
+        r = graded["results"][(case.student, case.assignment)]
+        feedback = course / "feedback" / case.student / case.assignment
+        html = text_of(next(feedback.glob("*.html")).read_text())
+        if case.pending:
+            written += 1
+            waiting += row["needs_manual_grade"] == "True"
+            assert row["needs_manual_grade"] == "True", (case.student, row)
+            assert "waiting for the instructor" in html, case.student
+            assert all(r.scores[g].score is None for g in case.pending), r.scores
+        elif case.student.startswith("bo-") and "left blank" in " ".join(case.reason):
+            assert row["needs_manual_grade"] == "False", (case.student, row)
+            assert "left blank" in html, case.student
+    print(f"written answers waiting for grading / written: {waiting}/{written}")
+    assert written >= 10 and waiting == written
+
+
+def _export(course: Path) -> dict[tuple[str, str], dict]:
+    """``nbgrader export`` run as the instructor does: {(student, assignment): row}."""
+    proc = run_nbgrader("export", cwd=course, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(course / "grades.csv") as fh:
+        return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(fh)}
 
 
 def _autograded(r: Result) -> float:
@@ -103,10 +181,7 @@ def test_every_case_gets_the_expected_result_and_reason(graded):
 
 def test_gradebook_and_export_hold_every_submission_with_its_reason(graded):
     course = graded["course"]
-    proc = run_nbgrader("export", cwd=course, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    with open(course / "grades.csv") as fh:
-        rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(fh)}
+    rows = _export(course)
     for case in graded["cases"]:
         row = rows.get((case.student, case.assignment))
         assert row is not None, f"no export row for {case.student}/{case.assignment}"

@@ -126,7 +126,17 @@ def test_blank_release_scores_zero(name, tmp_root):
         for g, c in graded_class(name, tmp_root)["scores"]["blank"].items()
         if not c.autograded
     }
-    assert all(not s for s in written.values()), f"{name}: blank written answers scored {written}"
+    # Left as released: scored 0 ("left blank"), never waiting for a grader.
+    assert all(s == 0.0 for s in written.values()), f"{name}: blank written answers: {written}"
+
+
+@pytest.mark.parametrize("name", _params())
+def test_written_answers_of_the_solution_wait_for_the_instructor(name, tmp_root):
+    """A filled written answer is not scored by the autograder: it waits for a person."""
+    scores = graded_class(name, tmp_root)["scores"]["solved"]
+    written = {g: c.score for g, c in scores.items() if not c.autograded and c.max_score > 0}
+    assert written, f"{name}: no written answer"
+    assert all(s is None for s in written.values()), f"{name}: written answers scored {written}"
 
 
 @pytest.mark.parametrize("name", _params())

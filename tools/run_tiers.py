@@ -50,26 +50,31 @@ TIERS = [
 ]
 
 CHROMIUM = "/usr/bin/chromium"
+BWRAP = "/usr/bin/bwrap"
 
 
-def ensure_chromium() -> str | None:
-    """Install Debian's Chromium when missing and possible; return a reason if it is not there."""
-    if Path(CHROMIUM).exists():
+def ensure_package(package: str, binary: str) -> str | None:
+    """Install Debian's ``package`` when ``binary`` is missing and possible; else a reason."""
+    if Path(binary).exists():
         return None
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Chromium is missing: installing Debian's package (apt-get install chromium) ...")
+        print(f"{binary} is missing: installing Debian's package (apt-get install {package}) ...")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", package],
             env=env,
             check=False,
             stdout=subprocess.DEVNULL,
         )
-        if Path(CHROMIUM).exists():
+        if Path(binary).exists():
             return None
-        return "apt-get could not install chromium"
-    return f"{CHROMIUM} is missing and this user cannot install it (needs root and apt-get)"
+        return f"apt-get could not install {package}"
+    return f"{binary} is missing and this user cannot install it (needs root and apt-get)"
+
+
+def ensure_chromium() -> str | None:
+    return ensure_package("chromium", CHROMIUM)
 
 
 def counts(junit: Path) -> dict[str, int]:
@@ -102,6 +107,12 @@ def main(selected: list[str]) -> int:
             if lint.returncode:
                 print("ruff found problems (make format fixes most of them)")
                 failed = True
+        if name == "grading":
+            # Student code is graded in a bubblewrap sandbox; without it grading is not isolated.
+            reason = ensure_package("bubblewrap", BWRAP)
+            if reason:
+                print(f"grading tier: {reason}; submissions will be graded without isolation")
+                failed |= CI
         if name == "browser":
             reason = ensure_chromium()
             if reason:

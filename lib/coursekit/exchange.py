@@ -182,10 +182,41 @@ def _root_env() -> dict[str, str]:
     return env
 
 
+def _mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True)
+
+
+def _expose(paths: list[str]) -> None:
+    """Make each path reachable by an unprivileged user inside this mount namespace.
+
+    A Python installed under a private home (``/root/.pyenv``, mode 0700 on ``/root``) cannot be
+    run by another user. For each ancestor that others cannot traverse, put a 0755 tmpfs over it
+    holding only the child on the way to the path (bound back from the original), so nothing
+    else in that folder becomes visible.
+    """
+    blocked: dict[Path, set[str]] = {}
+    for raw in paths:
+        target = Path(raw).resolve()
+        chain = [*reversed(target.parents), target]
+        for parent, child in zip(chain, chain[1:], strict=False):
+            if parent != Path("/") and not parent.stat().st_mode & 0o001:
+                blocked.setdefault(parent, set()).add(child.name)
+    for i, folder in enumerate(sorted(blocked, key=lambda p: len(p.parts))):
+        stash = Path("/dev/shm") / f"scalelab-expose-{os.getpid()}-{i}"
+        names = sorted(blocked[folder])
+        for name in names:
+            (stash / name).mkdir(parents=True, exist_ok=True)
+            _mount("--bind", str(folder / name), str(stash / name))
+        _mount("-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(folder))
+        for name in names:
+            (folder / name).mkdir()
+            _mount("--bind", str(stash / name), str(folder / name))
+            subprocess.run(["umount", str(stash / name)], check=True, capture_output=True)
+        shutil.rmtree(stash, ignore_errors=True)
+
+
 def _expose_and_run(argv: list[str]) -> None:
     """Inside a fresh mount namespace (as root): expose the interpreter, then exec ``argv``."""
-    from coursekit.sandbox import _expose
-
     _expose([str(p) for p in _interpreter_paths()])
     os.execvp(argv[0], argv)
 

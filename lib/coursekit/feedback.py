@@ -4,7 +4,7 @@ nbgrader's own feedback is the autograded notebook rendered to HTML, hidden test
 tracebacks included (nbgrader #917). Ours is built from the same notebook, sanitised:
 
 - a summary first: every exercise with its checks, passed or failed, points earned and available,
-  written answers with their score (or "waiting for the grader"), and the total;
+  written answers with their score (or "waiting for the instructor"), and the total;
 - a test cell that holds hidden checks shows only its one-line docstring, never its code;
 - an error shows its type and message (our checks write helpful messages), never a traceback,
   which would quote the hidden code;
@@ -90,7 +90,7 @@ def summary(nb, scores: dict[str, CellScore], manual_graded: set[str] = frozense
             got = s.score or 0.0
             result = "passed" if got == s.max_score else ("partly" if got else "failed")
         elif s.score is None:
-            got, result = 0.0, "written answer: waiting for the grader"
+            got, result = 0.0, "written answer: waiting for the instructor"
         elif gid not in manual_graded and not s.score:
             got, result = 0.0, "written answer: left blank"
         else:

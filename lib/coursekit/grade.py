@@ -4,10 +4,10 @@
 
 - **Isolation.** Each submission is graded by ``nbgrader autograde`` in a fresh temporary course
   root (mode 0700) holding only the release, that one submission and its own gradebook. The
-  kernel that runs the student's code is ``coursekit.sandbox``: an unprivileged user per worker
-  slot, a private mount namespace that hides ``solutions/``, ``grading/``, ``tests/`` and
-  ``.git/``, a small tmpfs as its working folder, and resource limits; nbgrader's per-cell
-  timeout plus a wall-clock cap per notebook bound the time.
+  kernel that runs the student's code is ``coursekit.sandbox``: an allow-list view of the machine
+  built by bubblewrap (the runtime read-only, a copy of its own folder, no network, its own PIDs),
+  one of a fixed pool of unprivileged users (one per job), and resource limits; nbgrader's
+  per-cell timeout plus a wall-clock cap per notebook bound the time.
 - **A recorded result and a reason for every submission**: a corrupt or missing notebook, a
   timeout, a dead kernel, edited test cells, deleted cells all get a row in the instructor's
   gradebook (zero where nothing could be graded) and a reason, saved as JSON beside the
@@ -49,6 +49,7 @@ import nbformat
 from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
 from coursekit.nbg import _env as nbgrader_env
 from coursekit.paths import GRADING, ROOT, assignments
+from coursekit.sandbox import BWRAP
 
 __all__ = [
     "Result",
@@ -59,6 +60,8 @@ __all__ = [
     "grade_class",
     "find_submissions",
     "sandbox_mode",
+    "claim_sandbox_user",
+    "remove_sandbox_users",
     "stop_all",
     "GradingInterrupted",
     "PHASES",
@@ -67,7 +70,6 @@ __all__ = [
 
 KERNEL_NAME = "scalelab-sandbox"
 SANDBOX_USER = "scalelab-grader{slot}"
-HIDE = [ROOT / "solutions", ROOT / "grading", ROOT / "tests", ROOT / ".git", ROOT / "work"]
 WALL_SECONDS = 300  # the most one notebook may take, all cells together
 
 # Phases of grading one submission, in order (seconds each, in ``Result.phases``):
@@ -124,6 +126,7 @@ class Result:
     phases: dict[str, float] = field(default_factory=dict)
     # False when the grader's own process was killed: the next run grades it again.
     final: bool = True
+    sandbox_user: str = ""  # the user the student's code ran as
 
     @property
     def score(self) -> float:
@@ -169,115 +172,135 @@ def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
     return Template(assignment, root, cells)
 
 
-@contextlib.contextmanager
-def claim_sandbox_user(first: int = 0):
-    """Hold a sandbox user no other grading process uses right now: (uid, gid, description).
+def _lock_path(slot: int) -> str:
+    return f"/tmp/{SANDBOX_USER.format(slot=slot)}.lock"
 
-    Each user is guarded by an exclusive lock file, so concurrent runs (two instructors, two
-    test workers) never share one, and killing that user's leftover processes after a
-    submission cannot touch anybody else's kernel. Without root there is no user to claim.
+
+@contextlib.contextmanager
+def claim_sandbox_user(pool: int = 1):
+    """Hold one of the ``pool`` sandbox users no other grading process uses right now.
+
+    Yields (uid, gid, user name). The pool is fixed (``scalelab-grader0`` .. ``N-1`` for
+    ``--jobs N``), created once and reused. Each user is guarded by an exclusive lock file, so
+    concurrent runs (two instructors, two test workers) never share one at the same time: a
+    process limit counts per user, and killing a user's leftover processes after a submission
+    cannot touch anybody else's kernel. When every user is busy, wait for one. Without root
+    there is no user to claim.
     """
     if os.geteuid() != 0:
-        yield sandbox_mode(0)
+        yield None, None, pwd.getpwuid(os.geteuid()).pw_name
         return
-    for index in range(first, first + 256):
-        lock = open(f"/tmp/scalelab-grader{index}.lock", "a")  # noqa: SIM115 - held below
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        try:
-            yield sandbox_mode(index)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            lock.close()
-        return
-    raise RuntimeError("no free sandbox user among 256")
+    pool = max(1, pool)
+    while True:
+        for index in range(pool):
+            lock = open(_lock_path(index), "a")  # noqa: SIM115 - held below
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            try:
+                uid, gid = _pool_user(index)
+                yield uid, gid, SANDBOX_USER.format(slot=index)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                lock.close()
+            return
+        if _STOP.is_set():
+            raise GradingInterrupted("interrupted while waiting for a sandbox user")
+        time.sleep(0.2)
 
 
 @functools.cache
-def sandbox_mode(slot: int = 0) -> tuple[int | None, int | None, str]:
-    """(uid, gid, description) of the sandbox user for ``slot``; creates it when root.
-
-    Probes once per process that the course environment imports inside the sandbox.
-    """
-    if os.geteuid() != 0:
-        return None, None, "limits only (not root: no user switch, no mount namespace)"
+def _pool_user(slot: int) -> tuple[int, int]:
+    """(uid, gid) of sandbox user ``slot``, created the first time it is needed."""
     name = SANDBOX_USER.format(slot=slot)
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
         subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                "--user-group",
-                name,
-            ],
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
+            + ["--user-group", name],
             check=False,
             capture_output=True,
         )
+        entry = pwd.getpwnam(name)  # KeyError here: sandbox_mode reported it already
+    return entry.pw_uid, entry.pw_gid
+
+
+def remove_sandbox_users() -> list[str]:
+    """Delete every ``scalelab-grader*`` user and its lock file (``--cleanup``); their names."""
+    removed = []
+    for entry in pwd.getpwall():
+        if re.fullmatch(SANDBOX_USER.format(slot=r"\d+"), entry.pw_name):
+            subprocess.run(["pkill", "-KILL", "-U", str(entry.pw_uid)], capture_output=True)
+            subprocess.run(["userdel", entry.pw_name], capture_output=True)
+            removed.append(entry.pw_name)
+            slot = entry.pw_name.removeprefix(SANDBOX_USER.format(slot=""))
+            Path(_lock_path(int(slot))).unlink(missing_ok=True)
+    _pool_user.cache_clear()
+    return removed
+
+
+@functools.cache
+def sandbox_mode() -> tuple[bool, str]:
+    """(isolated, description): whether student code runs in the allow-list sandbox here.
+
+    Probes once per process, through the same launcher the kernels use, that the course
+    environment imports inside the sandbox.
+    """
+    if not Path(BWRAP).exists():
+        return False, (
+            "NOT ISOLATED: bubblewrap (bwrap) is not installed, so submissions were graded "
+            "without isolation (resource limits only); install it (apt-get install bubblewrap)"
+        )
+    uid = gid = None
+    if os.geteuid() == 0:
         try:
-            entry = pwd.getpwnam(name)
+            uid, gid = _pool_user(0)
         except KeyError:
-            return None, None, f"limits only (could not create user {name})"
+            return False, "NOT ISOLATED: could not create the sandbox user (useradd failed)"
     with tempfile.TemporaryDirectory(prefix="scalelab-probe-") as tmp:
         policy = Path(tmp) / "policy.json"
-        policy.write_text(
-            json.dumps(
-                {
-                    "uid": entry.pw_uid,
-                    "gid": entry.pw_gid,
-                    "home": str(Path(tmp) / "home"),
-                    "hide": [str(p) for p in HIDE],
-                    "expose": [str(ROOT / "lib")],
-                }
-            )
-        )
+        policy.write_text(json.dumps(_policy(uid, gid, Path(tmp) / "home")))
         (Path(tmp) / "work").mkdir()
         probe = subprocess.run(
-            [
-                "unshare",
-                "-m",
-                "--propagation",
-                "private",
-                sys.executable,
-                "-m",
-                "coursekit.sandbox",
-                "--probe",
-                "--policy",
-                str(policy),
-            ],
+            [sys.executable, "-m", "coursekit.sandbox", "--probe", "--policy", str(policy)],
             capture_output=True,
             text=True,
             cwd=Path(tmp) / "work",
         )
     if probe.returncode != 0 or "sandbox ok" not in probe.stdout:
         last = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return None, None, f"limits only (the sandbox could not start: {last})"
-    return entry.pw_uid, entry.pw_gid, f"user {name}, private mounts, limits"
+        return False, (
+            f"NOT ISOLATED: bubblewrap could not start a sandbox here ({last}), so submissions "
+            "were graded without isolation (resource limits only)"
+        )
+    who = "as an unprivileged sandbox user" if uid is not None else "as you"
+    return True, (
+        f"bubblewrap, {who}: runtime read-only, only its own folder, private /tmp, own PIDs, "
+        "no network, resource limits"
+    )
 
 
-def _write_kernel(tmp: Path, uid, gid, home: Path) -> Path:
+def _policy(uid, gid, home: Path, submission: Path | None = None) -> dict:
+    return {
+        "uid": uid,
+        "gid": gid,
+        "home": str(home),
+        "bwrap": Path(BWRAP).exists(),
+        # The models the notebooks import (an editable install), not the grader's own package.
+        "expose": [str(ROOT / "lib" / "scalelab")],
+        # What the student handed in; never nbgrader's working copy, which holds hidden tests.
+        "submission": str(submission) if submission else None,
+    }
+
+
+def _write_kernel(tmp: Path, uid, gid, home: Path, submission: Path) -> Path:
     spec_dir = tmp / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
     policy = tmp / "policy.json"
-    policy.write_text(
-        json.dumps(
-            {
-                "uid": uid,
-                "gid": gid,
-                "home": str(home),
-                # Student code can walk up from its folder with "..": hide the throwaway gradebook.
-                "hide": [str(p) for p in HIDE] + [str(tmp / "course" / "gradebook.db")],
-                "expose": [str(ROOT / "lib")],
-            }
-        )
-    )
+    policy.write_text(json.dumps(_policy(uid, gid, home, submission)))
     launcher = [
         sys.executable,
         "-m",
@@ -287,14 +310,15 @@ def _write_kernel(tmp: Path, uid, gid, home: Path) -> Path:
         "--policy",
         str(policy),
     ]
-    if uid is not None and shutil.which("unshare"):
-        launcher = ["unshare", "-m", "--propagation", "private", *launcher]
     (spec_dir / "kernel.json").write_text(
         json.dumps(
             {
                 "argv": launcher,
                 "display_name": "Python 3 (sandboxed grading)",
                 "language": "python",
+                # A signal to the launcher stops at bwrap, which does not pass it on: interrupt
+                # a timed-out cell with a message on the kernel's control channel instead.
+                "interrupt_mode": "message",
             }
         )
     )
@@ -403,6 +427,19 @@ def _lost_points(scores: dict[str, CellScore]) -> list[str]:
     return [f"{len(lost)} of {len(checks)} checks lost points: {', '.join(lost)}"]
 
 
+def _written_answers(scores: dict[str, CellScore]) -> list[str]:
+    """Which written answers wait for the instructor and which were left as released."""
+    written = [c for c in scores.values() if not c.autograded and c.max_score > 0]
+    waiting = [c.grade_id for c in written if c.score is None]
+    blank = [c.grade_id for c in written if c.score == 0.0]
+    notes = []
+    if waiting:
+        notes.append(f"written answer(s) waiting for the instructor: {', '.join(waiting)}")
+    if blank:
+        notes.append(f"written answer(s) left blank (0): {', '.join(blank)}")
+    return notes
+
+
 class GradingInterrupted(RuntimeError):
     """The run was stopped (Ctrl-C): this submission has no result and is graded next time."""
 
@@ -484,7 +521,7 @@ def grade_submission(
     student: str,
     folder: Path,
     *,
-    slot: int = 0,
+    pool: int = 1,
     keep: Path | None = None,
     wall_seconds: int = WALL_SECONDS,
     timeout: int = 20,
@@ -511,7 +548,7 @@ def grade_submission(
             student, a, "not graded", reason, _zero(template), time.perf_counter() - start, digest
         )
     notes += _check_cells(nb, template)
-    with claim_sandbox_user(slot) as (uid, gid, _mode):
+    with claim_sandbox_user(pool) as (uid, gid, user):
         tmp = Path(
             tempfile.mkdtemp(prefix="scalelab-grade-")
         )  # 0700: the sandbox user cannot enter
@@ -526,7 +563,9 @@ def grade_submission(
                     prefix="scalelab-home-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
                 )
             )
-            jupyter_path = _write_kernel(tmp, uid, gid, home)
+            jupyter_path = _write_kernel(tmp, uid, gid, home, sub)
+            kernel_dir = tmp / "kernel"
+            kernel_dir.mkdir()
             env = {
                 "JUPYTER_PATH": str(jupyter_path),
                 "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
@@ -542,6 +581,9 @@ def grade_submission(
                 f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
                 f"--Execute.timeout={timeout}",
                 f"--ExecutePreprocessor.timeout={timeout}",
+                # Unix sockets in a folder of their own: the sandbox has no network to use TCP.
+                "--KernelManager.transport=ipc",
+                f"--KernelManager.connection_file={kernel_dir / 'kernel.json'}",
             ]
             phases = {"prepare": time.perf_counter() - start}
             killed = None
@@ -585,6 +627,7 @@ def grade_submission(
                     scores.setdefault(gid, c)
                 status = "graded"
                 notes += _lost_points(scores)
+                notes += _written_answers(scores)
             if killed is not None:
                 status, scores = "not graded", _zero(template)
             phases["collect"] = time.perf_counter() - collect_start
@@ -599,6 +642,7 @@ def grade_submission(
                 kept,
                 phases,
                 final=killed is None,
+                sandbox_user=user,
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -737,28 +781,20 @@ def grade_class(
             todo.append((student, a, folder))
         needed = [a for a in names if any(job[1] == a for job in todo)]
         bar = Progress(len(todo)) if progress and todo else None
-        slots = list(range(max(1, jobs)))
-        slot_lock = threading.Lock()
         templates: dict[str, cf.Future] = {}
 
         def run(job):
             student, a, folder = job
             template = templates[a].result()  # queued first, so never waits on a queued job
-            with slot_lock:
-                slot = slots.pop()
-            try:
-                return grade_submission(
-                    template,
-                    student,
-                    folder,
-                    slot=slot,
-                    keep=course / "autograded",
-                    timeout=timeout,
-                    wall_seconds=wall_seconds,
-                )
-            finally:
-                with slot_lock:
-                    slots.append(slot)
+            return grade_submission(
+                template,
+                student,
+                folder,
+                pool=max(1, jobs),
+                keep=course / "autograded",
+                timeout=timeout,
+                wall_seconds=wall_seconds,
+            )
 
         pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
@@ -846,7 +882,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only regenerate feedback (after grading written answers)",
     )
+    parser.add_argument(
+        "--cleanup",
+        action="store_true",
+        help="remove the sandbox users (scalelab-grader*) this command created, then exit",
+    )
     args = parser.parse_args(argv)
+    if args.cleanup:
+        removed = remove_sandbox_users()
+        print(
+            f"removed {len(removed)} sandbox user(s){': ' if removed else ''}{', '.join(removed)}"
+        )
+        return 0
     submitted = args.course / "submitted"
     present = {p.name for p in submitted.glob("*/*") if p.is_dir()} if submitted.is_dir() else set()
     names = args.assignments or [a for a in assignments() if a in present]
@@ -865,7 +912,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy noise
-    print(f"sandbox: {sandbox_mode(0)[2]}; {args.jobs} parallel job(s)")
+    isolated, how = sandbox_mode()
+    print(f"sandbox: {how}; {args.jobs} parallel job(s)")
     # Ctrl-C or a TERM: stop the workers, finish writing the result in hand, then exit 130.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop_all())
@@ -886,6 +934,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     print(summary_table(results))
+    users = sorted({r.sandbox_user for r in results if r.sandbox_user})
+    if users:
+        print(f"student code ran as: {', '.join(users)}")
+    if not isolated:
+        print(f"WARNING: {how}", file=sys.stderr)
     bad = sum(r.status == "not graded" for r in results)
     print(
         f"\n{len(results)} submission(s): {len(results) - bad} graded, {bad} not graded "

@@ -140,6 +140,20 @@ class CellScore:
     autograded: bool  # a code test cell (False: a written answer graded by hand)
 
 
+def _score_of(grade) -> float | None:
+    """A cell's score; ``None`` for a written answer that waits for the instructor.
+
+    nbgrader's ``Grade.score`` is 0.0 while neither an automatic nor a manual score is set, which
+    would read a written answer that waits for grading as "left blank". A manual score wins; an
+    answer nbgrader found unchanged from the release has ``auto_score`` 0 and needs no grading.
+    """
+    if grade.manual_score is not None:
+        return float(grade.manual_score)
+    if grade.cell_type != "code" and grade.needs_manual_grade:
+        return None
+    return float(grade.auto_score) if grade.auto_score is not None else 0.0
+
+
 def read_scores(root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
     """{student: {grade_id: CellScore}} for every submission the gradebook has for ``assignment``."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -155,10 +169,7 @@ def read_scores(root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
             for nb in sub.notebooks:
                 for g in nb.grades:
                     cells[g.name] = CellScore(
-                        g.name,
-                        g.score if g.score is not None else None,
-                        float(g.max_score),
-                        g.cell_type == "code",
+                        g.name, _score_of(g), float(g.max_score), g.cell_type == "code"
                     )
             out[student.id] = cells
     return out

@@ -1,22 +1,31 @@
-"""A kernel launcher that runs a student's code as an unprivileged user, hidden from the course.
+"""A kernel launcher that runs a student's code in an allow-list sandbox (bubblewrap).
 
 nbgrader has no sandbox: the kernel that runs a submission can read whatever the grading user can
-read (``solutions/``, the gradebook, other students' work) and write to it. While grading, this
-module is the kernel's command (a kernelspec named ``scalelab-sandbox``, written by
-``coursekit.grade``), so nbgrader itself runs as the grader but the student's code does not:
+read (``solutions/``, gradebooks, other students' work, other checkouts) and write to it. While
+grading, this module is the kernel's command (a kernelspec named ``scalelab-sandbox``, written by
+``coursekit.grade``). It builds the kernel's view of the machine from nothing with bubblewrap
+(``bwrap``, Debian's ``bubblewrap``: the sandbox Flatpak uses), so student code sees only:
 
-1. ``unshare -m`` gives the launcher a private mount namespace (when the grader is root);
-2. it covers every path in ``hide`` with an empty read-only tmpfs (the repository's
-   ``solutions/``, ``grading/``, ``tests/`` and ``.git/``, the throwaway gradebook, other
-   submissions, the grader's home);
-3. it mounts a small tmpfs (``disk_mb``) over the kernel's working folder, with a copy of the
-   files that were there, so filling the disk fills only that;
-4. it sets resource limits: address space, CPU seconds, file size, open files, processes;
-5. it drops to the sandbox user (``uid``/``gid``) and ``exec``s ``ipykernel``.
+- the Python runtime and the course environment, read-only (``/usr``, the interpreter's prefix,
+  the virtual environment, the course library);
+- a size-limited private folder holding a copy of its own submission folder (its working folder
+  and ``HOME``), a private ``/tmp``;
+- its own ``/proc`` (a new PID namespace: no other process on the machine is visible), no network
+  (a new network namespace: nothing to connect to, not even the host's 127.0.0.1), its own IPC
+  and host name;
+- the folder of its kernel connection: nbgrader talks to the kernel over Unix sockets there
+  (``--KernelManager.transport=ipc``), since TCP cannot cross the network namespace.
 
-Without root (an instructor's laptop) steps 1-3 and 5 are skipped and only the limits apply;
-``coursekit.grade`` says so in its summary. This protects against accidents and casual cheating,
-not against a determined attacker with a kernel exploit: use containers for that.
+Nothing else of the machine exists inside: no checkout, no course root, no gradebook, wherever
+they are. Inside, before the kernel starts, the launcher sets resource limits (address space,
+CPU seconds, file size, open files, processes) and, when the grader is root, drops to an
+unprivileged sandbox user. The outer launcher runs as the grader; it only builds the command and
+``exec``s ``bwrap``, which dies with nbgrader (``--die-with-parent``), taking every process of
+the submission with it.
+
+Without ``bwrap`` (a laptop without it, no user namespaces) only the limits apply, and
+``coursekit.grade`` says plainly that submissions were graded without isolation. This protects
+against accidents and cheating, not against a kernel exploit.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["main", "LIMITS"]
+__all__ = ["main", "LIMITS", "bwrap_command", "BWRAP", "INSIDE_HOME"]
 
 LIMITS = {
     "address_space_mb": 2048,  # a numpy array larger than this fails with MemoryError
@@ -38,67 +47,77 @@ LIMITS = {
     "file_size_mb": 32,  # one file; writes past it fail with "File too large"
     "open_files": 256,
     "processes": 64,  # per sandbox user: a fork bomb stops here (threads count too)
-    "disk_mb": 64,  # the kernel's working folder is a tmpfs of this size
+    "disk_mb": 64,  # the kernel's private folder is a tmpfs of this size
 }
+BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
+INSIDE_HOME = "/home/student"  # the kernel's HOME and working folder inside the sandbox
+INSIDE_SUBMISSION = "/mnt/submission"  # the submission folder, read-only, copied into HOME
+INSIDE_POLICY = "/mnt/policy.json"
+INSIDE_LAUNCHER = "/mnt/sandbox.py"
+# The few files of /etc a Python kernel reads; the rest of /etc stays outside.
+ETC = ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group"]
 
 
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True, capture_output=True)
+def _runtime_paths(expose: list[str]) -> list[str]:
+    """Folders to bind read-only: the interpreter, the environment and the course library."""
+    paths = [sys.base_prefix, sys.prefix, *expose]
+    out: list[str] = []
+    for p in sorted({str(Path(p).resolve()) for p in paths}, key=len):
+        if p == "/usr" or p.startswith("/usr/"):
+            continue  # bound whole below
+        if not any(p == q or p.startswith(q + "/") for q in out):
+            out.append(p)
+    return out
 
 
-def _hide(paths: list[str]) -> None:
-    for p in paths:
-        path = Path(p)
-        if not path.exists():
-            continue
-        if path.is_dir():
-            _mount("-t", "tmpfs", "-o", "size=4k,mode=0555,ro", "tmpfs", str(path))
-        else:
-            _mount("--bind", "-o", "ro", "/dev/null", str(path))
-
-
-def _expose(paths: list[str]) -> None:
-    """Make each path reachable by an unprivileged user inside this mount namespace.
-
-    A Python installed under a private home (``/root/.pyenv``, mode 0700 on ``/root``) cannot be
-    run by another user. For each ancestor that others cannot traverse, put a 0755 tmpfs over it
-    holding only the child on the way to the path (bound back from the original), so nothing
-    else in that folder becomes visible.
-    """
-    blocked: dict[Path, set[str]] = {}
-    for raw in paths:
-        target = Path(raw).resolve()
-        chain = [*reversed(target.parents), target]
-        for parent, child in zip(chain, chain[1:], strict=False):
-            if parent != Path("/") and not parent.stat().st_mode & 0o001:
-                blocked.setdefault(parent, set()).add(child.name)
-    for i, folder in enumerate(sorted(blocked, key=lambda p: len(p.parts))):
-        stash = Path("/dev/shm") / f"scalelab-expose-{os.getpid()}-{i}"
-        names = sorted(blocked[folder])
-        for name in names:
-            (stash / name).mkdir(parents=True, exist_ok=True)
-            _mount("--bind", str(folder / name), str(stash / name))
-        _mount("-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(folder))
-        for name in names:
-            (folder / name).mkdir()
-            _mount("--bind", str(stash / name), str(folder / name))
-            subprocess.run(["umount", str(stash / name)], check=True, capture_output=True)
-        shutil.rmtree(stash, ignore_errors=True)
-
-
-def _private_workdir(workdir: Path, size_mb: int, uid: int, gid: int) -> None:
-    """Mount a size-limited tmpfs over ``workdir`` holding a copy of what was there."""
-    stash = Path("/dev/shm") / f"scalelab-sandbox-{os.getpid()}"
-    shutil.copytree(workdir, stash)
-    _mount("-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(workdir))
-    for item in stash.iterdir():
-        dest = workdir / item.name
-        (shutil.copytree if item.is_dir() else shutil.copy2)(item, dest)
-    shutil.rmtree(stash, ignore_errors=True)
-    for dirpath, _dirs, files in os.walk(workdir):
-        os.chown(dirpath, uid, gid)
-        for f in files:
-            os.chown(os.path.join(dirpath, f), uid, gid)
+def bwrap_command(
+    inner: list[str],
+    *,
+    submission: Path,
+    connection_dir: Path,
+    expose: list[str],
+    disk_mb: int,
+    as_root: bool,
+    policy: Path,
+) -> list[str]:
+    """The ``bwrap`` command that runs ``inner`` in the allow-list view described above."""
+    cmd = [BWRAP, "--die-with-parent", "--new-session"]
+    if as_root:
+        # Root needs no user namespace to mount; the launcher drops to the sandbox user inside.
+        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        cmd += ["--unshare-cgroup-try"]
+    else:
+        cmd += ["--unshare-all"]  # user namespace too: needed to build the view unprivileged
+    cmd += ["--ro-bind", "/usr", "/usr"]
+    for top in ("lib", "lib64", "bin", "sbin"):
+        path = Path("/") / top
+        if path.is_symlink():
+            cmd += ["--symlink", os.readlink(path), str(path)]
+        elif path.exists():
+            cmd += ["--ro-bind", str(path), str(path)]
+    for name in ETC:
+        cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp first: a bind below /tmp (the kernel's sockets) must land on the private /tmp.
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    binds = [(p, "--ro-bind") for p in _runtime_paths(expose)]
+    binds += [(str(connection_dir), "--bind")]
+    made: set[str] = set()
+    for dest, _kind in binds:
+        # bwrap makes missing parents 0700, which an unprivileged user cannot cross: 0755 them.
+        for parent in reversed(Path(dest).parents):
+            if str(parent) in ("/", "/usr") or str(parent) in made:
+                continue
+            cmd += ["--perms", "0755", "--dir", str(parent)]
+            made.add(str(parent))
+    for dest, kind in binds:
+        cmd += [kind, dest, dest]
+    cmd += ["--perms", "0755", "--dir", "/home"]
+    cmd += ["--size", str(disk_mb * 1024 * 1024), "--tmpfs", INSIDE_HOME]
+    cmd += ["--ro-bind", str(submission), INSIDE_SUBMISSION]
+    cmd += ["--ro-bind", str(policy), INSIDE_POLICY]
+    cmd += ["--ro-bind", str(Path(__file__).resolve()), INSIDE_LAUNCHER]
+    cmd += ["--chdir", INSIDE_HOME, "--", *inner]
+    return cmd
 
 
 def _limit(limits: dict) -> None:
@@ -113,6 +132,74 @@ def _limit(limits: dict) -> None:
         resource.setrlimit(res, (value, value))
 
 
+def _kernel_env(home: str) -> dict[str, str]:
+    env = {
+        "HOME": home,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": f"{home}/.mpl",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env  # no JPY_PARENT_PID: the parent is in another PID namespace; bwrap watches it
+
+
+def _chown_tree(root: Path, uid: int, gid: int) -> None:
+    os.chown(root, uid, gid)
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
+
+
+def _inside(policy: dict, connection: str | None, probe: bool) -> None:
+    """Inside bwrap: copy the submission in, set limits, drop to the sandbox user, start."""
+    limits = {**LIMITS, **policy.get("limits", {})}
+    home = Path(INSIDE_HOME)
+    src = Path(INSIDE_SUBMISSION)
+    for item in src.iterdir() if src.is_dir() else []:
+        dest = home / item.name
+        if item.is_dir():
+            shutil.copytree(item, dest, symlinks=True)
+        elif item.is_file():
+            shutil.copy(item, dest)
+    uid, gid = policy.get("uid"), policy.get("gid")
+    switch = os.geteuid() == 0 and uid is not None
+    if connection and not probe:
+        copy = home / ".kernel-connection.json"
+        shutil.copy(connection, copy)
+        connection = str(copy)
+    if switch:
+        _chown_tree(home, int(uid), int(gid))
+    env = _kernel_env(str(home))
+    _limit(limits)
+    if switch:
+        os.setgroups([])
+        os.setgid(int(gid))
+        os.setuid(int(uid))
+    if probe:
+        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+
+
+def _outside_limits_only(policy: dict, connection: str | None, probe: bool) -> None:
+    """No bubblewrap: the kernel runs as the grader with resource limits only."""
+    limits = {**LIMITS, **policy.get("limits", {})}
+    home = Path(policy["home"])
+    home.mkdir(parents=True, exist_ok=True)
+    env = _kernel_env(str(home))
+    _limit(limits)
+    if probe:
+        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connection-file", help="the kernel's connection file")
@@ -121,53 +208,56 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="instead of a kernel, check that the course imports in the sandbox",
     )
-    parser.add_argument("--policy", required=True, help="JSON: uid, gid, home, hide, limits")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--policy", required=True, help="JSON: uid, gid, home, expose, limits")
     args = parser.parse_args(argv)
-    policy = json.loads(Path(args.policy).read_text())
+    policy_path = Path(args.policy)
+    policy = json.loads(policy_path.read_text())
+    if args.inside:
+        _inside(policy, args.connection_file, args.probe)
+        return
+    if not policy.get("bwrap"):
+        _outside_limits_only(policy, args.connection_file, args.probe)
+        return
     limits = {**LIMITS, **policy.get("limits", {})}
-    isolate = os.geteuid() == 0 and policy.get("uid") is not None
-    connection = args.connection_file
-    home = Path(policy["home"])
-    if isolate:
-        uid, gid = int(policy["uid"]), int(policy["gid"])
-        workdir = Path.cwd()
-        _expose([sys.base_prefix, sys.prefix, *policy.get("expose", [])])
-        _private_workdir(workdir, limits["disk_mb"], uid, gid)
-        # HOME and the connection file live outside the (root-only) grading folder.
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # The kernel reads its connection file after dropping privileges: give it a copy.
-        os.chown(home, uid, gid)
-        if not args.probe:
-            copy = home / "kernel-connection.json"
-            shutil.copy(connection, copy)
-            os.chown(copy, uid, gid)
-            connection = str(copy)
-        _hide(policy.get("hide", []))
-        os.chdir(workdir)
+    as_root = os.geteuid() == 0
+    # The connection file's folder holds the kernel's sockets: bind it, writable by the user.
+    if args.connection_file:
+        connection_dir = Path(args.connection_file).resolve().parent
     else:
-        home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "HOME": str(home),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLCONFIGDIR": str(home / ".mpl"),
-        "IPYTHONDIR": str(home / ".ipython"),
-        "OPENBLAS_NUM_THREADS": "1",
-    }
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    _limit(limits)
-    if isolate:
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
+        connection_dir = policy_path.resolve().parent
+    uid, gid = policy.get("uid"), policy.get("gid")
+    if as_root and uid is not None:
+        os.chown(connection_dir, int(uid), int(gid))
+        os.chmod(connection_dir, 0o700)
+    # Inside, this file runs as a plain script (standard library only), so the rest of the
+    # grader's package need not be visible to student code.
+    inner = [sys.executable, INSIDE_LAUNCHER, "--inside", "--policy", INSIDE_POLICY]
+    if args.connection_file:
+        inner += ["--connection-file", str(Path(args.connection_file).resolve())]
     if args.probe:
-        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
-        os.execve(sys.executable, [sys.executable, "-c", code], env)
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+        inner.append("--probe")
+    cmd = bwrap_command(
+        inner,
+        submission=Path(policy.get("submission") or Path.cwd()),
+        connection_dir=connection_dir,
+        expose=policy.get("expose", []),
+        disk_mb=limits["disk_mb"],
+        as_root=as_root,
+        policy=policy_path.resolve(),
+    )
+    os.execv(cmd[0], cmd)
+
+
+def available() -> bool:
+    """Whether ``bwrap`` is installed and can build a sandbox here."""
+    if not Path(BWRAP).exists():
+        return False
+    probe = subprocess.run(
+        [BWRAP, "--ro-bind", "/", "/", "--unshare-pid", "--", "/bin/true"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
 
 
 if __name__ == "__main__":
