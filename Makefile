@@ -51,7 +51,11 @@ release: $(VENV)/.runtime ## Regenerate course/ from solutions/ with nbgrader
 	$(BIN)/python -m coursekit.release
 
 grade: $(VENV)/.dev ## Autograde every submission in grading/submitted (see grading/README.md)
-	$(BIN)/python -m coursekit.grade
+	@command -v bwrap >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+	  echo "installing bubblewrap, the grading sandbox (apt-get install bubblewrap) ..." && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
+	  echo "bubblewrap is missing: submissions will be graded WITHOUT isolation (apt-get install bubblewrap)"
+	$(BIN)/python -m coursekit.grade $(ARGS)
 
 # nbgrader reads nbgrader_config.py from the server's working folder (grading/), and the
 # formgrader needs the course root inside the server's root_dir (the repository).
