@@ -667,7 +667,7 @@ def merge(result: Result, db_url: str) -> None:
                     g.auto_score = cell.score if cell and cell.score is not None else 0.0
                     g.needs_manual_grade = False
                 elif g.manual_score is None:
-                    # A written answer: 0 if it was left blank, else waiting for the grader.
+                    # A written answer: 0 if it was left as released, else waiting for the instructor.
                     blank = cell is not None and cell.score == 0.0
                     g.auto_score = 0.0 if blank else None
                     g.needs_manual_grade = not blank

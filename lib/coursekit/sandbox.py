@@ -35,7 +35,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -156,6 +155,14 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
+def _start(env: dict[str, str], connection: str | None, probe: bool) -> None:
+    """Become the kernel (or, for ``probe``, a one-line import check)."""
+    if probe:
+        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+
+
 def _inside(policy: dict, connection: str | None, probe: bool) -> None:
     """Inside bwrap: copy the submission in, set limits, drop to the sandbox user, start."""
     limits = {**LIMITS, **policy.get("limits", {})}
@@ -181,10 +188,7 @@ def _inside(policy: dict, connection: str | None, probe: bool) -> None:
         os.setgroups([])
         os.setgid(int(gid))
         os.setuid(int(uid))
-    if probe:
-        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
-        os.execve(sys.executable, [sys.executable, "-c", code], env)
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+    _start(env, connection, probe)
 
 
 def _outside_limits_only(policy: dict, connection: str | None, probe: bool) -> None:
@@ -194,10 +198,7 @@ def _outside_limits_only(policy: dict, connection: str | None, probe: bool) -> N
     home.mkdir(parents=True, exist_ok=True)
     env = _kernel_env(str(home))
     _limit(limits)
-    if probe:
-        code = "import scalelab, ipykernel, numpy, os; print('sandbox ok', os.getuid())"
-        os.execve(sys.executable, [sys.executable, "-c", code], env)
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection], env)
+    _start(env, connection, probe)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -247,17 +248,6 @@ def main(argv: list[str] | None = None) -> None:
         policy=policy_path.resolve(),
     )
     os.execv(cmd[0], cmd)
-
-
-def available() -> bool:
-    """Whether ``bwrap`` is installed and can build a sandbox here."""
-    if not Path(BWRAP).exists():
-        return False
-    probe = subprocess.run(
-        [BWRAP, "--ro-bind", "/", "/", "--unshare-pid", "--", "/bin/true"],
-        capture_output=True,
-    )
-    return probe.returncode == 0
 
 
 if __name__ == "__main__":
