@@ -89,6 +89,12 @@ except OSError:
 print("PROBE " + json.dumps(found))
 """
 
+# 40 MB on stdout: graded, and the output cut to 1 MB in the autograded notebook and feedback.
+HUGE_OUTPUT = """import sys
+for _ in range(40):
+    sys.stdout.write(("0123456789" * 100 + "\\n") * 1000)
+"""
+
 FORK_BOMB = """import os, time
 children = 0
 while children < 10_000:
@@ -209,7 +215,14 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
     for c in edited.cells:
         if c.metadata.get("nbgrader", {}).get("grade"):
             c.source = "pass" if c.cell_type == "code" else "full marks please"
-    huge = with_answer(solved, gid, "for i in range(300_000):\n    print(i)\n" + answer)
+    huge = with_answer(solved, gid, HUGE_OUTPUT + answer)
+    older = nbformat.from_dict(solved)  # a copy from a release that had no visible check yet
+    older.cells = [
+        c
+        for c in older.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") != f"test_{gid}_visible"
+    ]
+    pending = tuple(_answer_ids_of(solved, "markdown"))
     out += [
         Case(
             "corrupt",
@@ -241,8 +254,8 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
             a,
             with_answer(solved, gid, "import os\nos._exit(1)\n"),
             0,
-            status="not graded",
-            reason=["kernel died"],
+            reason=[f"{gid} stopped the kernel", "emptied"],
+            pending=pending,
         ),
         Case(
             "system-exit",
@@ -256,8 +269,8 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
             a,
             with_answer(solved, gid, "import ctypes\nctypes.string_at(0)\n"),
             0,
-            status="not graded",
-            reason=["kernel died"],
+            reason=[f"{gid} stopped the kernel"],
+            pending=pending,
         ),
         Case(
             "memory-hog",
@@ -266,7 +279,16 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
             0,
             reason=["memory"],
         ),
-        Case("huge-output", a, huge, min_points=3),
+        Case("huge-output", a, huge, min_points=3, reason=["output truncated"]),
+        Case("older-release", a, older, 3, 3, reason=["restored", f"test_{gid}_visible"]),
+        Case(
+            "permission",
+            a,
+            with_answer(solved, gid, "open('/etc/passwd', 'a')\n" + answer),
+            0,
+            reason=["PermissionError", "permission"],
+            needs_root=True,
+        ),
         Case("probe", a, with_answer(solved, gid, PROBE.format(port=port) + answer), min_points=3),
         Case(
             "fork-bomb",
@@ -279,9 +301,10 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
         Case(
             "fill-disk", a, with_answer(solved, gid, FILL_DISK + answer), 0, reason=["file larger"]
         ),
-        Case("deleted-cells", a, deleted, 0, reason=["deleted"]),
+        Case("deleted-cells", a, deleted, 0, reason=["deleted", "restored"]),
         Case("edited-tests", a, edited, 0, reason=["edited"]),
-        Case("stripped-metadata", a, stripped, 0),
+        # Correct work whose nbgrader metadata an editor stripped: restored by cell id, graded.
+        Case("stripped-metadata", a, stripped, 3, 3, reason=["metadata restored"], pending=pending),
         Case("always-equal", a, with_answer(solved, gid, ALWAYS_EQUAL), 0, reason=["lost points"]),
         Case(
             "calls-library",
@@ -313,7 +336,36 @@ def cases(release: Path, names: list[str] | None = None, *, port: int = 9) -> li
             reason=["lost points"],
         ),
     ]
+    if EXIT_IN_CHECK[0] in names:
+        out.append(exit_in_check(release))
     return out
+
+
+# os._exit in one exercise of a notebook with several: only that exercise's checks lose points.
+EXIT_IN_CHECK = ("05-caching", "latency", "effective_latency")
+
+
+def exit_in_check(release: Path) -> Case:
+    """A solved 05-caching whose ``effective_latency`` calls os._exit when a check calls it."""
+    a, gid, func = EXIT_IN_CHECK
+    solved = solved_notebook(a, release)
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
+        for c in solved.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+    }
+    full = sum(points.values())
+    lost = sum(p for g, p in points.items() if g.startswith(f"test_{gid}_"))
+    sabotage = f"\nimport os\n\ndef {func}(*args, **kwargs):\n    os._exit(3)\n"
+    return Case(
+        "os-exit-in-check",
+        a,
+        with_answer(solved, gid, _source(solved, gid) + sabotage),
+        full - lost,
+        full - lost,
+        reason=[f"{gid} stopped the kernel", f"test_{gid}_visible"],
+        pending=tuple(_answer_ids_of(solved, "markdown")),
+    )
 
 
 def write(course: Path, case: Case) -> None:

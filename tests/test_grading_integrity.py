@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -176,7 +177,45 @@ def test_every_case_gets_the_expected_result_and_reason(graded):
                 problems.append(f"{case.student}: reason {r.reason!r} lacks {word!r}")
         if not r.reason:
             problems.append(f"{case.student}: empty reason")
+        waiting = [g for g in case.pending if r.scores.get(g) and r.scores[g].score is not None]
+        if waiting:
+            problems.append(f"{case.student}: written answers not waiting: {waiting}")
+    kinds = {
+        c.student.split("-")[0] if c.student[:3] in ("ada", "bo-", "cy-") else c.student
+        for c in graded["cases"]
+    }
+    print(
+        f"kinds with the expected result and reason / kinds: "
+        f"{len(kinds) - len({p.split(':')[0] for p in problems})}/{len(kinds)}"
+    )
     assert problems == [], "\n".join(problems)
+
+
+def test_every_lost_point_names_its_check_and_cause(graded):
+    """A check that lost points is named in the reason with its cause in brackets."""
+    unexplained = []
+    for r in graded["results"].values():
+        if r.status != "graded":
+            continue
+        for c in r.scores.values():
+            # Named in a group of checks that ends with its cause: "a, b (cause)".
+            named = re.search(rf"[:;,] {c.grade_id}(, \w+)* \([^)]", r.reason)
+            if c.autograded and (c.score or 0) < c.max_score and not named:
+                unexplained.append(f"{r.student}/{r.assignment}: {c.grade_id} in {r.reason!r}")
+    assert unexplained == [], "\n".join(unexplained[:10])
+    loop = graded["results"][("loop", "00-welcome")].reason
+    assert "test_peak_rps_visible, test_peak_rps_hidden (NameError" in loop, loop
+
+
+def test_huge_output_is_cut_in_the_autograded_notebook_and_feedback(graded):
+    """40 MB printed by one cell: graded, and at most about 1 MB of it kept, with a marker."""
+    course = graded["course"]
+    nb_path = course / "autograded" / "huge-output" / "00-welcome" / "00-welcome.ipynb"
+    html = course / "feedback" / "huge-output" / "00-welcome" / "00-welcome.html"
+    sizes = {"autograded": nb_path.stat().st_size, "feedback": html.stat().st_size}
+    print(f"40 MB of output kept as: {sizes}")
+    assert all(size < 2_000_000 for size in sizes.values()), sizes
+    assert "output truncated by the grader" in text_of(html.read_text())
 
 
 def test_gradebook_and_export_hold_every_submission_with_its_reason(graded):

@@ -46,9 +46,18 @@ from pathlib import Path
 
 import nbformat
 
+from coursekit.diagnosis import (
+    check_causes,
+    log_notes,
+    lost_points,
+    output_notes,
+    structure_notes,
+    written_answers,
+)
 from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
 from coursekit.nbg import _env as nbgrader_env
 from coursekit.paths import GRADING, ROOT, assignments
+from coursekit.repair import OUTPUT_LIMIT, blank_cell, cap_outputs, dying_cell, restore_cells
 from coursekit.sandbox import BWRAP
 
 __all__ = [
@@ -151,6 +160,7 @@ class Template:
     assignment: str
     root: Path
     cells: dict[str, dict]  # grade_id -> {"points", "autograded", "grade", "kind", "source"}
+    release: nbformat.NotebookNode | None = None  # the released notebook (cells to restore)
 
 
 def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
@@ -169,7 +179,7 @@ def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
                 "locked": bool(meta.get("locked")),
                 "source": c.source,
             }
-    return Template(assignment, root, cells)
+    return Template(assignment, root, cells, nb)
 
 
 def _lock_path(slot: int) -> str:
@@ -283,7 +293,9 @@ def sandbox_mode() -> tuple[bool, str]:
     )
 
 
-def _policy(uid, gid, home: Path, submission: Path | None = None) -> dict:
+def _policy(
+    uid, gid, home: Path, submission: Path | None = None, trace: Path | None = None
+) -> dict:
     return {
         "uid": uid,
         "gid": gid,
@@ -293,14 +305,16 @@ def _policy(uid, gid, home: Path, submission: Path | None = None) -> dict:
         "expose": [str(ROOT / "lib" / "scalelab")],
         # What the student handed in; never nbgrader's working copy, which holds hidden tests.
         "submission": str(submission) if submission else None,
+        # Where the kernel notes each cell it starts (see coursekit.sandbox.TRACE_HOOK).
+        "trace": str(trace) if trace else None,
     }
 
 
-def _write_kernel(tmp: Path, uid, gid, home: Path, submission: Path) -> Path:
+def _write_kernel(tmp: Path, uid, gid, home: Path, submission: Path, trace: Path) -> Path:
     spec_dir = tmp / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
     policy = tmp / "policy.json"
-    policy.write_text(json.dumps(_policy(uid, gid, home, submission)))
+    policy.write_text(json.dumps(_policy(uid, gid, home, submission, trace)))
     launcher = [
         sys.executable,
         "-m",
@@ -344,100 +358,6 @@ def _zero(template: Template) -> dict[str, CellScore]:
         for gid, c in template.cells.items()
         if c["grade"]
     }
-
-
-def _check_cells(nb, template: Template) -> list[str]:
-    """Reasons about the notebook's structure that nbgrader would not explain."""
-    notes = []
-    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
-    missing = [gid for gid in template.cells if gid not in present]
-    if missing:
-        notes.append(
-            "cells deleted or their nbgrader metadata stripped: "
-            + ", ".join(missing)
-            + " (a missing answer or check scores 0)"
-        )
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
-    edited = [
-        gid
-        for gid, t in template.cells.items()
-        if t["locked"] and gid in by_id and by_id[gid].source != t["source"]
-    ]
-    if edited:
-        notes.append(
-            "locked test cells were edited ("
-            + ", ".join(edited)
-            + "); the originals were restored and run"
-        )
-    return notes
-
-
-def _reasons_from_log(log: str, timeout: int) -> list[str]:
-    notes = []
-    if "Timeout waiting for execute reply" in log or "CellTimeoutError" in log:
-        notes.append(f"a cell ran longer than {timeout} s and was interrupted (an endless loop?)")
-    if "DeadKernelError" in log or "Kernel died" in log:
-        notes.append(
-            "the kernel died (os._exit, a crash, or a resource limit); "
-            "graded what finished, the rest scores 0"
-        )
-    if "NotJSONError" in log or "Notebook does not appear to be JSON" in log:
-        notes.append("the notebook file is not valid JSON")
-    return notes
-
-
-_OUTPUT_REASONS = [
-    ("MemoryError", "ran out of memory (the sandbox allows {address_space_mb} MB)"),
-    ("File too large", "wrote a file larger than the sandbox allows ({file_size_mb} MB)"),
-    ("No space left on device", "filled the sandbox's disk ({disk_mb} MB)"),
-    ("Resource temporarily unavailable", "hit the process limit ({processes} processes)"),
-    ("SystemExit", "called exit() or raised SystemExit in a cell"),
-    ("NotImplementedError", "answers left as released (NotImplementedError)"),
-    (
-        "is switched off while this exercise is graded",
-        "called the library's own implementation where the exercise asks for yours",
-    ),
-]
-
-
-def _reasons_from_outputs(path: Path) -> list[str]:
-    """Reasons visible in the autograded notebook's error outputs."""
-    from coursekit.sandbox import LIMITS
-
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:  # noqa: BLE001
-        return []
-    text = "\n".join(
-        f"{o.get('ename', '')}: {o.get('evalue', '')}"
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    )
-    return [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
-
-
-def _lost_points(scores: dict[str, CellScore]) -> list[str]:
-    """Which autograded checks lost points: the reason says so instead of a bare "ok"."""
-    checks = [c for c in scores.values() if c.autograded and c.max_score > 0]
-    lost = [c.grade_id for c in checks if (c.score or 0.0) < c.max_score]
-    if not lost:
-        return []
-    return [f"{len(lost)} of {len(checks)} checks lost points: {', '.join(lost)}"]
-
-
-def _written_answers(scores: dict[str, CellScore]) -> list[str]:
-    """Which written answers wait for the instructor and which were left as released."""
-    written = [c for c in scores.values() if not c.autograded and c.max_score > 0]
-    waiting = [c.grade_id for c in written if c.score is None]
-    blank = [c.grade_id for c in written if c.score == 0.0]
-    notes = []
-    if waiting:
-        notes.append(f"written answer(s) waiting for the instructor: {', '.join(waiting)}")
-    if blank:
-        notes.append(f"written answer(s) left blank (0): {', '.join(blank)}")
-    return notes
 
 
 class GradingInterrupted(RuntimeError):
@@ -516,6 +436,93 @@ def _kill_user(uid: int | None) -> None:
         subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
 
 
+MAX_REGRADES = 3  # kernel deaths one notebook may survive: each empties one more cell
+
+
+@dataclass
+class _Attempt:
+    """One ``nbgrader autograde`` of one notebook, collected before its course root is removed."""
+
+    returncode: int | None
+    log: str
+    phases: dict[str, float]
+    trace: str  # one line per cell the kernel started (coursekit.sandbox.TRACE_HOOK)
+    scores: dict[str, CellScore] | None
+    graded: nbformat.NotebookNode | None  # the autograded notebook, if nbgrader wrote one
+
+    @property
+    def kernel_died(self) -> bool:
+        return "DeadKernelError" in self.log or "Kernel died" in self.log
+
+
+def _autograde_once(
+    template: Template, student: str, nb, uid, gid, *, timeout: int, wall_seconds: int
+) -> _Attempt:
+    """Autograde ``nb`` once in a fresh copy of the template; the sandbox user is ``uid``."""
+    a = template.assignment
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="scalelab-grade-"))  # 0700: the sandbox user cannot enter
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    home = Path(tempfile.mkdtemp(prefix="scalelab-home-", dir=shm))
+    try:
+        root = tmp / "course"
+        shutil.copytree(template.root, root)
+        sub = root / "submitted" / student / a
+        sub.mkdir(parents=True)
+        nbformat.write(nb, sub / f"{a}.ipynb")
+        kernel_dir = tmp / "kernel"
+        kernel_dir.mkdir()
+        trace = kernel_dir / "cells.trace"  # the kernel's folder: the one it may write to
+        env = {
+            "JUPYTER_PATH": str(_write_kernel(tmp, uid, gid, home, sub, trace)),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+            "JUPYTER_DATA_DIR": str(tmp / "data"),
+            "HOME": str(tmp / "home"),
+        }
+        args = [
+            "autograde",
+            a,
+            "--student",
+            student,
+            "--force",
+            f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
+            f"--Execute.timeout={timeout}",
+            f"--ExecutePreprocessor.timeout={timeout}",
+            # Unix sockets in a folder of their own: the sandbox has no network to use TCP.
+            "--KernelManager.transport=ipc",
+            f"--KernelManager.connection_file={kernel_dir / 'kernel.json'}",
+        ]
+        phases = {"prepare": time.perf_counter() - started}
+        try:
+            returncode, log, ran = _run_grader(args, root, env, wall_seconds)
+        finally:
+            _kill_user(uid)
+        phases.update(ran)
+        collect_start = time.perf_counter()
+        if os.environ.get("SCALELAB_GRADE_DEBUG"):
+            print(log, file=sys.stderr)
+        path = root / "autograded" / student / a / f"{a}.ipynb"
+        graded = nbformat.read(path, as_version=4) if path.exists() else None
+        attempt = _Attempt(
+            returncode,
+            log,
+            phases,
+            trace.read_text(errors="replace") if trace.exists() else "",
+            read_scores(root, a).get(student),
+            graded,
+        )
+        phases["collect"] = time.perf_counter() - collect_start
+        return attempt
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _label(nb, index: int) -> str:
+    gid = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
+    return gid or f"the code cell at position {index + 1}"
+
+
 def grade_submission(
     template: Template,
     student: str,
@@ -528,6 +535,9 @@ def grade_submission(
 ) -> Result:
     """Grade one submission folder in a throwaway course root; never raises for bad work.
 
+    Test cells the copy lacks are restored from the release first. A cell that kills the
+    kernel is emptied and the notebook graded again (up to ``MAX_REGRADES`` times), so only the
+    checks of that answer lose points. Each cell's output is cut to ``repair.OUTPUT_LIMIT``.
     ``keep``: where to copy the autograded notebook (``keep/<student>/<assignment>/``).
     """
     a = template.assignment
@@ -547,107 +557,97 @@ def grade_submission(
         return Result(
             student, a, "not graded", reason, _zero(template), time.perf_counter() - start, digest
         )
-    notes += _check_cells(nb, template)
+    if template.release is not None:
+        nb, restored, relabelled = restore_cells(nb, template.release)
+        if restored:
+            notes.append(
+                "test cells missing from the copy (deleted, or an older release) were restored "
+                f"from the release: {', '.join(restored)}"
+            )
+        if relabelled:
+            notes.append(f"nbgrader metadata restored from the release: {', '.join(relabelled)}")
+    notes += structure_notes(nb, template.cells)
+    phases: dict[str, float] = {}
+    emptied: set[int] = set()
+    killed = None
     with claim_sandbox_user(pool) as (uid, gid, user):
-        tmp = Path(
-            tempfile.mkdtemp(prefix="scalelab-grade-")
-        )  # 0700: the sandbox user cannot enter
-        try:
-            root = tmp / "course"
-            shutil.copytree(template.root, root)
-            sub = root / "submitted" / student / a
-            sub.mkdir(parents=True)
-            nbformat.write(nb, sub / f"{a}.ipynb")
-            home = Path(
-                tempfile.mkdtemp(
-                    prefix="scalelab-home-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
-                )
+        for _ in range(MAX_REGRADES + 1):
+            run = _autograde_once(
+                template, student, nb, uid, gid, timeout=timeout, wall_seconds=wall_seconds
             )
-            jupyter_path = _write_kernel(tmp, uid, gid, home, sub)
-            kernel_dir = tmp / "kernel"
-            kernel_dir.mkdir()
-            env = {
-                "JUPYTER_PATH": str(jupyter_path),
-                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-                "JUPYTER_DATA_DIR": str(tmp / "data"),
-                "HOME": str(tmp / "home"),
-            }
-            args = [
-                "autograde",
-                a,
-                "--student",
-                student,
-                "--force",
-                f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
-                f"--Execute.timeout={timeout}",
-                f"--ExecutePreprocessor.timeout={timeout}",
-                # Unix sockets in a folder of their own: the sandbox has no network to use TCP.
-                "--KernelManager.transport=ipc",
-                f"--KernelManager.connection_file={kernel_dir / 'kernel.json'}",
-            ]
-            phases = {"prepare": time.perf_counter() - start}
-            killed = None
-            try:
-                returncode, log, ran = _run_grader(args, root, env, wall_seconds)
-                phases.update(ran)
-                if _STOP.is_set():
-                    raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
-                if returncode is None:
-                    notes.append(f"grading took longer than {wall_seconds} s and was stopped")
-                elif returncode < 0:
-                    # nbgrader itself (the grader's process, not the student's kernel) died of a
-                    # signal: the out-of-memory killer or someone's kill. Not the student's fault.
-                    killed = -returncode
-                    notes.append(
-                        f"the grader's own process was killed (signal {killed}) before it "
-                        "finished; recorded as 0 for now and graded again on the next run"
-                    )
-            finally:
-                _kill_user(uid)
-            collect_start = time.perf_counter()
-            if os.environ.get("SCALELAB_GRADE_DEBUG"):
-                print(log, file=sys.stderr)
-            notes += _reasons_from_log(log, timeout)
-            scores = read_scores(root, a).get(student)
-            graded = root / "autograded" / student / a / f"{a}.ipynb"
-            kept = None
-            if keep is not None and graded.exists():
-                dest = Path(keep) / student / a
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(graded, dest / f"{a}.ipynb")
-                kept = str(dest / f"{a}.ipynb")
-            if graded.exists():
-                notes += _reasons_from_outputs(graded)
-            if not scores or not graded.exists():
-                notes.append("nbgrader produced no grades; recorded as 0")
-                zero = _zero(template)
-                status, scores = "not graded", zero
-            else:
-                for gid, c in _zero(template).items():
-                    scores.setdefault(gid, c)
-                status = "graded"
-                notes += _lost_points(scores)
-                notes += _written_answers(scores)
-            if killed is not None:
-                status, scores = "not graded", _zero(template)
-            phases["collect"] = time.perf_counter() - collect_start
-            return Result(
-                student,
-                a,
-                status,
-                "; ".join(dict.fromkeys(notes)) or "ok",
-                scores,
-                time.perf_counter() - start,
-                digest,
-                kept,
-                phases,
-                final=killed is None,
-                sandbox_user=user,
+            for name, took in run.phases.items():
+                phases[name] = phases.get(name, 0.0) + took
+            if _STOP.is_set():
+                raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
+            if not run.kernel_died or run.returncode is None or run.returncode < 0:
+                break
+            index = dying_cell(nb, run.trace)
+            if index is None or len(emptied) == MAX_REGRADES:
+                break
+            nb, target = blank_cell(nb, index, emptied)
+            if target < 0 or target in emptied:
+                break
+            emptied.add(target)
+            notes.append(
+                f"{_label(nb, target)} stopped the kernel (os._exit, a crash or a resource "
+                "limit): it was emptied and the notebook graded again, so only its checks "
+                "lost points"
             )
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if "home" in locals():
-                shutil.rmtree(home, ignore_errors=True)
+    collect_start = time.perf_counter()
+    if run.returncode is None:
+        notes.append(f"grading took longer than {wall_seconds} s and was stopped")
+    elif run.returncode < 0:
+        # nbgrader itself (the grader's process, not the student's kernel) died of a signal:
+        # the out-of-memory killer or someone's kill. Not the student's fault.
+        killed = -run.returncode
+        notes.append(
+            f"the grader's own process was killed (signal {killed}) before it finished; "
+            "recorded as 0 for now and graded again on the next run"
+        )
+    elif run.kernel_died:
+        notes.append(
+            "the kernel died (os._exit, a crash, or a resource limit) and the cell that "
+            "stopped it could not be found; recorded as 0"
+        )
+    notes += log_notes(run.log, timeout)
+    scores, graded, kept = run.scores, run.graded, None
+    if graded is not None:
+        graded, cut = cap_outputs(graded)
+        if cut:
+            notes.append(
+                f"output cut to {OUTPUT_LIMIT // 1_000_000} MB per cell in the autograded "
+                f"notebook and feedback ({len(cut)} cell(s): output truncated)"
+            )
+        notes += output_notes(graded)
+        if keep is not None:
+            dest = Path(keep) / student / a
+            dest.mkdir(parents=True, exist_ok=True)
+            nbformat.write(graded, dest / f"{a}.ipynb")
+            kept = str(dest / f"{a}.ipynb")
+    if not scores or graded is None or killed is not None:
+        if killed is None:
+            notes.append("nbgrader produced no grades; recorded as 0")
+        status, scores = "not graded", _zero(template)
+    else:
+        for gid_, c in _zero(template).items():
+            scores.setdefault(gid_, c)
+        status = "graded"
+        notes += lost_points(scores, check_causes(graded, timeout))
+        notes += written_answers(scores)
+    phases["collect"] = phases.get("collect", 0.0) + time.perf_counter() - collect_start
+    return Result(
+        student,
+        a,
+        status,
+        "; ".join(dict.fromkeys(notes)) or "ok",
+        scores,
+        time.perf_counter() - start,
+        digest,
+        kept,
+        phases,
+        final=killed is None,
+        sandbox_user=user,
+    )
 
 
 def merge(result: Result, db_url: str) -> None:
