@@ -1,7 +1,10 @@
 """scalelab: small, seeded, pure models of the parts of a web system that grows to millions.
 
 One module per concept, named from the field. Import what you need explicitly, for example
-``from scalelab.queueing import erlang_c``. Modules (each added by its chapter):
+``from scalelab.queueing import erlang_c``. A model that grew past one concept is a package of
+concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``, ...) whose
+``__init__`` re-exports its ``__all__``: import from the package, not the submodule. Models
+(each added by its chapter):
 
 - ``validate``       argument checks that name the parameter and the allowed range
 - ``checks``         helpers used by the graded test cells (plain values, partial credit)
@@ -12,7 +15,8 @@ One module per concept, named from the field. Import what you need explicitly, f
 - ``cache``, ``cdn`` eviction policies, miss-ratio curves; edges, shields, outages (05, 06)
 - ``sessions``       stateful vs stateless web tiers (07)
 - ``geo``            GeoDNS and several data centers (08)
-- ``queueing``       M/M/c analytics and fast simulation; message queues (09)
+- ``queueing``       M/M/c analytics, fast simulation, the fluid queue (09)
+- ``messaging``      message queues: delivery guarantees, autoscaling consumers (09)
 - ``sharding``       hash-mod-N and consistent hashing (10)
 - ``architecture``   the whole system, composed (11)
 - ``widgets``        thin ipywidgets + plotly views over the models

@@ -140,13 +140,33 @@ def library_disabled(*targets: str) -> Iterator[None]:
             module_name, attr = target.rsplit(".", 1)
             module = importlib.import_module(module_name)
             original = getattr(module, attr)
-            stack.enter_context(mock.patch.object(module, attr, _raiser(target)))
+            disabled = _raiser(target)
+            stack.enter_context(mock.patch.object(module, attr, disabled))
+            # A model split into a package calls the name from the submodule that defines or
+            # imports it: switch it off there too, as it was when the model was one module.
+            for other in _holders(module_name, getattr(original, "__module__", None)):
+                if other is not module and vars(other).get(attr) is original:
+                    stack.enter_context(mock.patch.object(other, attr, disabled))
             # A learner who wrote `from module import attr` holds the original under a name in
             # the notebook's namespace: switch those names off too.
             for name, value in list(vars(main).items()) if main is not None else []:
                 if value is original:
-                    stack.enter_context(mock.patch.object(main, name, _raiser(target)))
+                    stack.enter_context(mock.patch.object(main, name, disabled))
         yield
+
+
+def _holders(*module_names: str | None) -> list:
+    """The loaded modules of the ``scalelab`` models named (each package with its submodules)."""
+    roots = {
+        ".".join(name.split(".")[:2])
+        for name in module_names
+        if name and name.startswith("scalelab.")
+    }
+    return [
+        module
+        for name, module in sorted(sys.modules.items())
+        if module is not None and any(name == r or name.startswith(r + ".") for r in roots)
+    ]
 
 
 def warnings_to_stdout() -> None:

@@ -1,0 +1,139 @@
+"""The time-bucketed cache tier (for the capstone).
+
+:func:`simulate_cache_tier` takes a request rate per bucket and returns hit ratio, database load
+and mean latency per bucket (a :class:`TierBuckets`) for a :class:`CacheTier` of cache nodes in
+front of a database, with nodes that fail and come back empty (cold) and warm up again, by Che's
+approximation. The database is a single queue whose latency grows with its utilisation; reads
+beyond its capacity fail. Rates in requests/s, times in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalelab.cache.analytic import _check_popularity, che_characteristic_time
+from scalelab.cache.cache_aside import T_CACHE_HIT, T_DB_READ
+from scalelab.validate import check_int, check_number
+
+__all__ = [
+    "CacheTier",
+    "TierBuckets",
+    "simulate_cache_tier",
+]
+
+
+@dataclass(frozen=True)
+class CacheTier:
+    """A cache tier in front of a database.
+
+    ``n_nodes`` cache nodes share ``n_capacity`` objects evenly; a hit takes ``t_cache`` s, a
+    miss adds ``t_db`` s at an idle database, which serves at most ``rate_db_max`` reads/s.
+    """
+
+    n_nodes: int = 4
+    n_capacity: int = 10_000
+    t_cache: float = T_CACHE_HIT
+    t_db: float = T_DB_READ
+    rate_db_max: float = 5_000.0
+
+    def __post_init__(self):
+        check_int("n_nodes", self.n_nodes, low=1, high=10_000)
+        check_int("n_capacity", self.n_capacity, low=1)
+        check_number("t_cache", self.t_cache, low=0)
+        check_number("t_db", self.t_db, low=0)
+        check_number("rate_db_max", self.rate_db_max, low=0, low_open=True)
+
+
+@dataclass(frozen=True, eq=False)
+class TierBuckets:
+    """Per-bucket results of :func:`simulate_cache_tier` (arrays, one entry per bucket).
+
+    ``hit_ratio``; ``rate_db``: reads/s offered to the database; ``rate_failed``: reads/s the
+    overloaded database could not serve; ``t_mean``: mean latency of the served reads (s);
+    ``utilisation``: database busy share (capped at 1).
+    """
+
+    t_start: np.ndarray
+    hit_ratio: np.ndarray
+    rate_db: np.ndarray
+    rate_failed: np.ndarray
+    t_mean: np.ndarray
+    utilisation: np.ndarray
+
+
+def simulate_cache_tier(
+    rate,
+    t_bucket: float,
+    tier: CacheTier,
+    popularity,
+    *,
+    nodes_down=None,
+) -> TierBuckets:
+    """Hit ratio, database load and latency per time bucket of a cache-aside tier.
+
+    ``rate``: offered reads/s in each bucket of ``t_bucket`` seconds; ``popularity``: request
+    probabilities of the objects (independent requests); ``nodes_down``: cache nodes down in each
+    bucket (default none). A node that was down comes back **empty**: it holds object ``k`` with
+    probability ``1 - exp(-q_k min(M, T))`` after ``M`` system requests since its restart, where
+    ``T`` is Che's characteristic time of the whole tier (a warm node: ``M >= T``). The database
+    is a single queue: latency ``t_db / (1 - u)`` at utilisation ``u``, capped at 0.99; reads
+    beyond ``rate_db_max`` fail.
+
+    >>> from scalelab.cache import zipf_popularity
+    >>> tier = CacheTier(n_nodes=2, n_capacity=1_000, rate_db_max=2_000)
+    >>> out = simulate_cache_tier([4_000] * 4, 0.5, tier, zipf_popularity(10_000, 0.9),
+    ...                           nodes_down=[0, 1, 0, 0])
+    >>> [round(float(h), 2) for h in out.hit_ratio]  # down, then cold, then warm again
+    [0.56, 0.28, 0.52, 0.56]
+    >>> [round(float(r)) for r in out.rate_failed]
+    [0, 887, 0, 0]
+    """
+    r = np.asarray(rate, dtype=float)
+    if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError("rate must be a non-empty 1-d array of requests/s >= 0")
+    dt = check_number("t_bucket", t_bucket, low=0, low_open=True)
+    if not isinstance(tier, CacheTier):
+        raise ValueError(f"tier must be a CacheTier; got {type(tier).__name__}")
+    q = _check_popularity(popularity)
+    if nodes_down is None:
+        down = np.zeros(r.size, dtype=int)
+    else:
+        down = np.asarray(nodes_down)
+        if down.shape != r.shape or np.any(down < 0) or np.any(down > tier.n_nodes):
+            raise ValueError(f"nodes_down must give 0..{tier.n_nodes} nodes down for each bucket")
+        down = down.astype(int)
+    big_t = che_characteristic_time(q, tier.n_capacity)
+    t_warm = big_t if math.isfinite(big_t) else 1e3 / q[q > 0].min()
+    # warm-up curve H(M) = sum q (1 - exp(-q min(M, T))) on a grid, interpolated
+    grid = np.concatenate([[0.0], np.geomspace(1e-3 * t_warm, t_warm, 80)])
+    warm = np.array([np.sum(q * -np.expm1(-q * m)) for m in grid])
+    n = tier.n_nodes
+    since = np.full(n, np.inf)  # system requests since each node restarted (inf: warm)
+    hit = np.zeros(r.size)
+    for b in range(r.size):
+        up = n - down[b]
+        # the first `down[b]` nodes are the failed ones; a node down now is empty later
+        since[: down[b]] = 0.0
+        mid = since[down[b] :] + r[b] * dt / 2
+        h_nodes = np.interp(np.minimum(mid, t_warm), grid, warm)
+        hit[b] = h_nodes.sum() / n if up else 0.0
+        since[down[b] :] += r[b] * dt
+    rate_db = r * (1.0 - hit)
+    served = np.minimum(rate_db, tier.rate_db_max)
+    failed = rate_db - served
+    util = np.minimum(served / tier.rate_db_max, 0.99)
+    t_miss = tier.t_db / (1.0 - util)
+    total = r - failed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = np.where(
+            total > 0,
+            (r * hit * tier.t_cache + (served) * (tier.t_cache + t_miss))
+            / np.maximum(total, 1e-300),
+            tier.t_cache,
+        )
+    return TierBuckets(
+        np.arange(r.size) * dt, hit, rate_db, failed, t_mean, served / tier.rate_db_max
+    )

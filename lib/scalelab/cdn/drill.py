@@ -1,0 +1,607 @@
+"""The time-bucketed CDN drill: an outage, a failover strategy, offload, latency and cost.
+
+:func:`simulate_cdn_buckets` takes a request rate per bucket and a :class:`CDN` (regions, edge
+capacity, TTLs, static and dynamic content, the users' own caches) and returns per-bucket
+arrays (a :class:`CDNBuckets`): offload, origin load, failed requests, latency percentiles per
+region, stale responses and cost. It injects a CDN **outage** (:class:`Outage`, in all regions or
+some) and applies a **strategy** (:data:`STRATEGIES`): do nothing, fail over to the origin, fail
+over to a second CDN (multi-CDN, optionally kept warm with a share of traffic), or reroute to the
+CDN's healthy edges in other regions. :func:`summarise` reduces a run to a :class:`DrillSummary`.
+The capstone composes this form.
+
+Simplifications: one object size and one popularity ranking for all regions; edges keep objects
+until their TTL runs out unless capacity is the tighter limit (then Che's approximation for LRU
+applies); an edge that was down comes back empty unless ``Outage.cold`` is False; the origin is
+a single queue (latency ``t_origin / (1 - u)``, ``u`` capped at 0.99; requests beyond its
+capacity fail); a failed request costs the user a timeout (:data:`T_TIMEOUT`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from scalelab.cache import che_characteristic_time, zipf_popularity
+from scalelab.cdn.network import (
+    _GB,
+    _ORIGIN,
+    _REGION_INDEX,
+    PRICE_CDN_GB,
+    PRICE_ORIGIN_GB,
+    PRICE_SECOND_GB,
+    PRICE_SHIELD_10K,
+    SECOND_COMMIT_HOUR,
+    T_EDGE,
+    T_LOCAL,
+    T_ORIGIN,
+    T_TIMEOUT,
+)
+from scalelab.cdn.ttl import INVALIDATIONS, _p_stale, _ttl_occupancy
+from scalelab.geo import BACKBONE_RTT_MS, DEFAULT_USERS_M, REGIONS
+from scalelab.validate import check_choice, check_int, check_number, check_probability
+
+__all__ = [
+    "STRATEGIES",
+    "CDN",
+    "Outage",
+    "CDNBuckets",
+    "simulate_cdn_buckets",
+    "DrillSummary",
+    "summarise",
+]
+
+
+STRATEGIES = ("none", "origin", "multi-cdn", "redundant")
+"""What happens to the requests of a region whose CDN edge is down (see :func:`simulate_cdn_buckets`):
+``"none"``: they fail until the edge is back; ``"origin"``: after ``t_detect`` clients go straight
+to the origin; ``"multi-cdn"``: after ``t_detect`` they go to a second CDN; ``"redundant"``: after
+``t_reroute`` the CDN sends them to its nearest healthy edge in another region (to the origin if
+none is left)."""
+
+
+@dataclass(frozen=True)
+class CDN:
+    """A site behind a CDN: its content, the CDN's tiers, the origin and the failover machinery.
+
+    Content: a share ``p_dynamic`` of requests are for dynamic objects (API answers, HTML;
+    ``n_dynamic`` objects, Zipf skew ``alpha_dynamic``, TTL ``t_ttl_dynamic`` s, 0 = not
+    cached, updated ``rate_update_dynamic`` times/s each); the rest are static (``n_objects``,
+    skew ``alpha``, TTL ``t_ttl``, updated ``rate_update`` times/s each and invalidated by
+    ``invalidation``, one of :data:`INVALIDATIONS`, purges taking ``t_purge`` s). Objects weigh
+    ``kb_object`` kilobytes.
+
+    Tiers: each region's edge holds ``n_capacity`` objects; ``shield`` puts an origin shield
+    (next to the origin) between the edges and the origin. ``p_local``: share of requests the
+    users' own caches answer. The origin serves at most ``rate_origin_max`` requests/s, each
+    taking ``t_origin`` s when idle. ``t_detect``: seconds from an outage until health checks
+    and DNS move clients elsewhere; ``t_reroute``: seconds until the CDN itself sends traffic to
+    healthy edges. ``users``: relative users per region (default: :data:`scalelab.geo.DEFAULT_USERS_M`).
+    """
+
+    t_ttl: float = 3_600.0
+    n_objects: int = 50_000
+    alpha: float = 0.8
+    p_dynamic: float = 0.2
+    t_ttl_dynamic: float = 2.0
+    n_dynamic: int = 2_000
+    alpha_dynamic: float = 0.9
+    n_capacity: int = 30_000
+    shield: bool = False
+    p_local: float = 0.0
+    rate_origin_max: float = 4_000.0
+    t_origin: float = T_ORIGIN
+    invalidation: str = "versioned"
+    rate_update: float = 1 / 86_400
+    rate_update_dynamic: float = 0.2
+    t_purge: float = 5.0
+    kb_object: float = 50.0
+    t_detect: float = 120.0
+    t_reroute: float = 15.0
+    users: tuple = tuple(DEFAULT_USERS_M[r] for r in REGIONS)
+
+    def __post_init__(self):
+        check_number("t_ttl", self.t_ttl, low=0, high=10 * 365 * 86_400)
+        check_int("n_objects", self.n_objects, low=1, high=10_000_000)
+        check_number("alpha", self.alpha, low=0, high=3)
+        check_probability("p_dynamic", self.p_dynamic)
+        check_number("t_ttl_dynamic", self.t_ttl_dynamic, low=0, high=86_400)
+        check_int("n_dynamic", self.n_dynamic, low=1, high=10_000_000)
+        check_number("alpha_dynamic", self.alpha_dynamic, low=0, high=3)
+        check_int("n_capacity", self.n_capacity, low=1)
+        if not isinstance(self.shield, bool):
+            raise ValueError(f"shield must be True or False; got {self.shield!r}")
+        check_number("p_local", self.p_local, low=0, high=0.99)
+        check_number("rate_origin_max", self.rate_origin_max, low=0, low_open=True)
+        check_number("t_origin", self.t_origin, low=0, high=60)
+        check_choice("invalidation", self.invalidation, INVALIDATIONS)
+        check_number("rate_update", self.rate_update, low=0)
+        check_number("rate_update_dynamic", self.rate_update_dynamic, low=0)
+        check_number("t_purge", self.t_purge, low=0)
+        check_number("kb_object", self.kb_object, low=0)
+        check_number("t_detect", self.t_detect, low=0, high=86_400)
+        check_number("t_reroute", self.t_reroute, low=0, high=86_400)
+        users = tuple(self.users)
+        if len(users) != len(REGIONS):
+            raise ValueError(f"users must give a number for each of the {len(REGIONS)} regions")
+        for u in users:
+            check_number("users entry", u, low=0)
+        if sum(users) <= 0:
+            raise ValueError("users must not all be 0")
+
+
+@dataclass(frozen=True)
+class Outage:
+    """The primary CDN's edges in ``regions`` are down from ``t_start`` to ``t_end`` (s).
+
+    If every region is down (the default) the whole provider is down, its origin shield too
+    (a provider-wide failure such as Fastly's of 8 June 2021). ``cold``: edges (and the shield)
+    come back empty and must refill from the origin.
+    """
+
+    t_start: float = 1_800.0
+    t_end: float = 3_600.0
+    regions: tuple = REGIONS
+    cold: bool = True
+
+    def __post_init__(self):
+        check_number("t_start", self.t_start, low=0)
+        check_number("t_end", self.t_end, low=self.t_start)
+        regions = (self.regions,) if isinstance(self.regions, str) else tuple(self.regions)
+        if not regions:
+            raise ValueError("regions must name at least one region")
+        for r in regions:
+            check_choice("regions entry", r, REGIONS)
+        object.__setattr__(self, "regions", regions)
+
+    @property
+    def provider_wide(self) -> bool:
+        """True when every region's edge is down (the shield is down too)."""
+        return set(self.regions) == set(REGIONS)
+
+
+@dataclass(frozen=True, eq=False)
+class CDNBuckets:
+    """Per-bucket results of :func:`simulate_cdn_buckets` (arrays; ``[bucket, region]`` for 2-d).
+
+    ``rate``: requests/s offered by users; ``offload``: share of them that did not reach the
+    origin (local, edge, shield and second-CDN hits; failed requests excluded);
+    ``edge_hit_ratio``: share of the primary CDN's requests its edges answered; ``rate_origin``:
+    requests/s offered to the origin; ``rate_failed``: requests/s that failed (an unreachable
+    edge, or an origin past its capacity); ``utilisation``: the origin's busy share;
+    ``p50``/``p99``: latency percentiles (s) per region, a failure counting ``T_TIMEOUT``;
+    ``p50_all``/``p99_all``: the same over all users; ``rate_stale``: responses/s that were
+    outdated; ``cost``: dollars spent in the bucket.
+    """
+
+    t_start: np.ndarray
+    rate: np.ndarray
+    offload: np.ndarray
+    edge_hit_ratio: np.ndarray
+    rate_origin: np.ndarray
+    rate_failed: np.ndarray
+    utilisation: np.ndarray
+    p50: np.ndarray
+    p99: np.ndarray
+    p50_all: np.ndarray
+    p99_all: np.ndarray
+    rate_stale: np.ndarray
+    cost: np.ndarray
+    t_bucket: float
+
+
+def _bins(n: int, alpha: float, n_bins: int):
+    """Zipf popularity of ``n`` objects grouped by rank into at most ``n_bins`` geometric bins.
+
+    Returns (probability of one object in the bin, number of objects in the bin); objects in a
+    bin differ in popularity by a few per cent, so functions of the rate are evaluated once per bin.
+    """
+    q = zipf_popularity(n, alpha)
+    edges = np.unique(np.round(np.geomspace(1, n + 1, n_bins + 1)).astype(np.int64)) - 1
+    edges[-1] = n
+    counts = np.diff(edges)
+    sums = np.add.reduceat(q, edges[:-1])
+    return sums / counts, counts.astype(float)
+
+
+@functools.lru_cache(maxsize=64)
+def _catalogue(n_obj, alpha, n_dyn, alpha_dyn, p_dyn, capacity):
+    """Binned catalogue (static then dynamic): per-object probability, counts, is-dynamic,
+    and the LRU occupancy bound ``1 - exp(-q T_c)`` from Che's characteristic time."""
+    qs, cs = _bins(n_obj, alpha, 64)
+    qd, cd = _bins(n_dyn, alpha_dyn, 24)
+    q = np.concatenate([qs * (1 - p_dyn), qd * p_dyn])
+    counts = np.concatenate([cs, cd])
+    dynamic = np.concatenate([np.zeros(qs.size, bool), np.ones(qd.size, bool)])
+    full = np.concatenate(
+        [zipf_popularity(n_obj, alpha) * (1 - p_dyn), zipf_popularity(n_dyn, alpha_dyn) * p_dyn]
+    )
+    big_t = che_characteristic_time(full[full > 0], capacity) if capacity < full.size else math.inf
+    che = np.ones_like(q) if math.isinf(big_t) else -np.expm1(-q * big_t)
+    for a in (q, counts, dynamic, che):
+        a.flags.writeable = False
+    return q, counts, dynamic, che
+
+
+def _overlap(a0: float, a1: float, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    return np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0, None)
+
+
+def _percentiles(values: np.ndarray, weights: np.ndarray, ps) -> list[np.ndarray]:
+    """Weighted percentiles along the last axis of ``values`` (weights >= 0, same shape)."""
+    order = np.argsort(values, axis=-1, kind="stable")
+    v = np.take_along_axis(values, order, axis=-1)
+    w = np.take_along_axis(weights, order, axis=-1)
+    cum = np.cumsum(w, axis=-1)
+    total = cum[..., -1:]
+    out = []
+    for p in ps:
+        idx = np.sum(cum < p * total - 1e-12 * total, axis=-1, keepdims=True)
+        idx = np.minimum(idx, v.shape[-1] - 1)
+        out.append(np.take_along_axis(v, idx, axis=-1)[..., 0])
+    return out
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.max(np.abs(a - b)) < 1e-12)
+
+
+def _step(occ, lam, target, drain, dt):
+    """Occupancy of TTL caches after ``dt`` s: fill at the request rate towards ``target``, drain
+    as copies expire (``drain`` = ``exp(-dt / TTL)``) down to it."""
+    gap = occ - target
+    return target + gap * np.where(gap < 0, np.exp(-lam * dt), drain)
+
+
+def simulate_cdn_buckets(
+    rate,
+    t_bucket: float,
+    cdn: CDN | None = None,
+    *,
+    outage: Outage | None = None,
+    strategy: str = "origin",
+    p_second: float = 0.0,
+) -> CDNBuckets:
+    """Offload, origin load, failures, latency by region, staleness and cost per time bucket.
+
+    ``rate``: requests/s offered by all users in each bucket of ``t_bucket`` seconds, split over
+    the regions by ``cdn.users``. Every bucket, each cache (each region's edge of the primary
+    CDN, the shield, each edge of a second CDN) holds each object with some probability, its
+    *occupancy*: a TTL cache under steady requests holds a share ``lam*T/(1+lam*T)`` of the time
+    (bounded by the LRU capacity limit), an empty cache fills at the request rate, a fuller one
+    drains as copies expire. A request hits with that probability. Caches start warm.
+
+    During ``outage`` the primary CDN's edges in its regions answer nothing; ``strategy`` (one of
+    :data:`STRATEGIES`) says what clients do once the outage is noticed, ``cdn.t_detect`` s later
+    (``cdn.t_reroute`` s for ``"redundant"``); requests sent to a dead edge before then fail.
+    ``p_second``: with ``"multi-cdn"``, the share of traffic a second CDN serves all the time
+    (0: a cold standby).
+
+    The steps, each a small function below: the outage's phases per bucket, where a dead
+    region's users are sent, the traffic split per bucket, region and path, the caches' hit
+    ratios bucket by bucket, the origin, and the latency mixture per region.
+
+    >>> out = simulate_cdn_buckets([10_000] * 8, 600, CDN(), outage=Outage(1_800, 3_600))
+    >>> [round(float(x)) for x in out.rate_origin]  # warm; outage (failover); cold edges refill
+    [2245, 2245, 2245, 8000, 10000, 10000, 2315, 2250]
+    """
+    r = np.asarray(rate, dtype=float)
+    if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError("rate must be a non-empty 1-d array of requests/s >= 0")
+    dt = check_number("t_bucket", t_bucket, low=0, low_open=True)
+    cdn = CDN() if cdn is None else cdn
+    if not isinstance(cdn, CDN):
+        raise ValueError(f"cdn must be a CDN; got {type(cdn).__name__}")
+    if outage is not None and not isinstance(outage, Outage):
+        raise ValueError(f"outage must be an Outage or None; got {type(outage).__name__}")
+    check_choice("strategy", strategy, STRATEGIES)
+    p2 = check_number("p_second", p_second, low=0, high=1)
+    if strategy != "multi-cdn":
+        p2 = 0.0
+
+    n_b = r.size
+    rtt = BACKBONE_RTT_MS / 1000
+    t0 = np.arange(n_b) * dt
+    down, f_und, f_det, dead_mid = _outage_phases(t0, dt, cdn, outage, strategy)
+    nearest, redirect_ok = _reroute(down, rtt, strategy)
+    paths = _traffic(r, cdn, p2, down, f_und, f_det, strategy, nearest, redirect_ok)
+    edge_load, to_b, direct = paths.edge_load, paths.to_b, paths.direct
+    h_a, h_s, h_b, stale, shield_req = _cache_hits(cdn, dt, outage, down, dead_mid, paths)
+
+    # the origin
+    a_to_origin = edge_load * (1 - h_a) * (1 - h_s)
+    b_to_origin = to_b * (1 - h_b)
+    offered = a_to_origin.sum(axis=1) + b_to_origin.sum(axis=1) + direct.sum(axis=1)
+    served = np.minimum(offered, cdn.rate_origin_max)
+    s_ok = np.divide(served, offered, out=np.ones(n_b), where=offered > 0)[:, None]
+    util = served / cdn.rate_origin_max
+    t_orig = (cdn.t_origin / (1 - np.minimum(util, 0.99)))[:, None]
+
+    vals, wts = _latency(rtt, nearest, paths, (h_a, h_s, h_b), b_to_origin, s_ok, t_orig)
+    p50, p99 = _percentiles(vals, wts, (0.5, 0.99))
+    p50_all, p99_all = _percentiles(vals.reshape(n_b, -1), wts.reshape(n_b, -1), (0.5, 0.99))
+    failed = wts[..., 8].sum(axis=1)
+    offload = np.divide(
+        r - offered - paths.failed_edge.sum(axis=1), r, out=np.ones(n_b), where=r > 0
+    )
+    a_total = edge_load.sum(axis=1)
+    edge_hit = np.divide(
+        (edge_load * h_a).sum(axis=1), a_total, out=np.zeros(n_b), where=a_total > 0
+    )
+    gb = cdn.kb_object * _GB
+    cost = (
+        a_total * PRICE_CDN_GB + to_b.sum(axis=1) * PRICE_SECOND_GB + served * PRICE_ORIGIN_GB
+    ) * gb
+    cost = cost + shield_req * PRICE_SHIELD_10K / 1e4
+    if strategy == "multi-cdn":
+        cost = cost + SECOND_COMMIT_HOUR / 3_600
+    return CDNBuckets(
+        t0,
+        r.copy(),
+        offload,
+        edge_hit,
+        offered,
+        failed,
+        util,
+        p50,
+        p99,
+        p50_all,
+        p99_all,
+        stale,
+        cost * dt,
+        dt,
+    )
+
+
+def _outage_phases(t0: np.ndarray, dt: float, cdn: CDN, outage: Outage | None, strategy: str):
+    """Which regions' edges the outage takes down, and per bucket the share of time it is down
+    but not yet noticed (``f_und``), down and handled (``f_det``), and whether it is down at
+    mid-bucket."""
+    n_b = t0.size
+    t1 = t0 + dt
+    down = np.zeros(len(REGIONS), dtype=bool)
+    if outage is not None:
+        down[[_REGION_INDEX[x] for x in outage.regions]] = True
+        # the CDN reroutes inside its own network quickly; with no healthy edge left (or for any
+        # other strategy) clients must be moved by health checks and DNS, which takes t_detect
+        inside = strategy == "redundant" and not outage.provider_wide
+        wait = cdn.t_reroute if inside else cdn.t_detect
+        o0, o1 = outage.t_start, outage.t_end
+        noticed = min(o0 + wait, o1)
+        f_und = _overlap(o0, noticed, t0, t1) / dt
+        f_det = _overlap(noticed, o1, t0, t1) / dt
+        mid = t0 + dt / 2
+        dead_mid = (mid >= o0) & (mid < o1)
+    else:
+        f_und = f_det = np.zeros(n_b)
+        dead_mid = np.zeros(n_b, dtype=bool)
+    return down, f_und, f_det, dead_mid
+
+
+def _reroute(down: np.ndarray, rtt: np.ndarray, strategy: str):
+    """Under ``"redundant"``, the nearest region that stays up for each region (itself if it is
+    up), and whether there is one at all."""
+    n_r = down.size
+    healthy = ~down
+    nearest = np.arange(n_r)
+    if strategy == "redundant" and healthy.any():
+        masked = np.where(healthy[None, :], rtt, np.inf)
+        nearest = np.where(down, np.argmin(masked, axis=1), np.arange(n_r))
+    redirect_ok = strategy == "redundant" and healthy.any()
+    return nearest, redirect_ok
+
+
+class _Paths(NamedTuple):
+    """Requests/s per bucket and region (arrays buckets x regions), before any cache is
+    consulted, by the path they take; ``edge_load`` is what each primary edge receives."""
+
+    local: np.ndarray  # answered by the users' own caches
+    to_a_own: np.ndarray  # to the primary CDN's edge in their own region
+    to_b: np.ndarray  # to the second CDN
+    failed_edge: np.ndarray  # sent to a dead edge before the outage is noticed
+    direct: np.ndarray  # straight to the origin
+    redirected: np.ndarray  # to the primary CDN's edge in another region
+    edge_load: np.ndarray
+
+
+def _traffic(r, cdn: CDN, p2: float, down, f_und, f_det, strategy: str, nearest, redirect_ok):
+    """The traffic split per bucket, region and path (see :class:`_Paths`)."""
+    n_r = down.size
+    share = np.asarray(cdn.users, dtype=float)
+    share = share / share.sum()
+    users = r[:, None] * share[None, :]
+    local = users * cdn.p_local
+    d = users - local
+    fu = np.where(down[None, :], f_und[:, None], 0.0)
+    fd = np.where(down[None, :], f_det[:, None], 0.0)
+    fup = 1.0 - fu - fd
+    to_a_own = d * (1 - p2) * fup
+    to_b = d * p2 * (fup + fu)
+    failed_edge = d * (1 - p2) * fu
+    handled = d * (1 - p2) * fd
+    direct = np.zeros_like(d)
+    redirected = np.zeros_like(d)
+    if strategy == "none":
+        failed_edge = failed_edge + handled
+    elif strategy == "origin":
+        direct = handled
+    elif strategy == "multi-cdn":
+        to_b = to_b + d * fd
+    elif redirect_ok:
+        redirected = handled
+    else:
+        direct = handled
+    onto = np.zeros((n_r, n_r))
+    onto[np.arange(n_r), nearest] = 1.0  # region -> edge that serves its redirected users
+    edge_load = to_a_own + redirected @ onto
+    return _Paths(local, to_a_own, to_b, failed_edge, direct, redirected, edge_load)
+
+
+def _cache_hits(cdn: CDN, dt: float, outage: Outage | None, down, dead_mid, paths: _Paths):
+    """The caches, bucket by bucket: hit ratios per edge of the primary CDN, of the shield and
+    per edge of the second CDN (occupancy at mid-bucket), stale responses/s and requests/s
+    that reach the shield."""
+    q, counts, dynamic, che = _catalogue(
+        cdn.n_objects, cdn.alpha, cdn.n_dynamic, cdn.alpha_dynamic, cdn.p_dynamic, cdn.n_capacity
+    )
+    ttl = np.where(dynamic, cdn.t_ttl_dynamic, cdn.t_ttl)
+    stale_p = np.where(
+        dynamic,
+        _p_stale(ttl, cdn.rate_update_dynamic, "ttl", 0.0),
+        _p_stale(ttl, cdn.rate_update, cdn.invalidation, cdn.t_purge),
+    )
+
+    def target(lam):
+        return np.minimum(_ttl_occupancy(lam, ttl), che)
+
+    with np.errstate(divide="ignore"):
+        drain_half = np.exp(-dt / 2 / ttl)
+        drain_full = np.exp(-dt / ttl)
+    provider_wide = outage is not None and outage.provider_wide
+    cold = outage is not None and outage.cold
+
+    edge_load, to_b = paths.edge_load, paths.to_b
+    n_b, n_r = edge_load.shape
+    qc = q * counts
+    qcs = qc * stale_p
+    h_a = np.zeros((n_b, n_r))
+    h_s = np.zeros((n_b, n_r))
+    h_b = np.zeros((n_b, n_r))
+    stale = np.zeros(n_b)
+    shield_req = np.zeros(n_b)
+    occ_a = target(edge_load[0][:, None] * q)
+    occ_b = target(to_b[0][:, None] * q)
+    occ_s = target(((edge_load[0][:, None] * q) * (1 - occ_a)).sum(axis=0))
+    prev, steady = None, False
+    for b in range(n_b):
+        dead = bool(dead_mid[b])
+        key = (edge_load[b].tobytes(), to_b[b].tobytes(), dead)
+        if key == prev and steady:
+            h_a[b], h_s[b], h_b[b] = h_a[b - 1], h_s[b - 1], h_b[b - 1]
+            stale[b], shield_req[b] = stale[b - 1], shield_req[b - 1]
+            continue
+        if dead and cold:
+            occ_a[down] = 0.0
+            if provider_wide:
+                occ_s[:] = 0.0
+        lam_a = edge_load[b][:, None] * q
+        tgt_a = target(lam_a)
+        mid_a = _step(occ_a, lam_a, tgt_a, drain_half, dt / 2)
+        if dead:
+            mid_a[down] = 0.0  # a dead edge answers nothing
+        h_a[b] = mid_a @ qc
+        lam_b = to_b[b][:, None] * q
+        tgt_b = target(lam_b)
+        mid_b = _step(occ_b, lam_b, tgt_b, drain_half, dt / 2)
+        h_b[b] = mid_b @ qc
+        stale[b] = edge_load[b] @ (mid_a @ qcs) + to_b[b] @ (mid_b @ qcs)
+        new_a = _step(occ_a, lam_a, tgt_a, drain_full, dt)
+        if dead and cold:
+            new_a[down] = 0.0  # still empty at the end of the bucket
+        new_b = _step(occ_b, lam_b, tgt_b, drain_full, dt)
+        # nothing changed and the inputs repeat: the next bucket is this one again
+        steady = _same(new_a, occ_a) and _same(new_b, occ_b)
+        occ_a, occ_b = new_a, new_b
+        if cdn.shield and not (dead and provider_wide):
+            miss_a = (1 - mid_a) * (edge_load[b][:, None] * qc)  # misses/s per edge, per bin
+            lam_s = miss_a.sum(axis=0) / counts
+            tgt_s = target(lam_s)
+            mid_s = _step(occ_s, lam_s, tgt_s, drain_half, dt / 2)
+            got = miss_a.sum(axis=1)
+            h_s[b] = np.divide(miss_a @ mid_s, got, out=np.zeros(n_r), where=got > 0)
+            stale[b] += (lam_s * mid_s) @ (counts * stale_p)
+            shield_req[b] = got.sum()
+            new_s = _step(occ_s, lam_s, tgt_s, drain_full, dt)
+            steady = steady and _same(new_s, occ_s)
+            occ_s = new_s
+        prev = key
+    return h_a, h_s, h_b, stale, shield_req
+
+
+def _latency(rtt, nearest, paths: _Paths, hits, b_to_origin, s_ok, t_orig):
+    """The latency mixture per bucket and user region: the value (s) and weight (requests/s) of
+    each path a request can take; the last path (a timeout) is the failed requests. ``hits``:
+    the hit ratios of the primary edges, the shield and the second CDN's edges."""
+    h_a, h_s, h_b = hits
+    local, to_a_own, to_b = paths.local, paths.to_a_own, paths.to_b
+    failed_edge, direct, redirected = paths.failed_edge, paths.direct, paths.redirected
+    n_b, n_r = h_a.shape
+    to_origin = rtt[:, _ORIGIN]
+    detour = rtt[np.arange(n_r), nearest]
+    ha_u, hs_u = h_a[:, nearest], h_s[:, nearest]
+    via_origin = rtt[nearest, _ORIGIN]
+    a_miss = to_a_own * (1 - h_a) + redirected * (1 - ha_u)
+    a_miss_s = to_a_own * (1 - h_a) * h_s + redirected * (1 - ha_u) * hs_u
+    ones = np.ones((n_b, n_r))
+    shield_path = T_EDGE + np.where(redirected > 0, detour, 0.0) + via_origin
+    vals = np.stack(
+        [
+            T_LOCAL * ones,
+            T_EDGE * ones,
+            (T_EDGE + detour) * ones,
+            shield_path,
+            shield_path + t_orig,
+            T_EDGE * ones,
+            T_EDGE + to_origin + t_orig,
+            T_EDGE + to_origin + t_orig,
+            T_TIMEOUT * ones,
+        ],
+        axis=-1,
+    )
+    fail_origin = (a_miss - a_miss_s + b_to_origin + direct) * (1 - s_ok)
+    wts = np.stack(
+        [
+            local,
+            to_a_own * h_a,
+            redirected * ha_u,
+            a_miss_s,
+            (a_miss - a_miss_s) * s_ok,
+            to_b * h_b,
+            b_to_origin * s_ok,
+            direct * s_ok,
+            failed_edge + fail_origin,
+        ],
+        axis=-1,
+    )
+    return vals, wts
+
+
+@dataclass(frozen=True)
+class DrillSummary:
+    """The key numbers of a drill (see :func:`summarise`)."""
+
+    offload_before: float
+    peak_origin: float
+    peak_origin_after: float
+    failed_share: float
+    worst_p99: float
+    cost_per_hour: float
+    stale_share: float
+
+
+def summarise(out: CDNBuckets, outage: Outage | None = None) -> DrillSummary:
+    """Summarise a run: offload in the first bucket, peak origin load (requests/s) overall and
+    after the outage ends, share of requests that failed, worst regional p99 (s), cost per hour
+    ($) and share of responses that were stale.
+
+    >>> s = summarise(simulate_cdn_buckets([10_000] * 12, 600, outage=Outage()), Outage())
+    >>> round(s.offload_before, 3), round(s.peak_origin), round(s.failed_share, 3)
+    (0.775, 10000, 0.15)
+    """
+    if not isinstance(out, CDNBuckets):
+        raise ValueError(f"out must be a CDNBuckets; got {type(out).__name__}")
+    total = float(np.sum(out.rate))
+    after = out.t_start >= (outage.t_end if outage is not None else math.inf)
+    hours = out.rate.size * out.t_bucket / 3_600
+    return DrillSummary(
+        float(out.offload[0]),
+        float(out.rate_origin.max()),
+        float(out.rate_origin[after].max()) if after.any() else 0.0,
+        float(np.sum(out.rate_failed) / total) if total > 0 else 0.0,
+        float(out.p99.max()),
+        float(out.cost.sum() / hours),
+        float(np.sum(out.rate_stale) / total) if total > 0 else 0.0,
+    )

@@ -1,0 +1,284 @@
+"""The time-bucketed form of geo routing (for the capstone) and the failover scenario.
+
+:func:`geo_buckets` takes per-bucket offered load and DC health and returns per-bucket load,
+failures and latency (a :class:`GeoBuckets`): GeoDNS routes each region (nearest healthy DC, or
+capacity-aware), health checks and the DNS TTL delay every change, a DC that is down fails the
+requests sent to it, and a live DC serves up to its capacity and drops the rest (no queueing
+delay is modelled). :func:`simulate_failover` runs the chapter's scenario (a DC dies and comes
+back, :class:`FailoverParams`) and :func:`failover_summary` reduces it to a
+:class:`FailoverSummary`. Rates in requests/s, times in seconds, round trips in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalelab.geo.health import client_shares, health_marks
+from scalelab.geo.routing import _as_rtt, capacity_aware, nearest_healthy
+from scalelab.geo.world import World
+from scalelab.validate import check_choice, check_int, check_number, check_probability
+
+__all__ = [
+    "GeoBuckets",
+    "geo_buckets",
+    "FailoverParams",
+    "simulate_failover",
+    "failover_summary",
+    "FailoverSummary",
+]
+
+
+@dataclass(frozen=True)
+class GeoBuckets:
+    """Per-step results of ``geo_buckets`` (rates in requests/s, RTTs in ms).
+
+    ``share``: steps × regions × DCs, expected traffic share; ``answers``: steps × regions,
+    GeoDNS's answer; ``marked_up``: steps × DCs, health-check view; ``load_rps``/``served_rps``:
+    steps × DCs; ``failed_rps``: steps, every request not served: ``dead_rps`` (sent to a DC that
+    is down) plus ``dropped_rps`` (above a live DC's capacity); ``rtt_region_ms``: steps × regions, mean RTT of the requests sent to live DCs (nan if none);
+    ``rtt_mean_ms``: steps, over all those requests.
+    """
+
+    t: np.ndarray
+    share: np.ndarray
+    answers: np.ndarray
+    marked_up: np.ndarray
+    load_rps: np.ndarray
+    served_rps: np.ndarray
+    failed_rps: np.ndarray
+    dead_rps: np.ndarray
+    dropped_rps: np.ndarray
+    rtt_region_ms: np.ndarray
+    rtt_mean_ms: np.ndarray
+
+
+_POLICIES = ("nearest", "capacity")
+
+
+def _router(policy: str, demand: np.ndarray, rtt: np.ndarray, cap: np.ndarray):
+    """``route(marked, demand=None)``: GeoDNS's answer per region, memoised per distinct input."""
+    cache: dict[bytes, np.ndarray] = {}
+
+    def route(marked: np.ndarray, now_demand: np.ndarray | None = None) -> np.ndarray:
+        d = demand if now_demand is None else now_demand
+        key = marked.tobytes() + (d.tobytes() if policy == "capacity" else b"")
+        if key not in cache:
+            if policy == "nearest":
+                cache[key] = nearest_healthy(rtt, marked)
+            else:
+                cache[key] = capacity_aware(d, rtt, cap, marked)
+        return cache[key]
+
+    return route
+
+
+def geo_buckets(
+    offered_rps,
+    t_bucket: float,
+    rtt_ms,
+    capacity_rps,
+    up,
+    *,
+    t_ttl: float = 60.0,
+    t_check: float = 10.0,
+    n_fail: int = 3,
+    n_ok: int = 2,
+    policy: str = "nearest",
+    p_sticky: float = 0.0,
+    t_sticky: float = 900.0,
+) -> GeoBuckets:
+    """GeoDNS, health checks and cached answers over time, one bucket of ``t_bucket`` s at a time.
+
+    ``offered_rps``: buckets × regions (requests/s each region's users send); ``up``: buckets ×
+    DCs (True when the DC really works). GeoDNS answers each region by ``policy`` ("nearest":
+    nearest healthy; "capacity": ``capacity_aware`` with each bucket's demand) from the health
+    checker's view; clients follow with the TTL delay of ``client_shares``. A share ``p_sticky``
+    of clients ignores the TTL and keeps each answer for ``t_sticky`` seconds instead (browsers,
+    runtimes and resolvers that cache longer than told; 0 by default).
+
+    >>> from scalelab.geo import default_world
+    >>> w = default_world()
+    >>> up = np.ones((3, 3), bool); up[1:, 1] = False
+    >>> out = geo_buckets(np.tile(w.demand, (3, 1)), 60.0, w.rtt, w.capacity, up, t_ttl=0,
+    ...                   n_fail=1)
+    >>> out.load_rps[:, 1].round().tolist(), out.failed_rps.round().tolist()
+    ([3241.0, 0.0, 0.0], [0.0, 1259.0, 1259.0])
+    """
+    rtt = _as_rtt(rtt_ms)
+    n_r, n_d = rtt.shape
+    offered = np.asarray(offered_rps, dtype=float)
+    if offered.ndim != 2 or offered.shape[1] != n_r or offered.shape[0] < 1:
+        raise ValueError(f"offered_rps must be buckets × regions ({n_r}); got {offered.shape}")
+    if not np.all(np.isfinite(offered)) or np.any(offered < 0):
+        raise ValueError("offered_rps must hold finite rates >= 0 requests/s")
+    up = np.asarray(up, dtype=bool)
+    if up.shape != (offered.shape[0], n_d):
+        raise ValueError(f"up must be buckets × DCs {offered.shape[0], n_d}; got {up.shape}")
+    cap = np.asarray(capacity_rps, dtype=float)
+    if cap.shape != (n_d,) or np.any(cap < 0):
+        raise ValueError(f"capacity_rps must hold one rate >= 0 per DC ({n_d})")
+    check_choice("policy", policy, _POLICIES)
+    check_number("t_bucket", t_bucket, low=0, low_open=True)
+    check_probability("p_sticky", p_sticky)
+    check_number("t_sticky", t_sticky, low=0, high=7 * 86_400)
+    marked = health_marks(up, t_bucket, t_check, n_fail, n_ok)
+    route = _router(policy, offered.mean(axis=0), rtt, cap)
+    answers = np.stack([route(m, o) for m, o in zip(marked, offered, strict=True)])
+    share = client_shares(answers, n_d, t_bucket, t_ttl)
+    if p_sticky > 0:
+        sticky = client_shares(answers, n_d, t_bucket, t_sticky)
+        share = (1 - p_sticky) * share + p_sticky * sticky
+    to_dc = offered[:, :, None] * share  # buckets × regions × DCs
+    load = to_dc.sum(axis=1)
+    served = np.where(up, np.minimum(load, cap[None, :]), 0.0)
+    dead = np.where(up, 0.0, load).sum(axis=1)
+    dropped = np.where(up, np.clip(load - cap[None, :], 0.0, None), 0.0).sum(axis=1)
+    unrouted = offered.sum(axis=1) - load.sum(axis=1)  # regions with no answer at all
+    dead = dead + np.where(np.abs(unrouted) < 1e-9, 0.0, unrouted)
+    failed = dead + dropped
+    live = to_dc * up[:, None, :]
+    live_rate = live.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rtt_region = np.where(live_rate > 0, (live * rtt[None]).sum(axis=2) / live_rate, np.nan)
+        total_live = live_rate.sum(axis=1)
+        rtt_mean = np.where(
+            total_live > 0, (live * rtt[None]).sum(axis=(1, 2)) / total_live, np.nan
+        )
+    t = np.arange(offered.shape[0]) * t_bucket
+    return GeoBuckets(
+        t, share, answers, marked, load, served, failed, dead, dropped, rtt_region, rtt_mean
+    )
+
+
+@dataclass(frozen=True)
+class FailoverParams:
+    """A failure drill: DC number ``dc`` dies at ``t_fail`` and comes back at ``t_recover`` (s).
+
+    ``t_ttl``: DNS TTL of GeoDNS's answers (s); ``t_check``: seconds between health checks;
+    ``n_fail``/``n_ok``: checks in a row that mark a DC down/up; ``t_end``: length of the run (s);
+    ``t_step``: time step (s); ``policy``: "nearest" or "capacity"; ``p_sticky``: share of
+    clients that ignore the TTL and keep an answer for ``t_sticky`` seconds.
+    """
+
+    dc: int = 1
+    t_fail: float = 60.0
+    t_recover: float = 600.0
+    t_ttl: float = 60.0
+    t_check: float = 10.0
+    n_fail: int = 3
+    n_ok: int = 2
+    t_end: float = 900.0
+    t_step: float = 1.0
+    policy: str = "nearest"
+    p_sticky: float = 0.0
+    t_sticky: float = 900.0
+
+    def validate(self, n_dcs: int) -> None:
+        check_int("dc", self.dc, low=-1, high=n_dcs - 1)
+        check_number("t_end", self.t_end, low=0, low_open=True, high=7 * 86_400)
+        check_number("t_step", self.t_step, low=0.01, high=3600)
+        check_number("t_fail", self.t_fail, low=0, high=self.t_end)
+        check_number("t_recover", self.t_recover, low=self.t_fail)
+        check_number("t_ttl", self.t_ttl, low=0, high=86_400)
+        check_number("t_check", self.t_check, low=0.01, high=3600)
+        check_int("n_fail", self.n_fail, low=1, high=100)
+        check_int("n_ok", self.n_ok, low=1, high=100)
+        check_choice("policy", self.policy, _POLICIES)
+        check_probability("p_sticky", self.p_sticky)
+        check_number("t_sticky", self.t_sticky, low=0, high=86_400)
+        if self.t_end / self.t_step > 100_000:
+            raise ValueError(
+                f"t_end / t_step must be <= 100000 steps; got {self.t_end / self.t_step}"
+            )
+
+
+def _failover_inputs(world: World, p: FailoverParams):
+    p.validate(len(world.dcs))
+    n_t = int(round(p.t_end / p.t_step))
+    t = np.arange(n_t) * p.t_step
+    up = np.ones((n_t, len(world.dcs)), dtype=bool)
+    if p.dc >= 0:
+        up[(t >= p.t_fail) & (t < p.t_recover), p.dc] = False
+    offered = np.tile(world.demand, (n_t, 1))
+    return t, up, offered
+
+
+def simulate_failover(world: World, params: FailoverParams = FailoverParams()) -> GeoBuckets:
+    """Run a failure drill on ``world`` with constant demand (expected values, no randomness).
+
+    >>> from scalelab.geo import default_world
+    >>> out = simulate_failover(default_world(), FailoverParams(dc=1, t_ttl=60))
+    >>> round(float(out.share[150, 3, 1]), 2)  # Europe's users still on dc-europe at t = 150 s
+    0.0
+    """
+    t, up, offered = _failover_inputs(world, params)
+    return geo_buckets(
+        offered,
+        params.t_step,
+        world.rtt,
+        world.capacity,
+        up,
+        t_ttl=params.t_ttl,
+        t_check=params.t_check,
+        n_fail=params.n_fail,
+        n_ok=params.n_ok,
+        policy=params.policy,
+        p_sticky=params.p_sticky,
+        t_sticky=params.t_sticky,
+    )
+
+
+@dataclass(frozen=True)
+class FailoverSummary:
+    """Key numbers of a failure drill (seconds are measured from the failure)."""
+
+    t_detected: float  # s after the failure when health checks marked the DC down
+    t_half_moved: float  # s until half the dead DC's traffic was going elsewhere
+    t_all_moved: float  # s until no traffic went to the dead DC
+    failed_requests: float  # requests sent to the dead DC (they time out or are refused)
+    dropped_requests: float  # requests above a live DC's capacity (overload after failover)
+    peak_load_rps: dict[str, float]  # highest load on each DC during the run
+    t_back: float  # s after recovery until the DC had its traffic back (nan if it never did)
+
+
+def failover_summary(world: World, params: FailoverParams, out: GeoBuckets) -> FailoverSummary:
+    """The numbers of ``simulate_failover(world, params)``'s result ``out``, stated plainly.
+
+    >>> from scalelab.geo import default_world
+    >>> w = default_world(); p = FailoverParams(dc=1, t_fail=65, t_ttl=60)
+    >>> s = failover_summary(w, p, simulate_failover(w, p))
+    >>> s.t_detected, s.t_all_moved, round(s.failed_requests), round(s.dropped_requests)
+    (25.0, 85.0, 178241, 608613)
+    """
+    d, dt = params.dc, params.t_step
+    t = out.t
+    before = out.load_rps[t < params.t_fail, d].mean() if np.any(t < params.t_fail) else 0.0
+    after = t >= params.t_fail
+    down_now = after & (t < params.t_recover)
+    marked_down = np.flatnonzero(down_now & ~out.marked_up[:, d])
+    t_det = float(t[marked_down[0]] - params.t_fail) if marked_down.size else math.nan
+    load_d = out.load_rps[:, d]
+
+    def first(mask) -> float:
+        idx = np.flatnonzero(mask)
+        return float(t[idx[0]] - params.t_fail) if idx.size else math.nan
+
+    t_half = first(down_now & (load_d <= 0.5 * before + 1e-9))
+    t_all = first(down_now & (load_d <= 1e-9))
+    back = (t >= params.t_recover) & (load_d >= before - 1e-6)
+    idx = np.flatnonzero(back)
+    t_back = float(t[idx[0]] - params.t_recover) if idx.size and before > 0 else math.nan
+    return FailoverSummary(
+        t_detected=t_det,
+        t_half_moved=t_half,
+        t_all_moved=t_all,
+        failed_requests=float(out.dead_rps.sum() * dt),
+        dropped_requests=float(out.dropped_rps.sum() * dt),
+        peak_load_rps={
+            n: float(x) for n, x in zip(world.dc_names, out.load_rps.max(axis=0), strict=True)
+        },
+        t_back=t_back,
+    )

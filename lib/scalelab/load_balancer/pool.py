@@ -1,0 +1,202 @@
+"""A pool of servers behind a balancer: its parameters and its results, as data.
+
+:class:`PoolParams` describes a run: arrivals at ``lam`` requests/s, ``n_servers`` servers of
+capacity ``mu`` requests/s each with its own FIFO queue of at most ``n_queue_max``, a policy, the
+health-check interval and the :class:`Outage` s (a server down from one time to another). A run
+returns a :class:`PoolResult` (every request's server, outcome (:data:`SERVED`, :data:`ERROR`,
+:data:`DROPPED`), wait and response time), which reduces to a :class:`PoolSummary` or a
+per-bucket :class:`Timeline`. Times in seconds, rates in requests/s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalelab.load_balancer.policies import POLICIES
+from scalelab.validate import check_choice, check_int, check_number
+
+__all__ = [
+    "SERVED",
+    "ERROR",
+    "DROPPED",
+    "Outage",
+    "PoolParams",
+    "PoolResult",
+    "PoolSummary",
+    "Timeline",
+]
+
+
+SERVED, ERROR, DROPPED = 0, 1, 2
+"""Outcome codes of a request: answered; failed (sent to a dead server, or lost when its server
+crashed); turned away (queue full, or no server the balancer believes healthy: an HTTP 503)."""
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Server ``server`` (0-based) is down from ``t_down`` until ``t_up`` (seconds)."""
+
+    server: int
+    t_down: float
+    t_up: float = math.inf
+
+    def __post_init__(self):
+        check_int("server", self.server, low=0)
+        check_number("t_down", self.t_down, low=0)
+        if not (isinstance(self.t_up, int | float) and self.t_up > self.t_down):
+            raise ValueError(f"t_up must be > t_down = {self.t_down}; got {self.t_up!r}")
+
+
+Policy = str | Callable[[list, list], int]
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """A pool of servers behind a load balancer, and the traffic it gets.
+
+    ``lam``: offered load (requests/s, Poisson). ``n_servers``: servers in the pool.
+    ``mu``: capacity of each server (requests/s; exponential service times of mean ``1/mu``), a
+    number or one per server. ``policy``: a name from :data:`POLICIES`, or a function
+    ``policy(active, healthy) -> index`` given each server's requests in progress and the
+    balancer's view of its health. ``weights``: for the weighted policies (default: ``mu``).
+    ``n_queue_max``: most requests a server holds (waiting + in service) before it turns new
+    ones away (None: no limit). ``t_check_interval``: seconds between health checks (0: the
+    balancer knows at once). ``outages``: :class:`Outage` s. ``t_join``: when each server joins
+    the pool (s; default all at 0). ``t_end``: length of the run (s).
+    """
+
+    lam: float
+    n_servers: int
+    mu: float | tuple[float, ...] = 1.0
+    policy: Policy = "round_robin"
+    weights: tuple[float, ...] | None = None
+    n_queue_max: int | None = None
+    t_check_interval: float = 5.0
+    outages: tuple[Outage, ...] = ()
+    t_join: tuple[float, ...] | None = None
+    t_end: float = 1000.0
+
+    def __post_init__(self):
+        check_number("lam", self.lam, low=0, high=1e6)
+        n = check_int("n_servers", self.n_servers, low=1, high=1000)
+        mus = self.mu if isinstance(self.mu, tuple | list) else (self.mu,) * n
+        if len(mus) != n:
+            raise ValueError(
+                f"mu must be a number or {n} numbers (one per server); got {self.mu!r}"
+            )
+        for m in mus:
+            check_number("mu", m, low=0, low_open=True, high=1e6)
+        if isinstance(self.policy, str):
+            check_choice("policy", self.policy, POLICIES)
+        elif not callable(self.policy):
+            raise ValueError(f"policy must be one of {POLICIES} or a function; got {self.policy!r}")
+        if self.weights is not None:
+            if len(self.weights) != n:
+                raise ValueError(f"weights must hold {n} numbers; got {self.weights!r}")
+            for w in self.weights:
+                check_number("weights", w, low=0, low_open=True)
+        if self.n_queue_max is not None:
+            check_int("n_queue_max", self.n_queue_max, low=1)
+        check_number("t_check_interval", self.t_check_interval, low=0, high=1e6)
+        check_number("t_end", self.t_end, low=0, low_open=True, high=1e7)
+        if self.t_join is not None:
+            if len(self.t_join) != n:
+                raise ValueError(f"t_join must hold {n} times; got {self.t_join!r}")
+            for t in self.t_join:
+                check_number("t_join", t, low=0)
+        by_server: dict[int, list[Outage]] = {}
+        for o in self.outages:
+            if not isinstance(o, Outage):
+                raise ValueError(f"outages must be Outage objects; got {o!r}")
+            if o.server >= n:
+                raise ValueError(f"server must be in [0, {n - 1}]; got {o.server}")
+            by_server.setdefault(o.server, []).append(o)
+        for server, outs in by_server.items():
+            outs.sort(key=lambda o: o.t_down)
+            for a, b in zip(outs, outs[1:], strict=False):
+                if b.t_down < a.t_up:
+                    raise ValueError(f"outages of server {server} overlap: {a} and {b}")
+
+    @property
+    def mus(self) -> np.ndarray:
+        """Capacity of each server (requests/s)."""
+        if isinstance(self.mu, tuple | list):
+            return np.asarray(self.mu, dtype=float)
+        return np.full(self.n_servers, float(self.mu))
+
+    @property
+    def capacity(self) -> float:
+        """Total capacity of the pool with every server up (requests/s)."""
+        return float(self.mus.sum())
+
+    @property
+    def utilisation(self) -> float:
+        """Offered load over total capacity (above 1 the pool cannot keep up)."""
+        return self.lam / self.capacity
+
+
+@dataclass(frozen=True)
+class PoolResult:
+    """One run of :func:`~scalelab.load_balancer.simulate_pool`: one entry per request, in
+    arrival order.
+
+    ``t_arrival`` (s); ``server`` (index, -1 when none was picked); ``outcome`` (:data:`SERVED`,
+    :data:`ERROR`, :data:`DROPPED`); ``t_wait`` and ``t_response`` (s, queueing delay and
+    queueing + service; NaN unless served). ``t_detect``: for each outage, when the balancer's
+    health check first saw the server down (s).
+    """
+
+    params: PoolParams
+    t_arrival: np.ndarray
+    server: np.ndarray
+    outcome: np.ndarray
+    t_wait: np.ndarray
+    t_response: np.ndarray
+    t_detect: tuple[float, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    """Totals over a run (requests arriving in ``[t_from, t_to)``); times in seconds."""
+
+    n_arrivals: int
+    n_served: int
+    n_errors: int
+    n_dropped: int
+    t_wait_mean: float
+    t_response_mean: float
+    t_p50: float
+    t_p95: float
+    t_p99: float
+    per_server: np.ndarray  # requests served by each server
+
+    @property
+    def error_rate(self) -> float:
+        """Share of requests that failed or were turned away."""
+        return (self.n_errors + self.n_dropped) / self.n_arrivals if self.n_arrivals else 0.0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Per time bucket (by arrival time): ``t`` bucket starts (s), counts, latency percentiles
+    of the served requests (s; NaN for a bucket with none), and ``per_server`` load
+    (requests/s each server served, shape ``(buckets, servers)``)."""
+
+    t: np.ndarray
+    n_arrivals: np.ndarray
+    n_served: np.ndarray
+    n_errors: np.ndarray
+    n_dropped: np.ndarray
+    t_p50: np.ndarray
+    t_p99: np.ndarray
+    per_server: np.ndarray
+
+    @property
+    def error_rate(self) -> np.ndarray:
+        """Share of each bucket's requests that failed or were turned away (0 when empty)."""
+        bad = (self.n_errors + self.n_dropped).astype(float)
+        return np.divide(bad, self.n_arrivals, out=np.zeros_like(bad), where=self.n_arrivals > 0)

@@ -1,0 +1,151 @@
+"""The time-bucketed (fluid) queue: offered requests/s per bucket in, backlog and waits out.
+
+:func:`fluid_queue` works on buckets of time instead of single requests: offered requests/s per
+bucket in, throughput, backlog, mean wait and drops per bucket out (a :class:`FluidResult`).
+Backlog moves like water in a tank (in at the offered rate, out at up to ``c * mu``), and the
+random queueing that a tank misses is added from the M/M/c formula at each bucket's load (the
+*pointwise stationary approximation*, capped at utilisation :data:`RHO_CAP`). It is thousands
+of times faster than simulating each request, so the capstone chapter composes it with other
+models over a whole day, and :mod:`scalelab.messaging` builds its autoscaling consumers on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalelab.validate import check_number
+
+__all__ = [
+    "FluidResult",
+    "fluid_queue",
+]
+
+
+RHO_CAP = 0.98
+"""The fluid form adds the M/M/c wait at each bucket's utilisation, capped at this value (the
+formula diverges at 1, where the fluid backlog takes over)."""
+
+
+@dataclass(frozen=True)
+class FluidResult:
+    """Per-bucket arrays of :func:`fluid_queue` (one entry per bucket of ``t_bucket`` seconds).
+
+    ``offered`` and ``throughput`` (requests/s); ``backlog`` (requests waiting at the end of
+    the bucket); ``t_wait`` (mean wait in line of the bucket's arrivals, s); ``dropped``
+    (requests dropped in the bucket); ``rho`` (utilisation); ``n_servers`` per bucket.
+    """
+
+    offered: np.ndarray
+    throughput: np.ndarray
+    backlog: np.ndarray
+    t_wait: np.ndarray
+    dropped: np.ndarray
+    rho: np.ndarray
+    n_servers: np.ndarray
+    t_bucket: float
+
+
+def _erlang_c_vec(lam: np.ndarray, mu: float, c: np.ndarray) -> np.ndarray:
+    """Erlang C for arrays of rates and server counts (one Erlang B recursion for all)."""
+    a = lam / mu
+    b = np.ones(a.shape)
+    out = np.zeros(a.shape)
+    for k in range(1, int(c.max(initial=1)) + 1):
+        b = a * b / (k + a * b)
+        hit = c == k
+        out[hit] = b[hit]
+    p = c * out / (c - a * (1.0 - out))
+    return np.where(lam > 0, p, 0.0)
+
+
+def _mmc_wait_vec(lam: np.ndarray, mu: float, c: np.ndarray, q: float | None = None):
+    """M/M/c mean wait (or its ``q``-quantile) for arrays of rates and server counts; the
+    utilisation is capped at RHO_CAP."""
+    lam = np.minimum(lam, RHO_CAP * c * mu)
+    p = _erlang_c_vec(lam, mu, c)
+    gap = c * mu - lam
+    if q is None:
+        return p / gap
+    return np.where(p > 1 - q, np.log(np.maximum(p, 1e-300) / (1 - q)) / gap, 0.0)
+
+
+def fluid_queue(
+    offered,
+    t_bucket: float,
+    mu: float,
+    n_servers,
+    *,
+    n_buffer: float | None = None,
+    backlog0: float = 0.0,
+) -> FluidResult:
+    """Time-bucketed queue: offered requests/s per bucket in, throughput, backlog, wait, drops out.
+
+    ``offered``: arrival rate per bucket (requests/s); ``t_bucket``: bucket length (s); ``mu``:
+    service rate of one server (requests/s); ``n_servers``: a count, or one per bucket (an
+    autoscaler's decisions); ``n_buffer``: most requests that may wait (None: unlimited);
+    ``backlog0``: requests waiting at the start.
+
+    Each bucket, ``offered * t_bucket`` requests join the backlog and up to
+    ``n_servers * mu * t_bucket`` leave it; whatever exceeds ``n_buffer`` is dropped. The mean
+    wait of a bucket's arrivals is the time to drain the backlog they find (mean of start and
+    end, divided by the service capacity) plus the M/M/c wait at the bucket's utilisation
+    (pointwise stationary approximation, Green and Kolesar 1991). At a steady load below
+    capacity it equals :func:`~scalelab.queueing.mmc`; in overload the backlog grows at
+    ``offered - c mu``.
+
+    >>> f = fluid_queue([3.5, 3.5], 60.0, 1.0, 4)
+    >>> round(float(f.t_wait[0]), 4), f.backlog.tolist()
+    (1.4757, [0.0, 0.0])
+    >>> fluid_queue([6.0], 10.0, 1.0, 4).backlog.tolist()  # 2 more per second than it serves
+    [20.0]
+    """
+    lam = np.asarray(offered, dtype=float)
+    if lam.ndim != 1:
+        raise ValueError(
+            f"offered must be a 1-d array of rates (requests/s); got shape {lam.shape}"
+        )
+    if lam.size and (not np.all(np.isfinite(lam)) or lam.min() < 0):
+        raise ValueError("offered must hold finite rates >= 0 (requests/s)")
+    check_number("t_bucket", t_bucket, low=0, low_open=True)
+    check_number("mu", mu, low=0, low_open=True)
+    c = np.broadcast_to(np.asarray(n_servers), lam.shape)
+    if c.size and (not np.issubdtype(c.dtype, np.integer) or c.min() < 1):
+        raise ValueError(f"n_servers must be whole numbers >= 1; got {n_servers!r}")
+    c = c.astype(int)
+    if n_buffer is not None:
+        check_number("n_buffer", n_buffer, low=0)
+    check_number("backlog0", backlog0, low=0)
+    cap = c * mu * t_bucket
+    inflow = lam * t_bucket
+    n = lam.size
+    backlog = np.empty(n)
+    served = np.empty(n)
+    dropped = np.zeros(n)
+    q = float(backlog0)
+    q_before = np.empty(n)
+    limit = np.inf if n_buffer is None else float(n_buffer)
+    for i in range(n):  # a short loop over buckets, not requests
+        q_before[i] = q
+        out = min(q + inflow[i], cap[i])
+        q = q + inflow[i] - out
+        if q > limit:
+            dropped[i] = q - limit
+            q = limit
+        served[i] = out
+        backlog[i] = q
+    drain = (q_before + backlog) / 2.0 / (c * mu)
+    stationary = _mmc_wait_vec(lam, mu, c)
+    if n_buffer is not None:
+        stationary = np.minimum(stationary, limit / (c * mu))
+    return FluidResult(
+        offered=lam,
+        throughput=served / t_bucket,
+        backlog=backlog,
+        t_wait=drain + stationary,
+        dropped=dropped,
+        rho=lam / (c * mu),
+        n_servers=c,
+        t_bucket=float(t_bucket),
+    )

@@ -1,0 +1,155 @@
+"""Read capacity and availability of a replicated database, and its time-bucketed form.
+
+Replication scales reads, never writes: every replica replays every write.
+:func:`read_capacity` gives the reads/s a primary and its replicas can serve and
+:func:`replicas_needed` the fewest replicas for a read load at a utilisation cap;
+:func:`availability_at_least_one` (with its Monte Carlo check :func:`simulate_availability`) the
+chance that at least one copy is up. :func:`replication_timeline` is the time-bucketed form the
+capstone composes: per-bucket writes/s and reads/s in; lag, stale reads, read capacity and
+utilisations out (a :class:`ReplicationTimeline`). Rates in operations/s, times in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalelab.validate import check_int, check_number, check_probability, check_rng
+
+__all__ = [
+    "read_capacity",
+    "replicas_needed",
+    "availability_at_least_one",
+    "simulate_availability",
+    "ReplicationTimeline",
+    "replication_timeline",
+]
+
+
+def read_capacity(
+    n_replicas: int, rate_server: float, rate_writes: float = 0.0, primary_reads: bool = False
+) -> float:
+    """Reads/s the database can serve: every replica must also apply every write.
+
+    Each server does ``rate_server`` operations/s; a replica spends ``rate_writes`` of them
+    replaying the primary's writes, and the primary spends them committing. Replication scales
+    reads, never writes.
+
+    >>> read_capacity(3, rate_server=1_000, rate_writes=200)
+    2400.0
+    """
+    check_int("n_replicas", n_replicas, low=0)
+    check_number("rate_server", rate_server, low=0, low_open=True)
+    check_number("rate_writes", rate_writes, low=0)
+    spare = max(rate_server - rate_writes, 0.0)
+    return float(spare * (n_replicas + (1 if primary_reads else 0)))
+
+
+def replicas_needed(
+    rate_reads: float, rate_writes: float, rate_server: float, u_max: float = 0.7
+) -> int:
+    """Fewest replicas that serve ``rate_reads`` with each replica busy at most ``u_max``.
+
+    Each replica replays all ``rate_writes`` and takes an equal share of the reads, so
+    ``k`` replicas suffice when ``rate_writes + rate_reads / k <= u_max * rate_server``.
+    Raises ``ValueError`` when the writes alone exceed ``u_max * rate_server``: no number of
+    replicas helps (shard instead).
+
+    >>> replicas_needed(rate_reads=9_000, rate_writes=500, rate_server=2_000, u_max=0.75)
+    9
+    """
+    check_number("rate_reads", rate_reads, low=0)
+    check_number("rate_writes", rate_writes, low=0)
+    check_number("rate_server", rate_server, low=0, low_open=True)
+    check_number("u_max", u_max, low=0, high=1, low_open=True)
+    room = u_max * rate_server - rate_writes
+    if room <= 0:
+        raise ValueError(
+            f"rate_writes must be below u_max * rate_server = {u_max * rate_server:g}; "
+            f"got {rate_writes!r} (replicas cannot absorb writes: every one replays them all)"
+        )
+    return max(1, math.ceil(rate_reads / room - 1e-9))
+
+
+def availability_at_least_one(p_up: float, n: int) -> float:
+    """Probability that at least one of ``n`` independent copies is up: ``1 - (1 - p_up)**n``.
+
+    >>> round(availability_at_least_one(0.99, 3), 8)
+    0.999999
+    """
+    check_probability("p_up", p_up)
+    check_int("n", n, low=1)
+    return 1.0 - (1.0 - p_up) ** n
+
+
+def simulate_availability(
+    p_up: float, n: int, n_trials: int, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Monte Carlo estimate of "at least one of ``n`` copies up": (availability, std error).
+
+    >>> import numpy as np
+    >>> a, se = simulate_availability(0.5, 2, 100_000, np.random.default_rng(0))
+    >>> abs(a - 0.75) < 4 * se
+    True
+    """
+    check_probability("p_up", p_up)
+    check_int("n", n, low=1)
+    check_int("n_trials", n_trials, low=1, high=100_000_000)
+    check_rng(rng)
+    # All n copies down in a trial happens with probability (1 - p)^n; drawing the number of
+    # copies up per trial as a binomial count is the same experiment, vectorised.
+    up = rng.binomial(n, p_up, n_trials)
+    avail = float(np.mean(up >= 1))
+    return avail, math.sqrt(max(avail * (1 - avail), 1e-300) / n_trials)
+
+
+@dataclass(frozen=True)
+class ReplicationTimeline:
+    """Per-bucket outputs of ``replication_timeline`` (arrays of one value per bucket)."""
+
+    t_lag: np.ndarray  # mean replication lag, seconds
+    p_stale: np.ndarray  # share of all reads that are stale
+    read_capacity: np.ndarray  # reads/s the replicas can serve
+    u_primary: np.ndarray  # primary utilisation (0-1+)
+    u_replica: np.ndarray  # replica utilisation (0-1+)
+
+
+def replication_timeline(
+    rate_writes,
+    rate_reads,
+    *,
+    n_replicas: int = 3,
+    rate_server: float = 2_000.0,
+    t_lag: float = 0.1,
+    p_read_replica: float = 0.9,
+) -> ReplicationTimeline:
+    """Time-bucketed form for the capstone: per-bucket writes/s and reads/s in, lag and more out.
+
+    A replica's lag grows like a queue's wait as it gets busy (``t_lag / (1 - u)``, capped at
+    ``u = 0.99``); the share of stale reads is the chance that at least one write is still in
+    flight, ``1 - exp(-rate_writes * lag)``, for the share of reads sent to replicas.
+
+    >>> tl = replication_timeline([100.0, 100.0], [1000.0, 4000.0])
+    >>> bool(tl.t_lag[1] > tl.t_lag[0])
+    True
+    """
+    w = np.asarray(rate_writes, dtype=float)
+    q = np.asarray(rate_reads, dtype=float)
+    if w.shape != q.shape:
+        raise ValueError(
+            f"rate_writes and rate_reads must have the same shape; got {w.shape}, {q.shape}"
+        )
+    if np.any(~np.isfinite(w)) or np.any(w < 0) or np.any(~np.isfinite(q)) or np.any(q < 0):
+        raise ValueError("rate_writes and rate_reads must be finite and >= 0 in every bucket")
+    check_int("n_replicas", n_replicas, low=1)
+    check_number("rate_server", rate_server, low=0, low_open=True)
+    check_number("t_lag", t_lag, low=0)
+    check_probability("p_read_replica", p_read_replica)
+    u_rep = (w + p_read_replica * q / n_replicas) / rate_server
+    u_pri = (w + (1 - p_read_replica) * q) / rate_server
+    lag = t_lag / (1.0 - np.minimum(u_rep, 0.99))
+    p_stale = p_read_replica * (1.0 - np.exp(-w * lag))
+    cap = np.full_like(w, 0.0) + np.maximum(rate_server - w, 0.0) * n_replicas
+    return ReplicationTimeline(lag, p_stale, cap, u_pri, u_rep)
