@@ -38,3 +38,31 @@ c.ClearOutput.enabled = True
 
 # `nbgrader export` writes grades.csv with a status and a reason for every submission.
 c.ExportApp.plugin_class = "coursekit.export.ReasonExportPlugin"
+
+
+# No exchange in a course on one machine, and no alarm about it. The formgrader (and JupyterLab's
+# Assignments list) ask nbgrader's exchange for released assignments on every page; with no
+# exchange configured, nbgrader's default root does not exist and each request logged a critical
+# "Unwritable directory, please contact your instructor" (nbgrader 0.9.6,
+# exchange/default/exchange.py: Exchange.ensure_root, called by Exchange.start unless
+# CourseDirectory.groupshared). This listing reports "no exchange" quietly in exactly that case:
+# the root is nbgrader's own default and does not exist. Everything else is nbgrader's: on a
+# shared server the exchange root is set by the server's configs (grading/shared-server/), which
+# this file leaves alone (it is loaded last, so setting Exchange.root here would override them),
+# and a missing or unwritable root there is still reported as before.
+def _quiet_list():
+    from nbgrader.exchange import ExchangeError
+    from nbgrader.exchange.default import ExchangeList
+
+    class CourseExchangeList(ExchangeList):
+        """nbgrader's exchange listing; no critical log where no exchange was configured."""
+
+        def ensure_root(self):
+            if self.root == ExchangeList.root.default_value and not os.path.isdir(self.root):
+                raise ExchangeError(f"no exchange configured (nbgrader's default {self.root})")
+            super().ensure_root()
+
+    return CourseExchangeList
+
+
+c.ExchangeFactory.list = _quiet_list()

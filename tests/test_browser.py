@@ -10,7 +10,9 @@ The page may request nothing but 127.0.0.1: the course works offline.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import statistics
 import sys
 import time
@@ -254,14 +256,20 @@ def test_validate_button_gives_the_expected_verdicts(page, lab):
 
 
 def test_formgrader_lists_assignments_and_records_a_manual_score(page, lab):
+    """The instructor's path through the real form: score and comment, saved, reloaded, and
+    found again in the export and in the regenerated feedback the student reads."""
     import os
     import subprocess
 
+    from coursekit.feedback import COMMENT_HEADING, text_of
     from nbgrader.api import Gradebook
+    from playwright.sync_api import expect
 
     grading = lab.dir / "grading"
     sub = grading / "submitted" / "alice" / "00-welcome"
     sub.mkdir(parents=True, exist_ok=True)
+    # solved_notebook fills the written answer too: it differs from the release, so it waits
+    # for the instructor (needs manual grading)
     nbformat.write(solved_notebook("00-welcome", COURSE), sub / "00-welcome.ipynb")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     proc = subprocess.run(
@@ -301,15 +309,44 @@ def test_formgrader_lists_assignments_and_records_a_manual_score(page, lab):
     page.outside = [u for u in page.outside if "mathjax" not in u.lower()]
     with Gradebook(f"sqlite:///{grading / 'gradebook.db'}") as gb:
         nb_id = gb.find_submission_notebook("00-welcome", "00-welcome", "alice").id
-    page.goto(f"{lab.url}/formgrader/submissions/{nb_id}/?index=0&token={lab.token}")
-    page.locator("input.score").first.wait_for(state="visible")
+        assert gb.find_grade("why_peak", "00-welcome", "00-welcome", "alice").needs_manual_grade
+    grading_page = f"{lab.url}/formgrader/submissions/{nb_id}/?index=0&token={lab.token}"
+    page.goto(grading_page)
     score = page.locator("input.score#why_peak")  # the written answer's score box
+    comment = page.locator("textarea.comment#why_peak-comment")  # its comment box
+    score.wait_for(state="visible")
+    expect(score).to_have_class(re.compile(r"\bneeds_manual_grade\b"))  # waits for grading
+    words = "Right peak, but say why the queue grows: arrivals outpace service at rho > 1."
+
+    def saved(kind: str):
+        """Wait for the formgrader's own save of a grade or comment (a PUT on leaving the box)."""
+        return page.expect_response(
+            lambda r: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT",
+            timeout=30_000,
+        )
+
     score.scroll_into_view_if_needed()
     score.fill("2")
-    score.press("Tab")
-    page.wait_for_timeout(1500)
+    with saved("grade") as put:
+        score.press("Tab")  # the form saves on change, i.e. when the box loses focus
+    assert put.value.ok, put.value.status
+    comment.scroll_into_view_if_needed()
+    comment.fill(words)
+    with saved("comment") as put:
+        comment.press("Tab")
+    assert put.value.ok, put.value.status
     page.screenshot(path=str(SHOTS / "formgrader-manual-grade.png"))
+
+    # Reloaded, the form shows what the gradebook kept.
+    page.reload()
+    score.wait_for(state="visible")
+    expect(score).to_have_value("2")
+    expect(comment).to_have_value(words)
+    expect(score).not_to_have_class(re.compile(r"\bneeds_manual_grade\b"))
+    comment.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "formgrader-manual-grade-reloaded.png"))
     page.outside = [u for u in page.outside if "mathjax" not in u.lower()]
+
     export = subprocess.run(
         [sys.executable, "-m", "nbgrader", "export"],
         env=env,
@@ -318,11 +355,29 @@ def test_formgrader_lists_assignments_and_records_a_manual_score(page, lab):
         cwd=grading,
     )
     assert export.returncode == 0, export.stderr[-2000:]
-    rows = (grading / "grades.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    alice = next(r.split(",") for r in rows if ",alice," in r and r.startswith("00-welcome"))
-    assert float(alice[header.index("manual_score")]) == 2.0, rows
-    assert float(alice[header.index("score")]) == 5.0, rows
+    with open(grading / "grades.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    alice = next(r for r in rows if r["student_id"] == "alice" and r["assignment"] == "00-welcome")
+    assert float(alice["manual_score"]) == 2.0, alice
+    assert float(alice["score"]) == 5.0, alice
+    assert alice["needs_manual_grade"] == "False", alice  # the formgrader clears it on a score
+
+    regen = subprocess.run(
+        [sys.executable, "-m", "coursekit.grade", "--course", str(grading), "--feedback"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=grading,
+    )
+    assert regen.returncode == 0, regen.stderr[-2000:]
+    feedback = text_of(
+        (grading / "feedback" / "alice" / "00-welcome" / "00-welcome.html").read_text()
+    )
+    assert re.search(r"why_peak\s*written answer: graded\s*2 / 2", feedback), feedback[:2000]
+    assert COMMENT_HEADING.strip("*") in feedback, "the instructor's comment is not in feedback"
+    assert words in feedback, "the instructor's comment is not in the student's feedback"
+    log = Path(lab.log.name).read_text()
+    assert "Unwritable directory" not in log, "a local course logged the exchange as missing"
 
 
 def test_report_slider_latency():

@@ -8,7 +8,8 @@ tracebacks included (nbgrader #917). Ours is built from the same notebook, sanit
 - a test cell that holds hidden checks shows only its one-line docstring, never its code;
 - an error shows its type and message (our checks write helpful messages), never a traceback,
   which would quote the hidden code;
-- once a written answer is graded, its rubric from ``grading/rubrics/<assignment>.md`` follows it.
+- once a written answer is graded, its rubric from ``grading/rubrics/<assignment>.md`` follows it;
+- a comment the instructor typed in the formgrader follows the answer it is about.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import nbformat
 from coursekit.nbg import HIDDEN_BEGIN, CellScore
 from coursekit.paths import GRADING, source_notebook
 
-__all__ = ["sanitise", "render", "rubric_sections", "HIDDEN_NOTE"]
+__all__ = ["sanitise", "render", "rubric_sections", "HIDDEN_NOTE", "COMMENT_HEADING"]
 
 HIDDEN_NOTE = "# (hidden checks: their code is not shown; the result is below)"
+COMMENT_HEADING = "**Comment from your instructor**"
 
 
 def rubric_sections(assignment: str, rubrics: Path = GRADING / "rubrics") -> dict[str, str]:
@@ -49,9 +51,18 @@ def _docstring(source: str) -> str:
 
 
 def sanitise(
-    nb, assignment: str, scores: dict[str, CellScore], manual_graded: set[str] = frozenset()
+    nb,
+    assignment: str,
+    scores: dict[str, CellScore],
+    manual_graded: set[str] = frozenset(),
+    comments: dict[str, str] | None = None,
 ) -> nbformat.NotebookNode:
-    """A copy of the autograded ``nb`` safe to show the student, with a summary on top."""
+    """A copy of the autograded ``nb`` safe to show the student, with a summary on top.
+
+    ``comments``: {grade_id: the instructor's comment (markdown)} from the formgrader; each
+    follows the answer cell it is about.
+    """
+    comments = comments or {}
     nb = nbformat.from_dict(nb)
     src = nbformat.read(source_notebook(assignment), as_version=4)
     hidden = {
@@ -70,6 +81,8 @@ def sanitise(
                 if out.output_type == "error":
                     out.traceback = [f"{out.ename}: {out.evalue}"]
         cells.append(cell)
+        if gid and (comments.get(gid) or "").strip():
+            cells.append(nbformat.v4.new_markdown_cell(f"{COMMENT_HEADING}\n\n{comments[gid]}"))
         if cell.cell_type == "markdown" and gid in manual_graded and gid in rubrics:
             cells.append(nbformat.v4.new_markdown_cell("**Rubric**\n\n" + rubrics[gid]))
     nb.cells = [nbformat.v4.new_markdown_cell(summary(nb, scores, manual_graded))] + cells
@@ -107,11 +120,26 @@ def summary(nb, scores: dict[str, CellScore], manual_graded: set[str] = frozense
     return "\n".join(lines)
 
 
+# nbconvert's classic page loads jQuery, require.js, Mermaid and MathJax from a CDN; feedback is read
+# offline (a file on the learner's machine) and needs none of them: formulas stay as TeX text.
+_OFFLINE_TEMPLATE = """{%- extends 'classic/index.html.j2' -%}
+{%- block html_head_js_jquery -%}{%- endblock html_head_js_jquery -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+"""
+
+
 def render(nb) -> str:
-    """HTML of a sanitised notebook (nbconvert, no external scripts needed to read it)."""
+    """HTML of a sanitised notebook (nbconvert's classic page, nothing fetched from the web)."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="classic")
+    exporter = HTMLExporter(
+        template_name="classic",
+        template_file="offline.html.j2",
+        extra_loaders=[DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
+    )
     body, _ = exporter.from_notebook_node(nb)
     return body
 

@@ -684,6 +684,7 @@ def write_feedback(course: Path, result: Result) -> Path | None:
         return None
     scores = dict(result.scores)
     manual = set()
+    comments: dict[str, str] = {}  # the instructor's comment on a cell reaches the student
     with Gradebook(f"sqlite:///{(Path(course) / 'gradebook.db').resolve()}") as gb:
         try:
             sub = gb.find_submission(result.assignment, result.student)
@@ -692,6 +693,9 @@ def write_feedback(course: Path, result: Result) -> Path | None:
                     if g.cell_type != "code" and g.manual_score is not None:
                         manual.add(g.name)
                         scores[g.name] = CellScore(g.name, g.manual_score, g.max_score, False)
+                for comment in nb.comments:
+                    if comment.manual_comment:
+                        comments[comment.name] = comment.manual_comment
         except MissingEntry:
             pass
     nb = nbformat.read(result.autograded, as_version=4)
@@ -699,7 +703,7 @@ def write_feedback(course: Path, result: Result) -> Path | None:
         Path(course) / "feedback" / result.student / result.assignment / f"{result.assignment}.html"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(sanitise(nb, result.assignment, scores, manual)))
+    out.write_text(render(sanitise(nb, result.assignment, scores, manual, comments)))
     return out
 
 
