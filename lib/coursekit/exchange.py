@@ -13,9 +13,9 @@ its test need in Python:
   beside the feedback HTML that ``python -m coursekit.grade`` wrote, which is where
   ``nbgrader release_feedback`` looks for them (it names each student's feedback file by a hash
   of that secret, so a student can fetch only their own);
-- ``collect``: ``nbgrader collect`` that keeps those two files although the course config copies
-  only notebooks (``CourseDirectory.include = ["*.ipynb"]`` in ``grading/nbgrader_config.py``,
-  which nbgrader loads last, so no other config file can widen it);
+- ``collect``: ``nbgrader collect`` that keeps those two files whatever the course config's
+  ``CourseDirectory.include`` says (``grading/nbgrader_config.py`` lists them today; nbgrader
+  loads it last, so no other config file could widen a narrower list);
 - ``impersonations``: submissions in the inbound folder whose name claims a student other than
   the Unix user who owns them (``nbgrader submit --student someone-else``).
 

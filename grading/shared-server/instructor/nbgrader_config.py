@@ -5,9 +5,9 @@ default ``grader-scale-from-zero``, which also runs the formgrader service for t
 group; see jupyterhub_config.py). That account keeps a clone of the course repository at
 ``~/scale-from-zero`` and runs every nbgrader command from its ``grading/`` folder, which is also
 the formgrader service's working folder: nbgrader loads ``grading/nbgrader_config.py`` (source,
-release, timeouts, export plugin) from there, *after* this file, and that file's
-``CourseDirectory.root = "."`` means "the folder nbgrader runs in". This file adds only what the
-shared server needs: the exchange and the course id.
+release, timeouts, export plugin) from there, *after* this file, and that file sets
+``CourseDirectory.root`` to the absolute path of ``grading/`` itself. This file adds only what
+the shared server needs: the exchange and the course id.
 """
 
 c = get_config()  # noqa: F821
@@ -23,8 +23,8 @@ c.CourseDirectory.course_id = "scale-from-zero"
 # and run `python -m coursekit.exchange impersonations` before collecting.
 c.CollectApp.check_owner = True
 
-# Collect with `python -m coursekit.exchange collect ASSIGNMENT` (it runs `nbgrader collect`):
-# grading/nbgrader_config.py copies only notebooks (include = ["*.ipynb"]), and that file is
-# loaded last, so a plain `nbgrader collect` (and the formgrader's Collect button) drops the
-# timestamp.txt and submission_secret.txt the exchange puts beside each submission: the time
-# (late work) and the secret that names the student's feedback file for release_feedback.
+# Collect with `python -m coursekit.exchange collect ASSIGNMENT` (it runs `nbgrader collect`).
+# grading/nbgrader_config.py (loaded last) copies notebooks plus the timestamp.txt and
+# submission_secret.txt the exchange puts beside each submission (the time, for late work, and
+# the secret that names the student's feedback file for release_feedback); the exchange command
+# also adds them itself should a local config narrow `include` again.
