@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 NB ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-lib test-notebooks test-grading test-browser release sync grade formgrader check bench lint format lock python-check clean
+.PHONY: help lab test test-lib test-notebooks test-grading test-browser quick chapter release sync grade formgrader check bench lint format lock python-check clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -43,6 +43,15 @@ test: $(VENV)/.dev ## Run every test tier (lint+library, notebooks, grading, bro
 
 test-lib test-notebooks test-grading test-browser: test-%: $(VENV)/.dev ## Run one tier
 	$(BIN)/python tools/run_tiers.py $*
+
+quick: $(VENV)/.dev ## The inner loop (~2 min): lint, library tests, one chapter end to end (NB=00-welcome)
+	$(BIN)/python tools/run_tiers.py --quick $(or $(NB),00-welcome)
+
+chapter: $(VENV)/.dev ## One chapter's edit loop: make chapter NB=05-caching (sync, release, run, grade, browser)
+	@test -n "$(NB)" || { echo "Say which chapter: make chapter NB=05-caching"; exit 2; }
+	$(BIN)/jupytext --sync solutions/$(NB)/$(NB).ipynb
+	$(BIN)/python -m coursekit.release $(NB)
+	$(BIN)/python tools/run_tiers.py --chapter $(NB)
 
 sync: $(VENV)/.dev ## Sync each solutions/ notebook with its py:percent pair
 	$(BIN)/jupytext --sync solutions/*/*.ipynb

@@ -183,7 +183,7 @@ def error_rows(reps: int = 8, n: int = 100_000) -> list[Row]:
         )
     # the fluid form in overload: backlog after 2,000 s against per-request runs
     lam, mu, c, t_end = 6.0, 1.0, 4, 2000.0
-    f = q.fluid_queue(np.full(20, lam), t_end / 20, mu, c)
+    f = q.queue_buckets(np.full(20, lam), t_end / 20, q.WorkQueue(mu), n_servers=c)
     ends = []
     for k in range(reps):
         rng = np.random.default_rng([99, k])
@@ -192,7 +192,7 @@ def error_rows(reps: int = 8, n: int = 100_000) -> list[Row]:
         ends.append(q.backlog_over_time(r, [t_end]).n_queue[0])
     rows.append(
         Row(
-            "fluid_queue backlog vs simulation, M/M/4 at lam=6 after 2,000 s",
+            "queue_buckets backlog vs simulation, M/M/4 at lam=6 after 2,000 s",
             100 * (f.backlog[-1] / np.mean(ends) - 1),
             "%",
             f"fluid {f.backlog[-1]:.0f}, simulated mean {np.mean(ends):.0f} ({reps} runs); at "

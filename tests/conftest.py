@@ -16,6 +16,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.lib)
         elif kind == "IPyNbCell":  # nbval's cells of a solution notebook
             item.add_marker(pytest.mark.notebooks)
+    _keep_xdist_groups(config, items)
+
+
+def _keep_xdist_groups(config, items) -> None:
+    """Make ``--dist loadgroup`` honour ``xdist_group`` marks under pytest 9.
+
+    pytest-xdist 3.8 tags a grouped test by writing ``item._nodeid``; pytest 9.2 reads the id
+    from ``item._id``, so the groups were silently ignored and a module's class fixture was
+    built once per worker (the whole-class grading ran twice, at once). Tag ``item._id`` too.
+    """
+    if not getattr(config.option, "loadgroup", False) and getattr(config.option, "dist", "") != (
+        "loadgroup"
+    ):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.hookimpl(hookwrapper=True)

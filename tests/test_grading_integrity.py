@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from coursekit.feedback import text_of
 from coursekit.grade import Result
-from coursekit.nbg import HIDDEN_BEGIN, HIDDEN_END, run_nbgrader
-from coursekit.paths import ROOT, source_notebook
+from coursekit.nbg import run_nbgrader
+from coursekit.paths import ROOT
 from coursekit.release import release
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -28,6 +28,7 @@ import make_class  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("integrity")]
 ROOTED = os.geteuid() == 0
+EVERYDAY = ("00-welcome", "05-caching", "11-millions")
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,12 @@ def graded(tmp_path_factory):
     listener.listen(8)
     port = listener.getsockname()[1]
     release(course / "release")
+    # Solved, blank and wrong work on every assignment is the round trip's job (graded there
+    # once); here three assignments carry them through the instructor's command.
     cases = [
-        c for c in make_class.cases(course / "release", port=port) if ROOTED or not c.needs_root
+        c
+        for c in make_class.cases(course / "release", port=port, everyday=EVERYDAY)
+        if ROOTED or not c.needs_root
     ]
     for case in cases:
         make_class.write(course, case)
@@ -127,7 +132,7 @@ def test_written_answers_reach_the_instructor(graded):
     rows = _export(course)
     waiting = written = 0
     for case in graded["cases"]:
-        if not case.student.startswith(("ada-", "bo-")):
+        if not case.pending and not case.student.startswith("bo-"):
             continue
         row = rows[(case.student, case.assignment)]
         r = graded["results"][(case.student, case.assignment)]
@@ -143,7 +148,7 @@ def test_written_answers_reach_the_instructor(graded):
             assert row["needs_manual_grade"] == "False", (case.student, row)
             assert "left blank" in html, case.student
     print(f"written answers waiting for grading / written: {waiting}/{written}")
-    assert written >= 10 and waiting == written
+    assert written >= 8 and waiting == written
 
 
 def _export(course: Path) -> dict[tuple[str, str], dict]:
@@ -238,25 +243,6 @@ def test_correct_work_earns_full_marks_beside_broken_work(graded):
             assert _autograded(r) == full, f"{case.student}: {r.reason}"
 
 
-def _hidden_lines(assignment: str) -> set[str]:
-    """Lines of hidden tests that stand nowhere else (not in the release, not in a solution)."""
-    nb = nbformat.read(source_notebook(assignment), as_version=4)
-    release_text = (ROOT / "course" / assignment / f"{assignment}.ipynb").read_text()
-    hidden, outside = set(), set()
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            s = line.strip()
-            if s.startswith(HIDDEN_BEGIN):
-                inside = True
-            elif s.startswith(HIDDEN_END):
-                inside = False
-            else:
-                (hidden if inside else outside).add(s)
-    # A line that also stands in a solution (`return worst`) may rightly be in a solved notebook.
-    return {s for s in hidden - outside if len(s) > 8 and s not in release_text}
-
-
 def _submitted_source(course: Path, student: str, assignment: str) -> str:
     """The code and text the student handed in (all notebooks in their folder)."""
     parts = []
@@ -282,7 +268,7 @@ def test_feedback_never_shows_hidden_tests(graded):
         # may well contain `order.remove(key)`, as a hidden reference implementation does).
         leaks += [
             f"{path}: {line}"
-            for line in _hidden_lines(assignment)
+            for line in make_class.hidden_lines(assignment)
             if line in text and line not in own
         ]
     assert leaks == [], "\n".join(leaks[:10])

@@ -12,6 +12,7 @@ from scalelab import cache as cm
 from scalelab.cache import (
     POLICIES,
     CacheTier,
+    cache_tier_buckets,
     che_hit_ratio,
     failure_database_load,
     fifo_hit_ratio_approx,
@@ -23,7 +24,6 @@ from scalelab.cache import (
     mean_latency,
     miss_ratio_curve,
     simulate_cache,
-    simulate_cache_tier,
     stack_distances,
     stampede_db_reads,
     zipf_popularity,
@@ -305,8 +305,12 @@ def test_fifo_matches_its_characteristic_time_approximation(big_traces, alpha, s
     assert abs(simulated - approx) / approx < 0.01, (simulated, approx)
 
 
-def test_one_pass_curve_for_a_million_requests(big_traces):
-    tr = big_traces[0.8]
+def test_one_pass_curve_equals_lru_at_every_size():
+    # An exact identity (stack distances vs. simulating each size), true at any trace length:
+    # 200,000 requests prove what a million did, with sizes from 0.5 % to half the catalogue.
+    tr = make_trace(
+        "zipf", n_objects=20_000, n_requests=200_000, alpha=0.8, rng=np.random.default_rng(2026)
+    )
     curve = miss_ratio_curve(tr)
     for size in (100, 1_000, 10_000):
         assert curve.at(size) == hit_ratio(tr, "lru", size)
@@ -388,17 +392,17 @@ def test_cache_tier_over_time():
     q = zipf_popularity(10_000, 0.9)
     tier = CacheTier(n_nodes=4, n_capacity=1_000, rate_db_max=3_000)
     rate = np.full(8, 4_000.0)
-    calm = simulate_cache_tier(rate, 1.0, tier, q)
+    calm = cache_tier_buckets(rate, 1.0, tier, popularity=q)
     assert np.allclose(calm.hit_ratio, che_hit_ratio(q, 1_000))
-    down = simulate_cache_tier(rate, 0.1, tier, q, nodes_down=[0, 1, 1, 0, 0, 0, 0, 0])
+    down = cache_tier_buckets(rate, 0.1, tier, popularity=q, nodes_down=[0, 1, 1, 0, 0, 0, 0, 0])
     assert down.hit_ratio[1] == pytest.approx(calm.hit_ratio[0] * 3 / 4)
     assert calm.hit_ratio[0] > down.hit_ratio[3] > down.hit_ratio[1]  # back, but cold
     assert down.hit_ratio[7] == pytest.approx(calm.hit_ratio[7], rel=1e-6)
-    one = simulate_cache_tier(
+    one = cache_tier_buckets(
         rate,
         1.0,
         CacheTier(n_nodes=1, n_capacity=1_000, rate_db_max=3_000),
-        q,
+        popularity=q,
         nodes_down=[0, 1, 0, 0, 0, 0, 0, 0],
     )
     assert one.hit_ratio[1] == 0 and one.rate_db[1] == 4_000 and one.rate_failed[1] > 0
@@ -419,21 +423,17 @@ def test_golden_hit_ratios():
 # ---- the explorer, driven without a browser ----
 
 
-def test_explorer_size_slider_changes_figure_and_caption_quickly():
-    import time
-
+def test_explorer_size_slider_changes_figure_and_caption():
+    """(How fast the move is: `make bench`, bench_explorers.)"""
     from scalelab.widgets.cache import explore_cache
 
     ex = explore_cache()
     first = next(iter(ex.controls.values()))
     assert first is ex.controls["size"]  # the first control is the size slider
     before_caption, before_marker = ex.caption.value, list(ex.figure.data[5].y)
-    t0 = time.perf_counter()
     first.value = 500
-    took = time.perf_counter() - t0
     assert ex.caption.value != before_caption and "500 objects" in ex.caption.value
     assert list(ex.figure.data[5].y) != before_marker
-    assert took < 0.2  # measured ~3 ms; generous for a loaded machine
     ex.controls["policy"].value = "sieve"
     assert "SIEVE with 500 objects" in ex.caption.value
     ex.controls["kind"].value = "zipf"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,11 +15,11 @@ from scalelab.cdn import (
     Outage,
     Plan,
     Scenario,
+    cdn_buckets,
     origin_rate,
     p_stale,
     run_drill,
     simulate_cdn,
-    simulate_cdn_buckets,
     summarise,
     ttl_hit_ratio,
 )
@@ -48,7 +46,7 @@ def bucket_run(**kwargs):
     strategy = kwargs.pop("strategy", "origin")
     p_second = kwargs.pop("p_second", 0.0)
     n = kwargs.pop("n", 120)
-    return simulate_cdn_buckets(
+    return cdn_buckets(
         np.full(n, 10_000.0),
         60.0,
         CDN(**kwargs),
@@ -219,7 +217,7 @@ def test_failover_to_origin_sends_everything_there_and_the_shield_softens_the_re
     outage = Outage(1_800, 3_600)
     plain = bucket_run(outage=outage)
     shielded = bucket_run(outage=outage, shield=True)
-    during = (plain.t_start >= 1_800 + 120) & (plain.t_start < 3_600)
+    during = (plain.t >= 1_800 + 120) & (plain.t < 3_600)
     assert np.allclose(plain.rate_origin[during], 10_000.0)
     assert np.allclose(plain.rate_failed[during], 6_000.0)  # capacity 4,000 requests/s
     sp, ss = summarise(plain, outage), summarise(shielded, outage)
@@ -276,9 +274,9 @@ def test_percentiles_match_the_repeat_reference():
         (lambda: Outage(regions=("mars",)), "regions"),
         (lambda: Plan("pray"), "strategy"),
         (lambda: Plan("multi-cdn", p_second=0.9), "p_second"),
-        (lambda: simulate_cdn_buckets([1.0], 0), "t_bucket"),
-        (lambda: simulate_cdn_buckets([-1.0], 60), "rate"),
-        (lambda: simulate_cdn_buckets([1.0], 60, strategy="hope"), "strategy"),
+        (lambda: cdn_buckets([1.0], 0), "t_bucket"),
+        (lambda: cdn_buckets([-1.0], 60), "rate"),
+        (lambda: cdn_buckets([1.0], 60, strategy="hope"), "strategy"),
         (lambda: simulate_cdn(zipf_trace(), n_regions=0), "n_regions"),
         (lambda: simulate_cdn(zipf_trace(), regions=[0]), "regions"),
         (lambda: simulate_cdn([1, 2, 3]), "trace"),
@@ -308,7 +306,8 @@ def test_regions_are_the_geo_regions_and_drawn_by_users():
 # --- explorer -------------------------------------------------------------------------------
 
 
-def test_explorer_every_control_changes_the_caption_and_is_fast():
+def test_explorer_every_control_changes_the_caption():
+    """(How fast each move is: `make bench`, bench_explorers.)"""
     ex = explore_cdn()
     assert isinstance(ex, Explorer)
     first = next(iter(ex.controls.values()))
@@ -323,16 +322,11 @@ def test_explorer_every_control_changes_the_caption_and_is_fast():
         ("p_second", 0.2),
         ("p_local", 0.25),
     ]
-    took = []
     for name, value in moves:
         before_cap, before_y = ex.caption.value, list(ex.figure.data[0].y)
-        start = time.perf_counter()
         ex.controls[name].value = value
-        took.append(time.perf_counter() - start)
         assert ex.caption.value != before_cap, name
         assert list(ex.figure.data[0].y) != before_y or name == "strategy", name
-    print(f"explore_cdn update: median {np.median(took) * 1000:.1f} ms")
-    assert np.median(took) < 0.25
 
 
 def test_every_ttl_step_changes_figure_and_caption():

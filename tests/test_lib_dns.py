@@ -14,6 +14,7 @@ from scalelab.dns import (
     QueryStream,
     Record,
     Resolver,
+    ResolverCache,
     TTLCache,
     Zone,
     count_misses,
@@ -21,7 +22,7 @@ from scalelab.dns import (
     hit_ratio,
     mean_lookup_time,
     parse_zone,
-    resolver_cache_buckets,
+    resolver_buckets,
     simulate_cache,
 )
 
@@ -420,7 +421,8 @@ def test_simulation_is_seeded():
 
 def test_buckets_match_the_steady_state_and_validate():
     rates = np.array([0.0, 1.0, 20.0, 300.0])
-    b = resolver_cache_buckets(rates, 60.0, 30.0, n_names=10, zipf_s=0.9, n_resolvers=4)
+    resolvers = ResolverCache(30.0, n_names=10, zipf_s=0.9, n_resolvers=4)
+    b = resolver_buckets(rates, 60.0, resolvers)
     for k, rate in enumerate(rates[1:], start=1):
         e = expected_cache_stats(QueryStream(rate, 10, 0.9, 4), 30.0, 60.0)
         assert b.hit_ratio[k] == pytest.approx(e.hit_ratio)
@@ -428,9 +430,9 @@ def test_buckets_match_the_steady_state_and_validate():
     assert b.hit_ratio[0] == 0.0 and b.rate_upstream[0] == 0.0
     assert b.t_mean_lookup.shape == (4,)
     with pytest.raises(ValueError, match="rate_queries"):
-        resolver_cache_buckets([1.0, -2.0], 60.0, 30.0)
+        resolver_buckets([1.0, -2.0], 60.0, ResolverCache(30.0))
     with pytest.raises(ValueError, match="t_bucket"):
-        resolver_cache_buckets([1.0], 0.0, 30.0)
+        resolver_buckets([1.0], 0.0, ResolverCache(30.0))
 
 
 def test_formula_helpers_validate():

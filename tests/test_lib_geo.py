@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from scalelab.geo import (
     SITES,
     FailoverParams,
     GeoDNS,
+    GeoRouting,
     SyncParams,
     apply_times,
     brute_force_assignment,
@@ -383,7 +383,7 @@ def test_geo_buckets_capstone_form_with_daily_wave():
     offered = np.stack([diurnal_rate(hours, d, 1.5) for d in w.demand], axis=1)
     up = np.ones((hours.size, 3), bool)
     up[40:48, 2] = False  # Tokyo down for two hours
-    out = geo_buckets(offered, 900.0, w.rtt, w.capacity, up, t_ttl=300)
+    out = geo_buckets(offered, 900.0, GeoRouting(w.rtt, w.capacity, t_ttl=300), up=up)
     assert out.load_rps.shape == (96, 3) and out.rtt_region_ms.shape == (96, 6)
     assert np.allclose(out.served_rps.sum(axis=1) + out.failed_rps, offered.sum(axis=1))
     assert out.dead_rps[40] > 0 and out.dead_rps[45] == 0
@@ -391,12 +391,7 @@ def test_geo_buckets_capstone_form_with_daily_wave():
     assert np.nanmax(out.rtt_region_ms[:, 4]) > 150  # Tokyo's users crossing the Pacific
 
 
-def test_widget_speed_budget_for_the_model():
-    w = default_world()
-    start = time.perf_counter()
-    for _ in range(5):
-        simulate_failover(w, FailoverParams(t_ttl=37))
-    assert (time.perf_counter() - start) / 5 < 0.05
+# The explorer's model within its 50 ms budget per move: `make bench` (bench_explorers).
 
 
 # ---------------------------------------------------------------- sync
@@ -485,7 +480,8 @@ def _explorer_state(ex):
     return ex.caption.value, traces
 
 
-def test_explorer_every_control_changes_something_and_is_fast():
+def test_explorer_every_control_changes_something():
+    """(How fast each move is: `make bench`, bench_explorers.)"""
     from scalelab.widgets.geo import explore_failover
 
     ex = explore_failover()
@@ -500,11 +496,8 @@ def test_explorer_every_control_changes_something_and_is_fast():
     }
     for name, value in changes.items():
         state = _explorer_state(ex)
-        start = time.perf_counter()
         ex.controls[name].value = value
-        took = time.perf_counter() - start
         assert _explorer_state(ex) != state, f"moving {name} changed nothing"
-        assert took < 0.25, f"{name}: update took {took:.3f} s"
     ex.controls["dc_down"].value = "none"
     assert "No data centre fails" in ex.caption.value
 
@@ -515,7 +508,8 @@ def test_capacity_policy_follows_each_buckets_demand():
     low, high = w.demand * 0.5, w.demand * 1.0
     offered = np.stack([low, high])
     up = np.array([[True, False, True], [True, False, True]])
-    out = geo_buckets(offered, 60.0, w.rtt, w.capacity, up, t_ttl=0, policy="capacity")
+    routing = GeoRouting.from_world(w, t_ttl=0, policy="capacity")
+    out = geo_buckets(offered, 60.0, routing, up=up)
     assert out.answers[0].tolist() == nearest_healthy(w.rtt, up[0]).tolist()
     assert out.answers[1].tolist() == capacity_aware(high, w.rtt, w.capacity, up[1]).tolist()
     assert out.dropped_rps.tolist() == [0.0, 0.0]

@@ -20,13 +20,14 @@ from scalelab.load_balancer import (
     SERVED,
     Outage,
     PoolParams,
+    ServerPool,
     availability,
-    bucketed_pool,
     failure_schedule,
     fraction_time_up,
     least_connections,
     plan_horizontal,
     plan_vertical,
+    pool_buckets,
     round_robin,
     simulate_pool,
     summarize,
@@ -393,7 +394,7 @@ def test_usl_capacity_peaks_then_falls():
 
 def test_bucketed_form_matches_the_simulation_at_steady_state():
     """Random split with K = 5: exact M/M/1/K per server (sd of the 4-run means below 0.5 %)."""
-    b = bucketed_pool([LAM], 60.0, C, MU, 5)
+    b = pool_buckets([LAM], 60.0, ServerPool(MU, 5), n_up=C)
     got = []
     for seed in range(4):
         p = PoolParams(lam=LAM, n_servers=C, mu=MU, policy="random", n_queue_max=5, t_end=20_000)
@@ -405,19 +406,17 @@ def test_bucketed_form_matches_the_simulation_at_steady_state():
     assert dropped == pytest.approx(b.dropped_rps[0], rel=0.06)
     assert resp == pytest.approx(b.t_response_mean[0], rel=0.03)
     # The pooled form is an optimistic bound for least connections (2.04 s against 2.25 s).
-    pooled = bucketed_pool([LAM], 60.0, C, MU, 5, model="pooled")
+    pooled = pool_buckets([LAM], 60.0, ServerPool(MU, 5, model="pooled"), n_up=C)
     assert pooled.t_response_mean[0] < b.t_response_mean[0]
 
 
 def test_bucketed_form_overload_failure_and_cost():
-    b = bucketed_pool(
+    b = pool_buckets(
         [0.0, 10.0, 100.0, 10.0],
         3600.0,
-        [2, 2, 2, 0],
-        10.0,
-        10,
+        ServerPool(10.0, 10, price_per_server_hour=0.2),
+        n_up=[2, 2, 2, 0],
         n_in_view=[2, 3, 2, 1],
-        price_per_server_hour=0.2,
     )
     assert b.served_rps[0] == 0 and math.isnan(b.t_response_mean[0])
     assert b.error_rps[1] == pytest.approx(10.0 / 3)  # one server in view is dead
@@ -462,10 +461,10 @@ def test_other_bad_arguments():
             PoolParams(lam=5.0, n_servers=2, policy=lambda a, h: 7, t_end=5.0),
             np.random.default_rng(0),
         )
-    with pytest.raises(ValueError, match="offered_rps must be"):
-        bucketed_pool([-1.0], 1.0, 2, 1.0, 5)
+    with pytest.raises(ValueError, match="rate must be"):
+        pool_buckets([-1.0], 1.0, ServerPool(1.0, 5), n_up=2)
     with pytest.raises(ValueError, match="model must be one of"):
-        bucketed_pool([1.0], 1.0, 2, 1.0, 5, model="magic")
+        ServerPool(1.0, 5, model="magic")
 
 
 def test_one_seed_one_run():

@@ -10,7 +10,6 @@ import heapq
 import itertools
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from scalelab import replication as rp
 from scalelab.replication import (
     MultiMasterParams,
+    ReplicaSet,
     ReplicationParams,
     availability_at_least_one,
     compare_vv,
@@ -30,7 +30,7 @@ from scalelab.replication import (
     promote,
     read_capacity,
     replicas_needed,
-    replication_timeline,
+    replication_buckets,
     ring_arrival_times,
     simulate_availability,
     simulate_multi_master,
@@ -268,14 +268,14 @@ def test_availability_formula_matches_simulation():
 def test_timeline_shapes_and_trends():
     w = np.array([10.0, 100.0, 400.0])
     q = np.array([1_000.0, 1_000.0, 5_000.0])
-    tl = replication_timeline(w, q, n_replicas=3, rate_server=2_000.0)
+    tl = replication_buckets(w, 60.0, ReplicaSet(n_replicas=3, rate_service=2_000.0), rate_reads=q)
     assert tl.t_lag.shape == w.shape and np.all(np.diff(tl.t_lag) > 0)
     assert np.all(np.diff(tl.p_stale) > 0) and np.all(tl.p_stale <= 0.9)
     assert np.allclose(tl.read_capacity, 3 * (2_000.0 - w))
-    with pytest.raises(ValueError, match="same shape"):
-        replication_timeline([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="one length"):
+        replication_buckets([1.0], 60.0, ReplicaSet(), rate_reads=[1.0, 2.0])
     with pytest.raises(ValueError, match="finite and >= 0"):
-        replication_timeline([-1.0], [1.0])
+        replication_buckets([-1.0], 60.0, ReplicaSet(), rate_reads=[1.0])
 
 
 # ---------------------------------------------------------------- LWW and merges
@@ -495,11 +495,8 @@ def test_failover_explorer_moves_with_its_first_slider():
     assert first == "t_lag_mean"
     before_y, before = list(ex.figure.data[0].y), ex.caption.value
     assert "14 acknowledged writes are lost, positions 531–544" in _text(before)
-    start = time.perf_counter()
-    ex.controls[first].value = 1.0
-    took = time.perf_counter() - start
+    ex.controls[first].value = 1.0  # how fast: `make bench`, bench_explorers
     assert list(ex.figure.data[0].y) != before_y and ex.caption.value != before
-    assert took < 0.5  # budget 50 ms; generous here because the test machine is shared
     ex.controls["mode"].value = "sync"
     assert "0 acknowledged writes are lost" in _text(ex.caption.value)
     ex.controls["n_replicas"].value = 1

@@ -210,8 +210,8 @@ def test_shard_loads_and_load_stats():
 def test_simulate_shard_load_conserves_traffic_and_is_seeded():
     db = sh.ShardedDatabase(n_shards=4, mu_shard=5_000, zipf_s=0.8, n_read_replicas=1)
     writes, reads = np.full(24, 4_000.0), np.full(24, 8_000.0)
-    a = sh.simulate_shard_load(db, writes, reads, 300.0, np.random.default_rng(7))
-    b = sh.simulate_shard_load(db, writes, reads, 300.0, np.random.default_rng(7))
+    a = sh.shard_buckets(writes, 300.0, db, rate_reads=reads, rng=np.random.default_rng(7))
+    b = sh.shard_buckets(writes, 300.0, db, rate_reads=reads, rng=np.random.default_rng(7))
     assert np.array_equal(a.load, b.load)
     assert a.load.shape == (24, 4)
     assert a.load.sum(axis=1).mean() == pytest.approx(4_000 + 8_000 / 2, rel=0.01)
@@ -221,7 +221,7 @@ def test_simulate_shard_load_conserves_traffic_and_is_seeded():
 
 def test_simulate_shard_load_reports_overload_of_a_hot_shard():
     db = sh.ShardedDatabase(n_shards=8, mu_shard=1_000, p_hot=0.5, zipf_s=0.0)
-    out = sh.simulate_shard_load(db, [4_000.0], [0.0], 60.0, np.random.default_rng(1))
+    out = sh.shard_buckets([4_000.0], 60.0, db, rate_reads=[0.0], rng=np.random.default_rng(1))
     assert out.hottest_utilisation[0] > 2.0 and out.overload[0] > 1_000
 
 
@@ -244,12 +244,12 @@ def test_simulate_shard_load_reports_overload_of_a_hot_shard():
         ),
         (lambda: sh.ShardedDatabase(mu_shard=-1), "mu_shard must be > 0"),
         (
-            lambda: sh.simulate_shard_load(sh.ShardedDatabase(), [1.0], [1.0], 60, 42),
+            lambda: sh.shard_buckets([1.0], 60, sh.ShardedDatabase(), rate_reads=[1.0], rng=42),
             "rng must be a numpy.random.Generator",
         ),
         (
-            lambda: sh.simulate_shard_load(
-                sh.ShardedDatabase(), [1.0], [1.0, 2.0], 60, np.random.default_rng(0)
+            lambda: sh.shard_buckets(
+                [1.0], 60, sh.ShardedDatabase(), rate_reads=[1.0, 2.0], rng=np.random.default_rng(0)
             ),
             "one length",
         ),

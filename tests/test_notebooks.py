@@ -1,10 +1,19 @@
-"""Every solution notebook runs headless, without errors, twice with identical outputs."""
+"""Every solution notebook runs headless, without errors, twice with identical outputs.
+
+This is also the tier's "the notebooks run" check: nbval's lax mode used to run each notebook a
+third time to prove what the first run here proves already (every cell runs without an error;
+nbval compares outputs only of cells tagged ``nbval-check-output``, and the committed solutions
+carry no outputs to compare with). Here each run must also write nothing to stderr, and the two
+runs, in fresh kernels, must give the same outputs cell by cell. ``nbval-*`` tags would now be
+ignored silently, so a test makes sure no notebook relies on one.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 
+import nbformat
 import pytest
 from coursekit.notebooks import comparable_outputs, execute
 from coursekit.paths import ROOT, assignments, source_notebook
@@ -41,3 +50,16 @@ def test_solution_runs_deterministically(name, tmp_path):
     TIMES.mkdir(parents=True, exist_ok=True)
     (TIMES / f"{name}.json").write_text(json.dumps({"runs_s": took}))
     print(f"{name}: {took[0]:.1f} s, {took[1]:.1f} s")
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_no_cell_relies_on_nbval(name):
+    """No solution cell carries an nbval tag or comment (nbval no longer runs the notebooks)."""
+    nb = nbformat.read(source_notebook(name), as_version=4)
+    tagged = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if any(t.startswith("nbval") for t in cell.metadata.get("tags", []))
+        or cell.source.lstrip().startswith("# NBVAL")
+    ]
+    assert tagged == [], f"{name}: cells {tagged} carry nbval tags, which no test honours"

@@ -570,7 +570,10 @@ def grade_submission(
     phases: dict[str, float] = {}
     emptied: set[int] = set()
     killed = None
+    waiting = time.perf_counter()
     with claim_sandbox_user(pool) as (uid, gid, user):
+        # Waiting for a free sandbox user (another grading run holds them all) counts as set-up.
+        phases["prepare"] = time.perf_counter() - waiting
         for _ in range(MAX_REGRADES + 1):
             run = _autograde_once(
                 template, student, nb, uid, gid, timeout=timeout, wall_seconds=wall_seconds

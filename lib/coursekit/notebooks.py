@@ -45,6 +45,11 @@ def execute(
 
     Raises ``nbclient.exceptions.CellExecutionError`` on the first failing cell (cells tagged
     ``raises-exception`` may fail).
+
+    Two cheap savings, about 0.3-0.5 s a run together (measured on 00-welcome): the kernel
+    keeps no input history (IPython opens and writes one SQLite file shared by every kernel of
+    the user; a headless run needs none of it), and it is stopped at once when the last cell is
+    done instead of being asked to wind down and waited for.
     """
     from nbclient import NotebookClient
 
@@ -55,6 +60,8 @@ def execute(
         kernel_name="python3",
         resources={"metadata": {"path": str(cwd or Path(path).parent)}},
         store_widget_state=False,
+        extra_arguments=["--HistoryManager.enabled=False"],
+        shutdown_kernel="immediate",
     )
     old = dict(os.environ)
     try:

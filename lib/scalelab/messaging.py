@@ -17,7 +17,7 @@ delivery attempt a broker makes (each a :class:`DeliveryAttempt` ending as one o
 (:func:`target_utilisation_rule`, or your own) adds and removes bucket by bucket against a
 workload (:func:`workload_rates` of a :class:`~scalelab.queueing.ArrivalProcess`), with workers
 that take ``t_boot`` seconds to start and cost :data:`PRICE_PER_WORKER_HOUR`; queue dynamics
-follow :func:`scalelab.queueing.fluid_queue`, and the result is a :class:`ConsumerResult` of
+follow :func:`scalelab.queueing.queue_buckets`, and the result is a :class:`ConsumerResult` of
 per-bucket arrays (backlog, waits, workers, cost).
 
 Simplifications: one queue, no ordering guarantees, no dead-letter queue; a crash is a coin flip
@@ -322,7 +322,7 @@ def simulate_consumers(
     the workers wanted (a whole number; below 1 counts as 1, above :data:`N_WORKERS_MAX` is an
     error). Added workers are paid from the moment they are asked for but start
     taking messages only after ``t_boot`` seconds (rounded up to whole buckets); removed
-    workers stop at once. Queue dynamics follow :func:`~scalelab.queueing.fluid_queue`.
+    workers stop at once. Queue dynamics follow :func:`~scalelab.queueing.queue_buckets`.
 
     >>> r = simulate_consumers([10.0] * 4, 60.0, 0.5, 6, n_start=6)
     >>> r.backlog.tolist(), round(r.total_cost, 2)
@@ -381,7 +381,7 @@ def _autoscaled_queue(
     lam: np.ndarray, t_bucket: float, mu: float, rule, n_start: int, delay: int, limit
 ):
     """The consumers bucket by bucket: the fluid backlog (as in
-    :func:`~scalelab.queueing.fluid_queue`), the rule asked at each bucket's end, and workers
+    :func:`~scalelab.queueing.queue_buckets`), the rule asked at each bucket's end, and workers
     that start ``delay`` buckets after they are asked for. Per bucket: workers paid for, workers
     running, backlog at the end, messages served and dropped, backlog at the start."""
     n = lam.size
@@ -441,7 +441,7 @@ def workload_rates(
 
     Counts per bucket are Poisson with the process's mean for that bucket (drawn from ``rng``),
     divided by ``t_bucket``: the input :func:`simulate_consumers` and
-    :func:`~scalelab.queueing.fluid_queue` take.
+    :func:`~scalelab.queueing.queue_buckets` take.
 
     >>> workload_rates(ArrivalProcess(lam=2.0), 30.0, 10.0, np.random.default_rng(0)).tolist()
     [2.2, 0.9, 2.1]

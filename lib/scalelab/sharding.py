@@ -17,7 +17,7 @@ models where keys go and what that costs:
 - **cross-shard queries**: how many shards a query over several keys touches
   (``shards_touched``, ``expected_shards_touched``);
 - capacity: ``shards_needed`` for a write rate, and a time-bucketed form
-  (``simulate_shard_load``) the capstone composes.
+  (``shard_buckets``, the contract of :mod:`scalelab.buckets`) the capstone composes.
 
 Simplifications: a shard is one server with a fixed capacity in operations per second; keys
 are independent (no transactions, no secondary indexes); moving a key is counted, not timed;
@@ -36,11 +36,13 @@ import functools
 import hashlib
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalelab.buckets import NOT_PER_BUCKET, Buckets, bucket_times
 from scalelab.validate import (
     check_choice,
     check_int,
@@ -75,7 +77,7 @@ __all__ = [
     "message_workload",
     "ShardedDatabase",
     "ShardLoad",
-    "simulate_shard_load",
+    "shard_buckets",
 ]
 
 HASH_SPACE = 2**64
@@ -557,37 +559,40 @@ def _key_hashes(n_keys: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ShardLoad:
-    """Per-bucket results of ``simulate_shard_load`` (rows: buckets, columns: shards).
+class ShardLoad(Buckets):
+    """Per-bucket results of ``shard_buckets`` (rows: buckets, columns: shards), besides ``t``
+    and ``t_bucket``.
 
     ``load``: operations/s reaching each shard's primary (writes plus its part of the reads);
     ``utilisation``: ``load / mu_shard``; ``hottest_utilisation``: the busiest shard per bucket;
     ``overload``: operations/s above capacity, summed over shards (they queue or fail);
-    ``shares``: each shard's share of the traffic.
+    ``shares``: each shard's share of the traffic (one per shard, not per bucket).
     """
 
     load: np.ndarray
     utilisation: np.ndarray
     hottest_utilisation: np.ndarray
     overload: np.ndarray
-    shares: np.ndarray
+    shares: np.ndarray = field(metadata=NOT_PER_BUCKET)
 
 
-def simulate_shard_load(
-    db: ShardedDatabase, rate_writes, rate_reads, t_bucket: float, rng: np.random.Generator
+def shard_buckets(
+    rate_writes, t_bucket: float, db: ShardedDatabase, *, rate_reads, rng: np.random.Generator
 ) -> ShardLoad:
-    """Per-bucket load on each shard for offered write and read rates (operations/s).
+    """Per-bucket load on each shard of ``db`` for offered write and read rates (operations/s).
 
     ``rate_writes``/``rate_reads``: arrays of offered operations/s per bucket of ``t_bucket``
     seconds. Each bucket's operations on each shard are Poisson with mean rate × share × bucket.
 
     >>> db = ShardedDatabase(n_shards=4, zipf_s=0.0)
-    >>> out = simulate_shard_load(db, [8000.0], [0.0], 60.0, np.random.default_rng(1))
+    >>> out = shard_buckets([8000.0], 60.0, db, rate_reads=[0.0], rng=np.random.default_rng(1))
     >>> out.load.shape, bool(abs(out.load.sum() - 8000) < 200)
     ((1, 4), True)
     """
     check_rng(rng)
     check_number("t_bucket", t_bucket, low=0, low_open=True)
+    if not isinstance(db, ShardedDatabase):
+        raise ValueError(f"db must be a ShardedDatabase; got {type(db).__name__}")
     w = np.atleast_1d(np.asarray(rate_writes, dtype=np.float64))
     r = np.atleast_1d(np.asarray(rate_reads, dtype=np.float64))
     if w.shape != r.shape or w.ndim != 1:
@@ -601,4 +606,32 @@ def simulate_shard_load(
     load = rng.poisson(offered * t_bucket) / t_bucket
     util = load / db.mu_shard
     overload = np.clip(load - db.mu_shard, 0, None).sum(axis=1)
-    return ShardLoad(load, util, util.max(axis=1), overload, shares)
+    return ShardLoad(
+        load,
+        util,
+        util.max(axis=1),
+        overload,
+        shares,
+        t=bucket_times(w.size, t_bucket),
+        t_bucket=float(t_bucket),
+    )
+
+
+def _simulate_shard_load(db, rate_writes, rate_reads, t_bucket: float, rng: np.random.Generator):
+    """``simulate_shard_load``, the name and signature before the capstone contract (notebooks
+    of an older release import it): deprecated, returns :func:`shard_buckets`' result."""
+    warnings.warn(
+        "simulate_shard_load is deprecated; use shard_buckets(rate_writes, t_bucket, db, "
+        "rate_reads=..., rng=...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return shard_buckets(rate_writes, t_bucket, db, rate_reads=rate_reads, rng=rng)
+
+
+def __getattr__(name: str):
+    # a name from before the capstone contract, kept (deprecated, outside __all__) so that
+    # notebooks of an older release still import it
+    if name == "simulate_shard_load":
+        return _simulate_shard_load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

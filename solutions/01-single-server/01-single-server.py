@@ -43,11 +43,12 @@ from scalelab.dns import (
     EXAMPLE_ZONES,
     QueryStream,
     Resolver,
+    ResolverCache,
     example_namespace,
     expected_cache_stats,
     hit_ratio,
     parse_zone,
-    resolver_cache_buckets,
+    resolver_buckets,
     simulate_cache,
 )
 from scalelab.estimate import diurnal_rate
@@ -245,7 +246,8 @@ for t_ttl in [30, 300, 3600]:
 
 # %%
 hours = np.arange(24) + 0.5
-day = resolver_cache_buckets(diurnal_rate(hours, 50.0, 1.8), 3600.0, 300.0, n_resolvers=500)
+resolvers = ResolverCache(t_ttl=300.0, n_resolvers=500)
+day = resolver_buckets(diurnal_rate(hours, 50.0, 1.8), 3600.0, resolvers)
 for h in [4, 12, 20]:
     print(f"{h:02d}:00  hit ratio {day.hit_ratio[h]:.1%}, "
           f"authoritative {day.rate_upstream[h]:.2f} queries/s")

@@ -39,6 +39,7 @@ import plotly.graph_objects as go
 from scalelab.cache import (
     POLICIES,
     CacheTier,
+    cache_tier_buckets,
     che_hit_ratio,
     database_load,
     failure_database_load,
@@ -49,7 +50,6 @@ from scalelab.cache import (
     mean_latency,
     miss_ratio_curve,
     simulate_cache,
-    simulate_cache_tier,
     stack_distances,
     stampede_db_reads,
     zipf_popularity,
@@ -340,7 +340,7 @@ table(["write policy", "TTL (s)", "database read (ms)", "hit ratio", "stale read
 #
 # A single cache server is a **single point of failure** for performance: when it dies, every
 # read goes to a database sized for the misses only. The time-bucketed model
-# `simulate_cache_tier` follows a tier second by second; a node that comes back is **empty**
+# `cache_tier_buckets` follows a tier second by second; a node that comes back is **empty**
 # and warms up as requests refill it. Here one node is down from second 30 to 45, once with
 # the whole cache on one node and once spread over four, in front of a database that serves
 # 1,200 reads/s.
@@ -355,7 +355,7 @@ fig = go.Figure(layout=base_layout("Database load when a cache node fails (down 
 rows = []
 for i, nodes in enumerate([1, 4]):
     tier = CacheTier(n_nodes=nodes, n_capacity=10_000, rate_db_max=1_200)
-    out = simulate_cache_tier(offered, 1.0, tier, popularity, nodes_down=down)
+    out = cache_tier_buckets(offered, 1.0, tier, popularity=popularity, nodes_down=down)
     fig.add_scatter(x=seconds, y=out.rate_db, name=f"{nodes} node(s)",
                     line=dict(color=PALETTE[i], dash=DASHES[i], width=3))
     rows.append([

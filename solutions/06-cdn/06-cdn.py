@@ -46,12 +46,12 @@ from scalelab.cdn import (
     Plan,
     Scenario,
     assign_regions,
+    cdn_buckets,
     origin_rate,
     p_stale,
     rtt_to_origin,
     run_drill,
     simulate_cdn,
-    simulate_cdn_buckets,
     summarise,
     ttl_hit_ratio,
 )
@@ -335,7 +335,7 @@ minutes = np.arange(120) + 0.5
 steady = np.full(120, 10_000.0)
 outage = Outage(t_start=1_800, t_end=3_600)
 drill = {
-    with_shield: simulate_cdn_buckets(steady, 60.0, CDN(shield=with_shield), outage=outage)
+    with_shield: cdn_buckets(steady, 60.0, CDN(shield=with_shield), outage=outage)
     for with_shield in (False, True)
 }
 lines = []
@@ -395,7 +395,7 @@ drill_fig
 
 # %%
 plain = drill[False]
-europe_only = simulate_cdn_buckets(steady, 60.0, CDN(), outage=Outage(1_800, 3_600, ("europe",)))
+europe_only = cdn_buckets(steady, 60.0, CDN(), outage=Outage(1_800, 3_600, ("europe",)))
 lines = []
 for label, out, region in [
     ("whole CDN", plain, "na-east"),
@@ -497,9 +497,7 @@ print("\n".join(lines))
 hours = np.arange(0, 24, 0.25)
 day_rate = diurnal_rate(hours, 8_000.0, 1.8)
 day_outage = Outage(20 * 3_600, 21 * 3_600, regions=("europe",))
-day = simulate_cdn_buckets(
-    day_rate, 900.0, CDN(shield=True), outage=day_outage, strategy="redundant"
-)
+day = cdn_buckets(day_rate, 900.0, CDN(shield=True), outage=day_outage, strategy="redundant")
 print(
     f"offload {day.offload.min():.1%}-{day.offload.max():.1%}; origin load peaks at "
     f"{day.rate_origin.max():,.0f} requests/s; {np.sum(day.rate_failed) / np.sum(day_rate):.3%} "

@@ -44,17 +44,18 @@ import plotly.graph_objects as go
 from scalelab.checks import warnings_to_stdout
 from scalelab.queueing import (
     ArrivalProcess,
+    WorkQueue,
     backlog_over_time,
     credit,
     credit_once,
     deliver_at_least_once,
     exactly_once_balances,
-    fluid_queue,
     generate_arrivals,
     mm1,
     mmc,
     mmck_drop_probability,
     payment_messages,
+    queue_buckets,
     run_consumer,
     servers_for_wait,
     simulate_consumers,
@@ -263,7 +264,7 @@ burst_run = simulate_fifo(arrivals, rng.exponential(1 / mu, arrivals.size), c)
 grid = np.arange(0, t_end, 10.0)
 sim_backlog = backlog_over_time(burst_run, grid).n_queue
 buckets = np.arange(0, t_end, 60.0)
-fluid = fluid_queue(sale.rate(buckets + 30.0), 60.0, mu, c)
+fluid = queue_buckets(sale.rate(buckets + 30.0), 60.0, WorkQueue(rate_service=mu), n_servers=c)
 backlog_fig = go.Figure(
     [
         go.Scatter(x=grid / 60, y=sim_backlog, name="per-request simulation",
@@ -570,7 +571,7 @@ from scalelab.checks import as_int, expect_raises, library_disabled
 
 off = [f"scalelab.queueing.{f}" for f in (
     "erlang_b", "erlang_c", "mm1", "mmc", "mmck", "servers_for_wait", "mmc_p_wait_longer",
-    "mmc_wait_quantile", "fluid_queue")]
+    "mmc_wait_quantile", "queue_buckets")]
 with library_disabled(*off):
     cases = {
         "whole-number load": ((10.0, 0.5, 0.1), 7),

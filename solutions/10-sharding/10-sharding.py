@@ -54,10 +54,10 @@ from scalelab.sharding import (
     place_by_range,
     range_boundaries,
     reshard,
+    shard_buckets,
     shard_loads,
     shards_needed,
     shards_touched,
-    simulate_shard_load,
     split_key,
     stable_hash,
     with_hot_key,
@@ -400,9 +400,8 @@ print("\n".join(lines))
 # %%
 hours = np.arange(24) + 0.5
 db = ShardedDatabase(n_shards=4, mu_shard=5_000, zipf_s=0.8, p_hot=0.15, n_read_replicas=1)
-day = simulate_shard_load(
-    db, diurnal_rate(hours, 4_000, 1.8), diurnal_rate(hours, 8_000, 1.8), 3_600, rng
-)
+writes, reads = diurnal_rate(hours, 4_000, 1.8), diurnal_rate(hours, 8_000, 1.8)  # per second
+day = shard_buckets(writes, 3_600, db, rate_reads=reads, rng=rng)
 mean_util = day.utilisation.mean(axis=1)
 print(f"traffic share per shard: {np.round(day.shares, 3).tolist()}")
 print(f"peak: mean shard {mean_util.max():.0%} busy, hottest shard {day.hottest_utilisation.max():.0%}")

@@ -10,17 +10,23 @@ by default) and adds what only the whole system has: end-to-end latency, errors,
 data lost and cost per hour, metrics a monitoring system would scrape, alert rules, and service
 level objectives (SLOs) to grade a design against.
 
-The pieces, in the order a request meets them (each a function from another chapter):
+The pieces, in the order a request meets them (each a function from another chapter, all of one
+shape: the contract of :mod:`scalelab.buckets`, requests/s per bucket, the bucket length and the
+tier's parameters in, a result with the buckets' times out):
 
-- ``scalelab.dns.resolver_cache_buckets``: lookups that hit or miss resolver caches (DNS TTL);
-- ``scalelab.cdn.simulate_cdn_buckets``: static files at the CDN's edges, outages, failover;
+- ``scalelab.dns.resolver_buckets``: lookups that hit or miss resolver caches (DNS TTL);
+- ``scalelab.cdn.cdn_buckets``: static files at the CDN's edges, outages, failover;
 - ``scalelab.geo.geo_buckets``: GeoDNS routing to data centres, health checks, TTL on failover;
-- ``scalelab.load_balancer.bucketed_pool``: each data centre's web servers behind a balancer;
+- ``scalelab.load_balancer.pool_buckets``: each data centre's web servers behind a balancer;
 - ``scalelab.sessions.sessions_buckets``: where sessions live, and who is logged out;
-- ``scalelab.cache.simulate_cache_tier``: the cache-aside tier and the database's read load;
-- ``scalelab.replication.replication_timeline``: replica lag and stale reads;
-- ``scalelab.sharding.simulate_shard_load``: writes spread over shard primaries;
-- ``scalelab.queueing.fluid_queue``: background jobs, the queue and its workers.
+- ``scalelab.cache.cache_tier_buckets``: the cache-aside tier and the database's read load;
+- ``scalelab.sharding.shard_buckets``: writes spread over shard primaries;
+- ``scalelab.replication.replication_buckets``: replica lag and stale reads;
+- ``scalelab.queueing.queue_buckets``: background jobs, the queue and its workers.
+
+:func:`simulate` runs one stage per piece (:data:`STAGES`, each a short function from a
+:class:`Day` to a :class:`Day`), then the whole system's errors, latency and totals; a new tier
+is a new stage.
 
 Its modules (import from the package: ``from scalelab.architecture import simulate``):
 :mod:`~scalelab.architecture.design` (the design, workload, failures and the run, as data),
@@ -29,7 +35,7 @@ Its modules (import from the package: ``from scalelab.architecture import simula
 :mod:`~scalelab.architecture.monitoring` (alert rules, error budgets, burn rates).
 
 Thin adapters (written here, because the components do not offer them): the balancer's
-health-check delay is blended within a bucket (``bucketed_pool`` takes whole servers in view per
+health-check delay is blended within a bucket (``pool_buckets`` takes whole servers in view per
 bucket); a master failure is the replication chapter's *analytic* picture (writes to the shard
 fail until a replica is promoted; the acknowledged writes not yet shipped, ``rate x lag`` for the
 freshest of ``k`` replicas, are lost; with no replica the shard is restored from the nightly
@@ -78,7 +84,7 @@ from scalelab.architecture.monitoring import (
     evaluate_alert,
     incident_caught,
 )
-from scalelab.architecture.simulation import simulate, traffic
+from scalelab.architecture.simulation import STAGES, Day, simulate, traffic
 from scalelab.architecture.slos import SLO, Scenario, SLOResult, check_slos, grade_design
 
 __all__ = [
@@ -94,6 +100,8 @@ __all__ = [
     "Failure",
     "Run",
     "traffic",
+    "Day",
+    "STAGES",
     "simulate",
     "SLO",
     "SLOResult",

@@ -67,7 +67,8 @@ T_RESTORE_DB = 3_600.0
 """Seconds to restore a shard without a replica from its nightly backup (illustrative)."""
 
 T_LAG = 0.1
-"""Mean replication lag of an idle replica, seconds (``replication_timeline``'s default)."""
+"""Mean replication lag of an idle replica, seconds (the default of
+``scalelab.replication.ReplicaSet``)."""
 
 MU_DB = 2_000.0
 """Operations/s one database server (primary or replica) serves (illustrative)."""

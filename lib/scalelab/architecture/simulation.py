@@ -4,15 +4,25 @@
 :func:`simulate` runs a :class:`~scalelab.architecture.Design` through it, with
 :class:`~scalelab.architecture.Failure` s, in the order a request meets the tiers (resolver
 caches, the CDN, GeoDNS, each data centre's balancer and servers, sessions, the cache tier,
-replication, shards and the background queue). It adds what only the whole system has:
+shards and replication, the background queue). It adds what only the whole system has:
 end-to-end latency percentiles, errors, availability, data lost, cost per hour and the metrics a
 monitoring system would scrape (a :class:`~scalelab.architecture.Run`). See
 :mod:`scalelab.architecture` for the adapters between tiers and the simplifications.
+
+:func:`simulate` is a loop over :data:`STAGES`: one short function per tier (each calls that
+tier's bucketed form, the contract of :mod:`scalelab.buckets`), then the whole system's errors,
+latency and totals. Each stage takes a :class:`Day` and returns it with what it found added:
+values later stages read (``day.to_web``), its tier's result (``parts``), the requests/s it
+failed, what it costs, the time it adds to a request, data it lost and the metrics it emits. A
+new tier is a new stage in :data:`STAGES`; the stages around it stay as they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import functools
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -31,20 +41,22 @@ from scalelab.architecture.design import (
     Run,
     Workload,
 )
-from scalelab.cache import CacheTier, simulate_cache_tier, zipf_popularity
-from scalelab.cdn import CDN, PRICE_ORIGIN_GB, Outage, simulate_cdn_buckets
-from scalelab.dns import T_AUTH, T_CLIENT, resolver_cache_buckets
+from scalelab.cache import CacheTier, cache_tier_buckets, zipf_popularity
+from scalelab.cdn import CDN, PRICE_ORIGIN_GB, Outage, cdn_buckets
+from scalelab.dns import T_AUTH, T_CLIENT, ResolverCache, resolver_buckets
 from scalelab.estimate import SECONDS_PER_DAY, diurnal_rate
-from scalelab.geo import REGIONS, geo_buckets, rtt_matrix
-from scalelab.load_balancer import bucketed_pool
-from scalelab.queueing import fluid_queue
-from scalelab.replication import read_capacity, replication_timeline
-from scalelab.sessions import STORE_RTT, TOKEN_VERIFY, sessions_buckets
-from scalelab.sharding import ShardedDatabase, simulate_shard_load
+from scalelab.geo import REGIONS, GeoRouting, geo_buckets, rtt_matrix
+from scalelab.load_balancer import ServerPool, pool_buckets
+from scalelab.queueing import WorkQueue, queue_buckets
+from scalelab.replication import ReplicaSet, read_capacity, replication_buckets
+from scalelab.sessions import STORE_RTT, TOKEN_VERIFY, SessionTier, sessions_buckets
+from scalelab.sharding import ShardedDatabase, shard_buckets
 from scalelab.validate import check_number, check_rng
 
 __all__ = [
     "traffic",
+    "Day",
+    "STAGES",
     "simulate",
 ]
 
@@ -91,6 +103,482 @@ def _quantile(q: float, w: np.ndarray, c: np.ndarray, mean: np.ndarray) -> np.nd
     return np.where(total > 0, (lo + hi) / 2, np.nan)
 
 
+def _total(arrays: tuple) -> np.ndarray:
+    """The sum of ``arrays``, added left to right in the order the stages gave them."""
+    return functools.reduce(operator.add, arrays)
+
+
+@dataclass(frozen=True)
+class Day:
+    """What the stages of :func:`simulate` hand each other: the run's inputs, then what the
+    tiers so far found.
+
+    Inputs: ``design``, ``workload``, ``failures`` (their data centres counted modulo the
+    design's), ``t_start`` (s since midnight), ``t`` (each bucket's start, s since midnight),
+    ``t_bucket`` (s) and ``rng``. Collected for the :class:`~scalelab.architecture.Run`, in
+    stage order: ``parts`` (each tier's own result, by name), ``failed`` (requests/s that
+    failed, one array per source), ``costs`` ($/h besides the machines, one array per source),
+    ``t_added`` (seconds each successful dynamic request spends, one per source), ``lost``
+    (writes or jobs lost per bucket, one array per source) and ``metrics`` (time series by
+    name). ``values``: what a stage hands to later ones, read as attributes (``day.to_web``).
+    """
+
+    design: Design
+    workload: Workload
+    failures: tuple
+    t_start: float
+    t: np.ndarray
+    t_bucket: float
+    rng: np.random.Generator
+    parts: dict = field(default_factory=dict)
+    failed: tuple = ()
+    costs: tuple = ()
+    t_added: tuple = ()
+    lost: tuple = ()
+    metrics: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        # only called for names that are not fields: the values stages handed on
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(f"no stage so far has handed on {name!r}")
+
+    @property
+    def n_buckets(self) -> int:
+        """The number of buckets."""
+        return self.t.size
+
+    @property
+    def n_dcs(self) -> int:
+        """The design's number of data centres."""
+        return self.design.n_dcs
+
+    def window(self, kind: str, target: int | None = None) -> np.ndarray:
+        """Per bucket, the largest share of it that a failure of ``kind`` (of data centre
+        ``target``, or any) covers."""
+        out = np.zeros(self.n_buckets)
+        for f in self.failures:
+            if f.kind == kind and (target is None or f.target == target):
+                out = np.maximum(out, _windows(self.t, self.t_bucket, f.t_start, f.t_end))
+        return out
+
+    def add(
+        self,
+        *,
+        parts: dict | None = None,
+        failed: tuple = (),
+        costs: tuple = (),
+        t_added: tuple = (),
+        lost: tuple = (),
+        metrics: dict | None = None,
+        **values,
+    ) -> Day:
+        """A copy with a stage's findings added to what the stages before it collected (a
+        value handed on is never replaced, nor named like an attribute of the day)."""
+        taken = values.keys() & ({*self.values, *(f.name for f in fields(self)), *dir(Day)})
+        if taken:
+            raise ValueError(f"a stage may not hand on {sorted(taken)}: the names are taken")
+        return replace(
+            self,
+            parts={**self.parts, **(parts or {})},
+            failed=self.failed + tuple(failed),
+            costs=self.costs + tuple(costs),
+            t_added=self.t_added + tuple(t_added),
+            lost=self.lost + tuple(lost),
+            metrics={**self.metrics, **(metrics or {})},
+            values={**self.values, **values},
+        )
+
+
+def _traffic(day: Day) -> Day:
+    """Users' requests/s per bucket and their split: regions, static files, dynamic requests."""
+    w = day.workload
+    rate = traffic(w, day.t, day.rng)
+    static = rate * w.p_static
+    return day.add(
+        rate=rate,
+        share=np.asarray(w.users, dtype=float) / sum(w.users),
+        static=static,
+        dynamic=rate - static,
+        metrics={"requests_rps": rate},
+    )
+
+
+def _dns(day: Day) -> Day:
+    """DNS: one request in ``requests_per_lookup`` asks a resolver (TTL = the design's)."""
+    cache = ResolverCache(
+        t_ttl=day.design.dns_ttl, n_resolvers=1_000, t_hit=T_CLIENT, t_miss=T_CLIENT + T_AUTH
+    )
+    dns = resolver_buckets(day.rate / day.workload.requests_per_lookup, day.t_bucket, cache)
+    p, n_b = 1.0 / day.workload.requests_per_lookup, day.n_buckets
+    # the lookup a request waits for: none, a resolver's cached answer, or the whole way
+    lookup = [
+        (1 - p, np.zeros(n_b)),
+        (p * dns.hit_ratio, np.full(n_b, T_CLIENT)),
+        (p * (1 - dns.hit_ratio), np.full(n_b, T_CLIENT + T_AUTH)),
+    ]
+    return day.add(lookup=lookup, parts={"dns": dns}, metrics={"dns_hit_ratio": dns.hit_ratio})
+
+
+def _cdn(day: Day) -> Day:
+    """The CDN serves the static files (without one, the web servers send them)."""
+    d, n_b = day.design, day.n_buckets
+    if not d.cdn:
+        # the web servers send the static files themselves: origin data transfer out
+        cost = day.static * KB_STATIC * 1e-6 * PRICE_ORIGIN_GB * 3600.0
+        p99 = np.full(n_b, np.nan)
+        return day.add(
+            to_web=day.rate,
+            static_p99=p99,
+            parts={"cdn": None},
+            failed=(np.zeros(n_b),),
+            costs=(cost,),
+            metrics={"static_p99_s": p99},
+        )
+    down = [f for f in day.failures if f.kind == "cdn"]
+    outage = None
+    if down:
+        f = down[0]
+        outage = Outage(max(f.t_start - day.t_start, 0.0), max(f.t_end - day.t_start, 0.0))
+    cdn = CDN(
+        t_ttl=d.cdn_ttl,
+        p_dynamic=0.0,
+        users=day.workload.users,
+        rate_origin_max=RATE_STATIC_ORIGIN,
+        kb_object=KB_STATIC,
+    )
+    out = cdn_buckets(day.static, day.t_bucket, cdn, outage=outage, strategy=d.cdn_strategy)
+    return day.add(
+        to_web=day.dynamic,
+        static_p99=out.p99_all,
+        parts={"cdn": out},
+        failed=(out.rate_failed,),
+        costs=(out.cost / day.t_bucket * 3600.0,),
+        metrics={"static_p99_s": out.p99_all},
+    )
+
+
+def _geo(day: Day) -> Day:
+    """GeoDNS sends each region to a data centre (capacity is the pools' business, so geo
+    drops nothing); a data centre down for half a bucket or more counts as down."""
+    up = np.ones((day.n_buckets, day.n_dcs), dtype=bool)
+    for d in range(day.n_dcs):
+        up[:, d] = day.window("datacenter", d) < 0.5
+    rtt = rtt_matrix(REGIONS, day.design.regions)
+    routing = GeoRouting(rtt, np.full(day.n_dcs, 1e12), t_ttl=day.design.dns_ttl)
+    geo = geo_buckets(np.outer(day.to_web, day.share), day.t_bucket, routing, up=up)
+    return day.add(up=up, rtt=rtt, geo=geo, parts={"geo": geo}, failed=(geo.failed_rps,))
+
+
+def _servers_up(day: Day) -> tuple[np.ndarray, np.ndarray]:
+    """Per bucket and data centre: the servers up, and the share of the bucket a dead server is
+    still in the balancer's view (until the next health check notices it)."""
+    n_b, n_dc = day.n_buckets, day.n_dcs
+    lost = np.zeros((n_b, n_dc), dtype=np.int64)
+    blend = np.zeros((n_b, n_dc))
+    for d in range(n_dc):
+        w = day.window("server", d)
+        down = w > 0
+        lost[:, d] = down.astype(np.int64)
+        first = down & ~np.concatenate([[False], down[:-1]])
+        t_blind = np.minimum(day.design.t_check, w * day.t_bucket)
+        blend[:, d] = np.where(first, t_blind / day.t_bucket, 0.0)
+    return np.where(day.up, day.design.n_servers - lost, 0), blend
+
+
+def _unnoticed(day: Day, servers: ServerPool, n_up, blend, views) -> None:
+    """Adapter: while the balancer has not noticed a dead server (a share ``blend`` of the
+    bucket), that server's share of the requests fails. Updates ``views`` (the pool's served,
+    dropped and failed requests/s, buckets x DCs) in place."""
+    hit = np.argwhere(blend > 0)
+    if not hit.size:
+        return
+    b, k = hit[:, 0], hit[:, 1]
+    blind = pool_buckets(
+        day.geo.served_rps[b, k],
+        day.t_bucket,
+        replace(servers, price_per_server_hour=0.0),
+        n_up=n_up[b, k],
+        n_in_view=n_up[b, k] + 1,
+    )
+    f = blend[b, k]
+    for arr, new in zip(views, (blind.served_rps, blind.dropped_rps, blind.error_rps), strict=True):
+        arr[b, k] = (1 - f) * arr[b, k] + f * new
+
+
+def _pool(day: Day) -> Day:
+    """Each data centre's web servers behind its balancer."""
+    d, geo = day.design, day.geo
+    n_up, blend = _servers_up(day)
+    model = "random" if d.lb_policy == "random" else "pooled"
+    servers = ServerPool(d.server_rps, N_QUEUE_MAX, model, PRICE_SERVER_HOUR)
+    pool = pool_buckets(geo.served_rps, day.t_bucket, servers, n_up=n_up)  # buckets x DCs
+    served_w, dropped_w, err_w = pool.served_rps, pool.dropped_rps, pool.error_rps
+    _unnoticed(day, servers, n_up, blend, (served_w, dropped_w, err_w))  # updates them in place
+    util = np.where(n_up > 0, geo.served_rps / np.maximum(n_up, 1) / d.server_rps, 0.0)
+    return day.add(
+        n_up=n_up,
+        served_w=served_w,
+        resp_w=pool.t_response_mean,
+        web_ok=served_w.sum(axis=1),
+        parts={"pool": pool},
+        failed=(dropped_w.sum(axis=1), err_w.sum(axis=1)),
+        metrics={"web_utilisation": util.max(axis=1), "servers_up": n_up.sum(axis=1).astype(float)},
+    )
+
+
+def _sessions(day: Day) -> Day:
+    """Sessions: who is logged out when servers come and go, and the time a request spends
+    reading its session (from the store, or checking a token)."""
+    d = day.design
+    tier = SessionTier(
+        mode=d.session_mode,
+        n_sessions=N_SESSIONS_PER_SERVER * d.n_servers,
+        rate_capacity=d.server_rps,
+    )
+    sess = [
+        sessions_buckets(day.geo.served_rps[:, k], day.t_bucket, tier, n_servers=day.n_up[:, k])
+        for k in range(day.n_dcs)
+    ]
+    lost = np.sum([s.lost for s in sess], axis=0)
+    t_session = {"sticky": 0.0, "store": STORE_RTT, "token": TOKEN_VERIFY}[d.session_mode]
+    return day.add(
+        parts={"sessions": sess},
+        t_added=(t_session,),
+        metrics={"sessions_lost": lost.astype(float)},
+    )
+
+
+def _reads_and_writes(day: Day) -> Day:
+    """The data layer sees only the dynamic requests the web tier served: reads and writes
+    (and the writes users sent, served or not, for a master failure)."""
+    n_b = day.n_buckets
+    p_dyn = np.divide(day.dynamic, day.to_web, out=np.zeros(n_b), where=day.to_web > 0)
+    dyn_ok = day.web_ok * p_dyn
+    writes = dyn_ok * day.workload.p_write
+    return day.add(
+        writes=writes, reads=dyn_ok - writes, writes_offered=day.dynamic * day.workload.p_write
+    )
+
+
+def _cache(day: Day) -> Day:
+    """The cache tier in front of the database (no cache: a tier whose only node is down)."""
+    d, w, n_b = day.design, day.workload, day.n_buckets
+    read_cap = d.n_shards * read_capacity(
+        d.n_replicas, MU_DB, float(np.mean(day.writes)) / d.n_shards, primary_reads=True
+    )
+    if d.n_cache_nodes:
+        tier = CacheTier(d.n_cache_nodes, d.cache_objects, rate_db_max=max(read_cap, 1.0))
+        nodes_down = (day.window("cache") > 0).astype(int)
+    else:  # adapter: no cache is a tier whose only node is always down
+        tier = CacheTier(n_nodes=1, n_capacity=1, rate_db_max=max(read_cap, 1.0))
+        nodes_down = np.ones(n_b, dtype=int)
+    reads, popularity = day.reads, zipf_popularity(w.n_objects, w.zipf_s)
+    cache = cache_tier_buckets(
+        reads, day.t_bucket, tier, popularity=popularity, nodes_down=nodes_down
+    )
+    served_db = cache.rate_db - cache.rate_failed
+    ok_reads = reads - cache.rate_failed
+    # adapter: the miss path's time, read back from the tier's mean latency
+    t_miss = np.divide(
+        (cache.t_mean - tier.t_cache) * ok_reads,
+        served_db,
+        out=np.full(n_b, tier.t_db),
+        where=served_db > 1e-12,
+    )
+    h = cache.hit_ratio
+    return day.add(
+        served_db=served_db,
+        ok_reads=ok_reads,
+        hit_ratio=h,
+        p_hit=np.divide(reads * h, ok_reads, out=np.zeros(n_b), where=ok_reads > 0),
+        t_cache=tier.t_cache,
+        t_miss=t_miss,
+        parts={"cache": cache},
+        failed=(cache.rate_failed,),
+        metrics={"cache_hit_ratio": h},
+    )
+
+
+def _shards(day: Day) -> Day:
+    """Writes, and the reads the cache missed, spread over the shards; an overloaded shard
+    fails its share of the writes."""
+    n_rep, writes = day.design.n_replicas, day.writes
+    db = ShardedDatabase(n_shards=day.design.n_shards, mu_shard=MU_DB, n_read_replicas=n_rep)
+    shards = shard_buckets(writes, day.t_bucket, db, rate_reads=day.served_db, rng=day.rng)
+    w_share = np.divide(
+        writes, writes + day.served_db / (1 + n_rep), out=np.zeros(day.n_buckets), where=writes > 0
+    )
+    return day.add(
+        writes_overloaded=shards.overload * w_share,
+        share0=float(shards.shares[0]),
+        parts={"shards": shards},
+        metrics={"db_utilisation": shards.hottest_utilisation},
+    )
+
+
+def _replication(day: Day) -> Day:
+    """Each shard's replicas: their lag, and the primary's load (without replicas, the primary
+    serves everything)."""
+    d, n_rep = day.design, day.design.n_replicas
+    if not n_rep:
+        lag = np.zeros(day.n_buckets)
+        u_primary = (day.writes + day.served_db) / d.n_shards / MU_DB
+        return day.add(lag_offered=None, u_primary=u_primary, metrics={"replication_lag_s": lag})
+    replicas = ReplicaSet(n_rep, MU_DB, T_LAG, p_read_replica=n_rep / (n_rep + 1))
+    repl = replication_buckets(
+        day.writes / d.n_shards, day.t_bucket, replicas, rate_reads=day.served_db / d.n_shards
+    )
+    # the lag of the writes users send, whatever the web tier manages to serve (for a failure)
+    w_offered = day.writes_offered
+    lag_offered = replication_buckets(
+        w_offered / d.n_shards,
+        day.t_bucket,
+        replicas,
+        rate_reads=(day.dynamic - w_offered) * (1.0 - day.hit_ratio) / d.n_shards,
+    ).t_lag
+    return day.add(
+        lag_offered=lag_offered, u_primary=repl.u_primary, metrics={"replication_lag_s": repl.t_lag}
+    )
+
+
+def _master_failure(day: Day) -> Day:
+    """Adapter: a master failure, the replication chapter's analytic picture. Writes to the
+    shard fail until a replica is promoted (or the shard is restored from its backup); the
+    acknowledged writes not yet on the freshest replica are lost (all since midnight's backup
+    without a replica)."""
+    n_rep, n_b, dt, t_start = day.design.n_replicas, day.n_buckets, day.t_bucket, day.t_start
+    w_offered, share0 = day.writes_offered, day.share0
+    lost_writes = np.zeros(n_b)
+    master_down = np.zeros(n_b)
+    for f in day.failures:
+        if f.kind != "master":
+            continue
+        t_out = T_FAILOVER_DB if n_rep else T_RESTORE_DB
+        master_down = np.maximum(master_down, _windows(day.t, dt, f.t_start, f.t_start + t_out))
+        b = int(np.clip((f.t_start - t_start) // dt, 0, n_b - 1))
+        if t_start <= f.t_start < t_start + n_b * dt:
+            if n_rep:  # acknowledged writes not yet on the freshest replica: offered writes
+                lost_writes[b] += w_offered[b] * share0 * day.lag_offered[b] / n_rep
+            else:  # everything written to the shard since the nightly backup at midnight
+                since = f.t_start % SECONDS_PER_DAY
+                lost_writes[b] += float(np.mean(w_offered)) * share0 * since
+    writes = day.writes
+    failed_writes = np.minimum(day.writes_overloaded, writes)
+    failed_writes = failed_writes + (writes - failed_writes) * share0 * master_down
+    ok_writes = np.clip(writes - failed_writes, 0.0, None)
+    return day.add(
+        ok_writes=ok_writes,
+        failed=(failed_writes,),
+        lost=(lost_writes,),
+        metrics={"writes_ok_rps": ok_writes},
+    )
+
+
+def _queue(day: Day) -> Day:
+    """Background jobs: every write that succeeded queues jobs for the workers."""
+    d = day.design
+    jobs = queue_buckets(
+        day.ok_writes * day.workload.jobs_per_write,
+        day.t_bucket,
+        WorkQueue(d.worker_rps, n_buffer=d.queue_max),
+        n_servers=d.n_workers,
+    )
+    return day.add(
+        parts={"jobs": jobs},
+        lost=(jobs.dropped,),
+        metrics={"queue_backlog": jobs.backlog, "queue_wait_s": jobs.t_wait},
+    )
+
+
+def _errors(day: Day) -> Day:
+    """Errors and availability: the requests/s every stage failed, at most what users sent."""
+    rate = day.rate
+    failed = np.minimum(_total(day.failed), rate)
+    error_rate = np.divide(failed, rate, out=np.zeros(day.n_buckets), where=rate > 0)
+    return day.add(
+        rate_failed=failed,
+        error_rate=error_rate,
+        metrics={"failed_rps": failed, "error_rate": error_rate},
+    )
+
+
+def _latency(day: Day) -> Day:
+    """Latency percentiles of successful dynamic requests: a mixture over region x data path
+    (read hit, read miss, write) x DNS lookup, each a constant (round trip, data and lookup
+    times, the time stages added) plus the server's exponential time."""
+    n_b, geo = day.n_buckets, day.geo
+    live = geo.share * day.up[:, None, :]  # buckets x regions x DCs
+    wts = np.where(np.isfinite(day.resp_w), day.served_w, 0.0)
+    resp = np.where(np.isfinite(day.resp_w), day.resp_w, 0.0)
+    live_w = live * (wts > 0)[:, None, :]
+    norm = live_w.sum(axis=2)
+    mean_server, rtt_s = (
+        np.divide((live_w * x).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0)
+        for x in (resp[:, None, :], day.rtt[None])
+    )
+    rtt_s = rtt_s / 1000.0
+    reg_w = day.share[None, :] * (norm > 0)
+    ok_writes, p_hit = day.ok_writes, day.p_hit
+    t_write = 1.0 / MU_DB / (1.0 - np.minimum(day.u_primary, 0.99))
+    p_w = np.divide(ok_writes, ok_writes + day.ok_reads, out=np.zeros(n_b), where=day.ok_reads > 0)
+    data = [
+        ((1 - p_w) * p_hit, np.full(n_b, day.t_cache)),
+        ((1 - p_w) * (1 - p_hit), day.t_cache + day.t_miss),
+        (p_w, t_write),
+    ]
+    ws, cs = [], []
+    for pd, td in data:
+        for pl, tl in day.lookup:
+            ws.append(np.broadcast_to(np.asarray(pd * pl)[:, None], reg_w.shape) * reg_w)
+            t_fixed = td + tl
+            for t_more in day.t_added:
+                t_fixed = t_fixed + t_more
+            cs.append(rtt_s + t_fixed[:, None])
+    w_all, c_all = np.concatenate(ws, axis=1), np.concatenate(cs, axis=1)
+    m_all = np.concatenate([mean_server] * len(ws), axis=1)
+    p50, p99 = _quantile(0.5, w_all, c_all, m_all), _quantile(0.99, w_all, c_all, m_all)
+    return day.add(p50=p50, p99=p99, metrics={"p50_s": p50, "p99_s": p99})
+
+
+def _totals(day: Day) -> Day:
+    """Data lost, and the cost: every machine of the design is paid for, broken or not (a
+    replacement is started), plus what the stages spent by traffic."""
+    data_lost = _total(day.lost)
+    cost = functools.reduce(
+        operator.add, day.costs, np.full(day.n_buckets, day.design.cost_per_hour())
+    )
+    return day.add(
+        data_lost=data_lost,
+        cost_per_hour=cost,
+        metrics={"data_lost": data_lost, "cost_per_hour": cost},
+    )
+
+
+STAGES: tuple[Callable[[Day], Day], ...] = (
+    _traffic,
+    _dns,
+    _cdn,
+    _geo,
+    _pool,
+    _sessions,
+    _reads_and_writes,
+    _cache,
+    _shards,
+    _replication,
+    _master_failure,
+    _queue,
+    _errors,
+    _latency,
+    _totals,
+)
+"""The stages of :func:`simulate`, in order: one per tier, as a request meets them (each takes
+a :class:`Day` and returns it with its findings added), then the whole system's errors, latency
+and totals. A new tier is one more stage here."""
+
+
 def simulate(
     design: Design,
     workload: Workload,
@@ -102,7 +590,8 @@ def simulate(
     rng: np.random.Generator,
 ) -> Run:
     """Drive ``workload`` through ``design`` from ``t_start`` to ``t_end`` (s since midnight) in
-    buckets of ``t_bucket`` s, with ``failures`` (a sequence of ``Failure``).
+    buckets of ``t_bucket`` s, with ``failures`` (a sequence of ``Failure``): every stage of
+    :data:`STAGES` in turn.
 
     >>> quiet = simulate(Design(), Workload(), t_end=7_200.0, rng=np.random.default_rng(2))
     >>> dc = simulate(Design(), Workload(), [Failure("datacenter", 1_800.0, 3_600.0, 1)],
@@ -123,328 +612,23 @@ def simulate(
     dt = check_number("t_bucket", t_bucket, low=1, high=3_600)
     check_rng(rng)
     n_b = max(1, int(round((t_end - t_start) / dt)))
-    t0 = t_start + np.arange(n_b) * dt
-    n_dc = design.n_dcs
-
-    def window(kind: str, target: int | None = None) -> np.ndarray:
-        out = np.zeros(n_b)
-        for f in failures:
-            if f.kind == kind and (target is None or f.target == target):
-                out = np.maximum(out, _windows(t0, dt, f.t_start, f.t_end))
-        return out
-
     # a failure's target data centre counts modulo the design's number of data centres
-    failures = tuple(replace(f, target=f.target % n_dc) for f in failures)
-
-    rate = traffic(workload, t0, rng)
-    share = np.asarray(workload.users, dtype=float) / sum(workload.users)
-    static = rate * workload.p_static
-    dynamic = rate - static
-
-    # DNS: one request in `requests_per_lookup` asks a resolver (TTL = the design's)
-    dns = resolver_cache_buckets(
-        rate / workload.requests_per_lookup,
-        dt,
-        design.dns_ttl,
-        n_resolvers=1_000,
-        t_hit=T_CLIENT,
-        t_miss=T_CLIENT + T_AUTH,
-    )
-    p_lookup = 1.0 / workload.requests_per_lookup
-
-    # CDN: static files (or, without one, the web servers serve them)
-    cdn_out = None
-    if design.cdn:
-        cdn_down = [f for f in failures if f.kind == "cdn"]
-        outage = None
-        if cdn_down:
-            f = cdn_down[0]
-            outage = Outage(max(f.t_start - t_start, 0.0), max(f.t_end - t_start, 0.0))
-        cdn = CDN(
-            t_ttl=design.cdn_ttl,
-            p_dynamic=0.0,
-            users=workload.users,
-            rate_origin_max=RATE_STATIC_ORIGIN,
-            kb_object=KB_STATIC,
-        )
-        cdn_out = simulate_cdn_buckets(static, dt, cdn, outage=outage, strategy=design.cdn_strategy)
-        to_web = dynamic
-        static_failed = cdn_out.rate_failed
-        static_p99 = cdn_out.p99_all
-        cdn_cost = cdn_out.cost / dt * 3600.0
-    else:
-        to_web = rate
-        static_failed = np.zeros(n_b)
-        static_p99 = np.full(n_b, np.nan)
-        # the web servers send the static files themselves: origin data transfer out
-        cdn_cost = static * KB_STATIC * 1e-6 * PRICE_ORIGIN_GB * 3600.0
-
-    # GeoDNS to the data centres (capacity is the pools' business, so geo drops nothing)
-    up = np.ones((n_b, n_dc), dtype=bool)
-    for d in range(n_dc):
-        up[:, d] = window("datacenter", d) < 0.5
-    rtt = rtt_matrix(REGIONS, design.regions)
-    geo = geo_buckets(
-        np.outer(to_web, share), dt, rtt, np.full(n_dc, 1e12), up, t_ttl=design.dns_ttl
-    )
-
-    # each data centre's pool behind its balancer; a dead server stays in view until detected
-    lost_srv = np.zeros((n_b, n_dc), dtype=np.int64)
-    blend = np.zeros((n_b, n_dc))
-    for d in range(n_dc):
-        w = window("server", d)
-        down = w > 0
-        lost_srv[:, d] = down.astype(np.int64)
-        first = down & ~np.concatenate([[False], down[:-1]])
-        blend[:, d] = np.where(first, np.minimum(design.t_check, w * dt) / dt, 0.0)
-    n_up = np.where(up, design.n_servers - lost_srv, 0)
-    model = "random" if design.lb_policy == "random" else "pooled"
-    k = N_QUEUE_MAX
-    pool = bucketed_pool(
-        geo.served_rps.T.ravel(),
-        dt,
-        n_up.T.ravel(),
-        design.server_rps,
-        k,
-        model=model,
-        price_per_server_hour=PRICE_SERVER_HOUR,
-    )
-    served_w = pool.served_rps.reshape(n_dc, n_b).T
-    dropped_w = pool.dropped_rps.reshape(n_dc, n_b).T
-    err_w = pool.error_rps.reshape(n_dc, n_b).T
-    resp_w = pool.t_response_mean.reshape(n_dc, n_b).T
-    # adapter: while the balancer has not noticed the dead server, its share of requests fails
-    hit = np.argwhere(blend > 0)
-    if hit.size:
-        b_idx, d_idx = hit[:, 0], hit[:, 1]
-        blind = bucketed_pool(
-            geo.served_rps[b_idx, d_idx],
-            dt,
-            n_up[b_idx, d_idx],
-            design.server_rps,
-            k,
-            n_in_view=n_up[b_idx, d_idx] + 1,
-            model=model,
-        )
-        f = blend[b_idx, d_idx]
-        for _name, arr, new in (
-            ("served", served_w, blind.served_rps),
-            ("dropped", dropped_w, blind.dropped_rps),
-            ("error", err_w, blind.error_rps),
-        ):
-            arr[b_idx, d_idx] = (1 - f) * arr[b_idx, d_idx] + f * new
-    web_ok = served_w.sum(axis=1)
-
-    # sessions: who is logged out when servers come and go
-    sess = [
-        sessions_buckets(
-            geo.served_rps[:, d],
-            n_up[:, d],
-            t_bucket=dt,
-            mode=design.session_mode,
-            n_sessions=N_SESSIONS_PER_SERVER * design.n_servers,
-            rate_capacity=design.server_rps,
-        )
-        for d in range(n_dc)
-    ]
-    sessions_lost = np.sum([s.lost for s in sess], axis=0)
-    t_session = {"sticky": 0.0, "store": STORE_RTT, "token": TOKEN_VERIFY}[design.session_mode]
-
-    # the data layer: only dynamic requests reach it
-    p_dyn = np.divide(dynamic, to_web, out=np.zeros(n_b), where=to_web > 0)
-    dyn_ok = web_ok * p_dyn
-    writes = dyn_ok * workload.p_write
-    reads = dyn_ok - writes
-    n_rep = design.n_replicas
-    read_cap = design.n_shards * read_capacity(
-        n_rep, MU_DB, float(np.mean(writes)) / design.n_shards, primary_reads=True
-    )
-    popularity = zipf_popularity(workload.n_objects, workload.zipf_s)
-    if design.n_cache_nodes:
-        tier = CacheTier(
-            n_nodes=design.n_cache_nodes,
-            n_capacity=design.cache_objects,
-            rate_db_max=max(read_cap, 1.0),
-        )
-        cache_win = window("cache")
-        nodes_down = (cache_win > 0).astype(int)
-    else:  # adapter: no cache is a tier whose only node is always down
-        tier = CacheTier(n_nodes=1, n_capacity=1, rate_db_max=max(read_cap, 1.0))
-        nodes_down = np.ones(n_b, dtype=int)
-    cache = simulate_cache_tier(reads, dt, tier, popularity, nodes_down=nodes_down)
-    served_db = cache.rate_db - cache.rate_failed
-    # adapter: the miss path's time, read back from the tier's mean latency
-    ok_reads = reads - cache.rate_failed
-    t_miss = np.divide(
-        (cache.t_mean - tier.t_cache) * ok_reads,
-        served_db,
-        out=np.full(n_b, tier.t_db),
-        where=served_db > 1e-12,
-    )
-    h = cache.hit_ratio
-    p_hit = np.divide(reads * h, ok_reads, out=np.zeros(n_b), where=ok_reads > 0)
-
-    db = ShardedDatabase(n_shards=design.n_shards, mu_shard=MU_DB, n_read_replicas=n_rep)
-    shards = simulate_shard_load(db, writes, served_db, dt, rng)
-    w_share = np.divide(
-        writes, writes + served_db / (1 + n_rep), out=np.zeros(n_b), where=writes > 0
-    )
-    failed_writes = shards.overload * w_share
-    share0 = float(shards.shares[0])
-    if n_rep:
-        repl = replication_timeline(
-            writes / design.n_shards,
-            served_db / design.n_shards,
-            n_replicas=n_rep,
-            rate_server=MU_DB,
-            t_lag=T_LAG,
-            p_read_replica=n_rep / (n_rep + 1),
-        )
-        lag = repl.t_lag
-        u_primary = repl.u_primary
-    else:
-        lag = np.zeros(n_b)
-        u_primary = (writes + served_db) / design.n_shards / MU_DB
-    # adapter: a master failure (the replication chapter's analytic picture); the writes in
-    # flight are those users send, whatever the web tier manages to serve
-    w_offered = dynamic * workload.p_write
-    if n_rep:
-        lag_offered = replication_timeline(
-            w_offered / design.n_shards,
-            (dynamic - w_offered) * (1.0 - h) / design.n_shards,
-            n_replicas=n_rep,
-            rate_server=MU_DB,
-            t_lag=T_LAG,
-            p_read_replica=n_rep / (n_rep + 1),
-        ).t_lag
-    # adapter: a master failure (the replication chapter's analytic picture)
-    lost_writes = np.zeros(n_b)
-    master_down = np.zeros(n_b)
-    for f in failures:
-        if f.kind != "master":
-            continue
-        t_out = T_FAILOVER_DB if n_rep else T_RESTORE_DB
-        master_down = np.maximum(master_down, _windows(t0, dt, f.t_start, f.t_start + t_out))
-        b = int(np.clip((f.t_start - t_start) // dt, 0, n_b - 1))
-        if t_start <= f.t_start < t_start + n_b * dt:
-            if n_rep:  # acknowledged writes not yet on the freshest replica: offered writes
-                lost_writes[b] += w_offered[b] * share0 * lag_offered[b] / n_rep
-            else:  # everything written to the shard since the nightly backup at midnight
-                since = f.t_start % SECONDS_PER_DAY
-                lost_writes[b] += float(np.mean(w_offered)) * share0 * since
-    failed_writes = np.minimum(failed_writes, writes)
-    failed_writes = failed_writes + (writes - failed_writes) * share0 * master_down
-    ok_writes = np.clip(writes - failed_writes, 0.0, None)
-
-    # background jobs: a queue and its workers
-    jobs = fluid_queue(
-        ok_writes * workload.jobs_per_write,
-        dt,
-        design.worker_rps,
-        design.n_workers,
-        n_buffer=design.queue_max,
-    )
-    data_lost = lost_writes + jobs.dropped
-
-    # errors and availability
-    failed = (
-        static_failed
-        + geo.failed_rps
-        + dropped_w.sum(axis=1)
-        + err_w.sum(axis=1)
-        + cache.rate_failed
-        + failed_writes
-    )
-    failed = np.minimum(failed, rate)
-    error_rate = np.divide(failed, rate, out=np.zeros(n_b), where=rate > 0)
-
-    # latency of successful dynamic requests: region x (read hit, read miss, write) x DNS
-    live = geo.share * up[:, None, :]  # buckets x regions x DCs
-    wts = np.where(np.isfinite(resp_w), served_w, 0.0)
-    resp = np.where(np.isfinite(resp_w), resp_w, 0.0)
-    live_w = live * (wts > 0)[:, None, :]
-    norm = live_w.sum(axis=2)
-    mean_server = np.divide(
-        (live_w * resp[:, None, :]).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0
-    )
-    rtt_s = (
-        np.divide((live_w * rtt[None]).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0)
-        / 1000.0
-    )
-    reg_w = share[None, :] * (norm > 0)
-    t_write = 1.0 / MU_DB / (1.0 - np.minimum(u_primary, 0.99))
-    p_w = np.divide(ok_writes, ok_writes + ok_reads, out=np.zeros(n_b), where=ok_reads > 0)
-    data = [
-        ((1 - p_w) * p_hit, np.full(n_b, tier.t_cache)),
-        ((1 - p_w) * (1 - p_hit), tier.t_cache + t_miss),
-        (p_w, t_write),
-    ]
-    look = [
-        (1 - p_lookup, np.zeros(n_b)),
-        (p_lookup * dns.hit_ratio, np.full(n_b, T_CLIENT)),
-        (p_lookup * (1 - dns.hit_ratio), np.full(n_b, T_CLIENT + T_AUTH)),
-    ]
-    ws, cs, ms = [], [], []
-    for pd, td in data:
-        for pl, tl in look:
-            wgt = np.broadcast_to(np.asarray(pd * pl)[:, None], reg_w.shape) * reg_w
-            ws.append(wgt)
-            cs.append(rtt_s + (td + tl + t_session)[:, None])
-            ms.append(mean_server)
-    w_all, c_all, m_all = (np.concatenate(a, axis=1) for a in (ws, cs, ms))
-    p50 = _quantile(0.5, w_all, c_all, m_all)
-    p99 = _quantile(0.99, w_all, c_all, m_all)
-
-    # cost: every machine of the design is paid for, broken or not (a replacement is started)
-    fixed = design.cost_per_hour()
-    cost = fixed + cdn_cost
-
-    util_dc = np.where(n_up > 0, geo.served_rps / np.maximum(n_up, 1) / design.server_rps, 0.0)
-    metrics = {
-        "requests_rps": rate,
-        "failed_rps": failed,
-        "error_rate": error_rate,
-        "p50_s": p50,
-        "p99_s": p99,
-        "static_p99_s": static_p99,
-        "web_utilisation": util_dc.max(axis=1),
-        "servers_up": n_up.sum(axis=1).astype(float),
-        "dns_hit_ratio": dns.hit_ratio,
-        "cache_hit_ratio": h,
-        "db_utilisation": shards.hottest_utilisation,
-        "replication_lag_s": lag,
-        "queue_backlog": jobs.backlog,
-        "queue_wait_s": jobs.t_wait,
-        "sessions_lost": sessions_lost.astype(float),
-        "writes_ok_rps": ok_writes,
-        "data_lost": data_lost,
-        "cost_per_hour": cost,
-    }
-    parts = {
-        "dns": dns,
-        "cdn": cdn_out,
-        "geo": geo,
-        "pool": pool,
-        "sessions": sess,
-        "cache": cache,
-        "shards": shards,
-        "jobs": jobs,
-        "rate": rate,
-        "reads": reads,
-        "writes": writes,
-    }
+    failures = tuple(replace(f, target=f.target % design.n_dcs) for f in failures)
+    day = Day(design, workload, failures, t_start, t_start + np.arange(n_b) * dt, dt, rng)
+    for stage in STAGES:
+        day = stage(day)
     return Run(
-        t0,
+        day.t,
         dt,
-        rate,
-        failed,
-        error_rate,
-        1.0 - error_rate,
-        p50,
-        p99,
-        static_p99,
-        data_lost,
-        cost,
-        metrics,
-        parts,
+        day.rate,
+        day.rate_failed,
+        day.error_rate,
+        1.0 - day.error_rate,
+        day.p50,
+        day.p99,
+        day.static_p99,
+        day.data_lost,
+        day.cost_per_hour,
+        dict(day.metrics),
+        {**day.parts, "rate": day.rate, "reads": day.reads, "writes": day.writes},
     )

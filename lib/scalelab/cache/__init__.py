@@ -41,9 +41,9 @@ What this package models, one module per idea (import from the package:
   request-by-request replay with TTLs, fetch time, request coalescing and the write policies
   (write-through, write-around, invalidate) with the stale reads each one causes.
 - **A time-bucketed form** for the capstone (:mod:`~scalelab.cache.tier`):
-  :func:`simulate_cache_tier` takes a request rate per bucket and returns hit ratio, database load
-  and mean latency per bucket, with cache nodes that fail and come back empty (cold) and warm up
-  again.
+  :func:`cache_tier_buckets` takes a request rate per bucket and a :class:`CacheTier` and returns
+  hit ratio, database load and mean latency per bucket (the contract of :mod:`scalelab.buckets`),
+  with cache nodes that fail and come back empty (cold) and warm up again.
 
 Simplifications: one object size; a cache node failure loses that node's share of keys (the
 clients do not rehash them elsewhere); latencies are fixed per hit and per miss, plus a simple
@@ -89,7 +89,12 @@ from scalelab.cache.eviction import (
 )
 from scalelab.cache.miss_ratio import MissRatioCurve, miss_ratio_curve, stack_distances
 from scalelab.cache.replay import hit_ratio, hit_ratio_curve
-from scalelab.cache.tier import CacheTier, TierBuckets, simulate_cache_tier
+from scalelab.cache.tier import (
+    CacheTier,
+    TierBuckets,
+    _simulate_cache_tier,  # deprecated, see __getattr__
+    cache_tier_buckets,
+)
 from scalelab.cache.traces import TRACE_KINDS, Trace, make_trace, zipf_popularity
 
 __all__ = [
@@ -124,5 +129,13 @@ __all__ = [
     "T_DB_READ",
     "CacheTier",
     "TierBuckets",
-    "simulate_cache_tier",
+    "cache_tier_buckets",
 ]
+
+
+def __getattr__(name: str):
+    # a name from before the capstone contract, kept (deprecated, outside __all__) so that
+    # notebooks of an older release still import it
+    if name == "simulate_cache_tier":
+        return _simulate_cache_tier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

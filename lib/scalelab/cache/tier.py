@@ -1,7 +1,8 @@
 """The time-bucketed cache tier (for the capstone).
 
-:func:`simulate_cache_tier` takes a request rate per bucket and returns hit ratio, database load
-and mean latency per bucket (a :class:`TierBuckets`) for a :class:`CacheTier` of cache nodes in
+:func:`cache_tier_buckets` takes a request rate per bucket and returns hit ratio, database load
+and mean latency per bucket (a :class:`TierBuckets`; the contract of :mod:`scalelab.buckets`)
+for a :class:`CacheTier` of cache nodes in
 front of a database, with nodes that fail and come back empty (cold) and warm up again, by Che's
 approximation. The database is a single queue whose latency grows with its utilisation; reads
 beyond its capacity fail. Rates in requests/s, times in seconds.
@@ -10,10 +11,12 @@ beyond its capacity fail. Rates in requests/s, times in seconds.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.cache.analytic import _check_popularity, che_characteristic_time
 from scalelab.cache.cache_aside import T_CACHE_HIT, T_DB_READ
 from scalelab.validate import check_int, check_number
@@ -21,7 +24,7 @@ from scalelab.validate import check_int, check_number
 __all__ = [
     "CacheTier",
     "TierBuckets",
-    "simulate_cache_tier",
+    "cache_tier_buckets",
 ]
 
 
@@ -48,15 +51,15 @@ class CacheTier:
 
 
 @dataclass(frozen=True, eq=False)
-class TierBuckets:
-    """Per-bucket results of :func:`simulate_cache_tier` (arrays, one entry per bucket).
+class TierBuckets(Buckets):
+    """Per-bucket results of :func:`cache_tier_buckets` (arrays, one entry per bucket, besides
+    ``t`` and ``t_bucket``).
 
     ``hit_ratio``; ``rate_db``: reads/s offered to the database; ``rate_failed``: reads/s the
     overloaded database could not serve; ``t_mean``: mean latency of the served reads (s);
     ``utilisation``: database busy share (capped at 1).
     """
 
-    t_start: np.ndarray
     hit_ratio: np.ndarray
     rate_db: np.ndarray
     rate_failed: np.ndarray
@@ -64,19 +67,19 @@ class TierBuckets:
     utilisation: np.ndarray
 
 
-def simulate_cache_tier(
+def cache_tier_buckets(
     rate,
     t_bucket: float,
     tier: CacheTier,
-    popularity,
     *,
+    popularity,
     nodes_down=None,
 ) -> TierBuckets:
     """Hit ratio, database load and latency per time bucket of a cache-aside tier.
 
-    ``rate``: offered reads/s in each bucket of ``t_bucket`` seconds; ``popularity``: request
-    probabilities of the objects (independent requests); ``nodes_down``: cache nodes down in each
-    bucket (default none). A node that was down comes back **empty**: it holds object ``k`` with
+    ``rate``: offered reads/s in each bucket of ``t_bucket`` seconds, through ``tier``;
+    ``popularity``: request probabilities of the objects (independent requests); ``nodes_down``:
+    cache nodes down in each bucket (default none). A node that was down comes back **empty**: it holds object ``k`` with
     probability ``1 - exp(-q_k min(M, T))`` after ``M`` system requests since its restart, where
     ``T`` is Che's characteristic time of the whole tier (a warm node: ``M >= T``). The database
     is a single queue: latency ``t_db / (1 - u)`` at utilisation ``u``, capped at 0.99; reads
@@ -84,8 +87,8 @@ def simulate_cache_tier(
 
     >>> from scalelab.cache import zipf_popularity
     >>> tier = CacheTier(n_nodes=2, n_capacity=1_000, rate_db_max=2_000)
-    >>> out = simulate_cache_tier([4_000] * 4, 0.5, tier, zipf_popularity(10_000, 0.9),
-    ...                           nodes_down=[0, 1, 0, 0])
+    >>> q = zipf_popularity(10_000, 0.9)
+    >>> out = cache_tier_buckets([4_000] * 4, 0.5, tier, popularity=q, nodes_down=[0, 1, 0, 0])
     >>> [round(float(h), 2) for h in out.hit_ratio]  # down, then cold, then warm again
     [0.56, 0.28, 0.52, 0.56]
     >>> [round(float(r)) for r in out.rate_failed]
@@ -135,5 +138,23 @@ def simulate_cache_tier(
             tier.t_cache,
         )
     return TierBuckets(
-        np.arange(r.size) * dt, hit, rate_db, failed, t_mean, served / tier.rate_db_max
+        hit,
+        rate_db,
+        failed,
+        t_mean,
+        served / tier.rate_db_max,
+        t=bucket_times(r.size, dt),
+        t_bucket=float(dt),
     )
+
+
+def _simulate_cache_tier(rate, t_bucket: float, tier: CacheTier, popularity, *, nodes_down=None):
+    """``simulate_cache_tier``, the name and signature before the capstone contract (notebooks
+    of an older release import it): deprecated, returns :func:`cache_tier_buckets`' result."""
+    warnings.warn(
+        "simulate_cache_tier is deprecated; use cache_tier_buckets(rate, t_bucket, tier, "
+        "popularity=..., nodes_down=...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return cache_tier_buckets(rate, t_bucket, tier, popularity=popularity, nodes_down=nodes_down)

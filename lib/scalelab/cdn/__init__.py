@@ -27,7 +27,7 @@ and prices of :mod:`~scalelab.cdn.network`:
   ``lam*T/(1 + lam*T)`` of an object's requests hit; Jung, Berger and Balakrishnan 2003),
   :func:`origin_rate` for many edges with or without a shield, and :func:`p_stale` (the share of
   hits that return an outdated copy).
-- **A time-bucketed drill** (:mod:`~scalelab.cdn.drill`: :func:`simulate_cdn_buckets`,
+- **A time-bucketed drill** (:mod:`~scalelab.cdn.drill`: :func:`cdn_buckets`,
   :func:`summarise`): request rate per bucket in; offload, origin load, failed requests, latency
   percentiles per region, stale responses and cost per bucket out. It injects a CDN **outage**
   (:class:`Outage`, in all regions or some) and applies a **strategy** (:data:`STRATEGIES`): do
@@ -65,7 +65,8 @@ from scalelab.cdn.drill import (
     CDNBuckets,
     DrillSummary,
     Outage,
-    simulate_cdn_buckets,
+    _simulate_cdn_buckets,  # deprecated, see __getattr__
+    cdn_buckets,
     summarise,
 )
 from scalelab.cdn.drill import _percentiles as _percentiles  # not in __all__
@@ -115,10 +116,18 @@ __all__ = [
     "CDN",
     "Outage",
     "CDNBuckets",
-    "simulate_cdn_buckets",
+    "cdn_buckets",
     "DrillSummary",
     "summarise",
     "Plan",
     "Scenario",
     "run_drill",
 ]
+
+
+def __getattr__(name: str):
+    # a name from before the capstone contract, kept (deprecated, outside __all__) so that
+    # notebooks of an older release still import it
+    if name == "simulate_cdn_buckets":
+        return _simulate_cdn_buckets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

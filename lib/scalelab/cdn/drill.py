@@ -1,8 +1,8 @@
 """The time-bucketed CDN drill: an outage, a failover strategy, offload, latency and cost.
 
-:func:`simulate_cdn_buckets` takes a request rate per bucket and a :class:`CDN` (regions, edge
+:func:`cdn_buckets` takes a request rate per bucket and a :class:`CDN` (regions, edge
 capacity, TTLs, static and dynamic content, the users' own caches) and returns per-bucket
-arrays (a :class:`CDNBuckets`): offload, origin load, failed requests, latency percentiles per
+arrays (a :class:`CDNBuckets`; the contract of :mod:`scalelab.buckets`): offload, origin load, failed requests, latency percentiles per
 region, stale responses and cost. It injects a CDN **outage** (:class:`Outage`, in all regions or
 some) and applies a **strategy** (:data:`STRATEGIES`): do nothing, fail over to the origin, fail
 over to a second CDN (multi-CDN, optionally kept warm with a share of traffic), or reroute to the
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.cache import che_characteristic_time, zipf_popularity
 from scalelab.cdn.network import (
     _GB,
@@ -49,14 +51,14 @@ __all__ = [
     "CDN",
     "Outage",
     "CDNBuckets",
-    "simulate_cdn_buckets",
+    "cdn_buckets",
     "DrillSummary",
     "summarise",
 ]
 
 
 STRATEGIES = ("none", "origin", "multi-cdn", "redundant")
-"""What happens to the requests of a region whose CDN edge is down (see :func:`simulate_cdn_buckets`):
+"""What happens to the requests of a region whose CDN edge is down (see :func:`cdn_buckets`):
 ``"none"``: they fail until the edge is back; ``"origin"``: after ``t_detect`` clients go straight
 to the origin; ``"multi-cdn"``: after ``t_detect`` they go to a second CDN; ``"redundant"``: after
 ``t_reroute`` the CDN sends them to its nearest healthy edge in another region (to the origin if
@@ -164,8 +166,8 @@ class Outage:
 
 
 @dataclass(frozen=True, eq=False)
-class CDNBuckets:
-    """Per-bucket results of :func:`simulate_cdn_buckets` (arrays; ``[bucket, region]`` for 2-d).
+class CDNBuckets(Buckets):
+    """Per-bucket results of :func:`cdn_buckets` (arrays; ``[bucket, region]`` for 2-d).
 
     ``rate``: requests/s offered by users; ``offload``: share of them that did not reach the
     origin (local, edge, shield and second-CDN hits; failed requests excluded);
@@ -177,7 +179,6 @@ class CDNBuckets:
     outdated; ``cost``: dollars spent in the bucket.
     """
 
-    t_start: np.ndarray
     rate: np.ndarray
     offload: np.ndarray
     edge_hit_ratio: np.ndarray
@@ -190,7 +191,6 @@ class CDNBuckets:
     p99_all: np.ndarray
     rate_stale: np.ndarray
     cost: np.ndarray
-    t_bucket: float
 
 
 def _bins(n: int, alpha: float, n_bins: int):
@@ -256,7 +256,7 @@ def _step(occ, lam, target, drain, dt):
     return target + gap * np.where(gap < 0, np.exp(-lam * dt), drain)
 
 
-def simulate_cdn_buckets(
+def cdn_buckets(
     rate,
     t_bucket: float,
     cdn: CDN | None = None,
@@ -268,7 +268,7 @@ def simulate_cdn_buckets(
     """Offload, origin load, failures, latency by region, staleness and cost per time bucket.
 
     ``rate``: requests/s offered by all users in each bucket of ``t_bucket`` seconds, split over
-    the regions by ``cdn.users``. Every bucket, each cache (each region's edge of the primary
+    the regions by ``cdn.users`` (``cdn``: default ``CDN()``). Every bucket, each cache (each region's edge of the primary
     CDN, the shield, each edge of a second CDN) holds each object with some probability, its
     *occupancy*: a TTL cache under steady requests holds a share ``lam*T/(1+lam*T)`` of the time
     (bounded by the LRU capacity limit), an empty cache fills at the request rate, a fuller one
@@ -284,7 +284,7 @@ def simulate_cdn_buckets(
     region's users are sent, the traffic split per bucket, region and path, the caches' hit
     ratios bucket by bucket, the origin, and the latency mixture per region.
 
-    >>> out = simulate_cdn_buckets([10_000] * 8, 600, CDN(), outage=Outage(1_800, 3_600))
+    >>> out = cdn_buckets([10_000] * 8, 600, CDN(), outage=Outage(1_800, 3_600))
     >>> [round(float(x)) for x in out.rate_origin]  # warm; outage (failover); cold edges refill
     [2245, 2245, 2245, 8000, 10000, 10000, 2315, 2250]
     """
@@ -339,7 +339,6 @@ def simulate_cdn_buckets(
     if strategy == "multi-cdn":
         cost = cost + SECOND_COMMIT_HOUR / 3_600
     return CDNBuckets(
-        t0,
         r.copy(),
         offload,
         edge_hit,
@@ -352,8 +351,28 @@ def simulate_cdn_buckets(
         p99_all,
         stale,
         cost * dt,
-        dt,
+        t=bucket_times(n_b, dt),
+        t_bucket=float(dt),
     )
+
+
+def _simulate_cdn_buckets(
+    rate,
+    t_bucket: float,
+    cdn: CDN | None = None,
+    *,
+    outage: Outage | None = None,
+    strategy: str = "origin",
+    p_second: float = 0.0,
+):
+    """``simulate_cdn_buckets``, the name before the capstone contract (notebooks of an older
+    release import it): deprecated, returns :func:`cdn_buckets`' result."""
+    warnings.warn(
+        "simulate_cdn_buckets is deprecated; use cdn_buckets (same arguments)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return cdn_buckets(rate, t_bucket, cdn, outage=outage, strategy=strategy, p_second=p_second)
 
 
 def _outage_phases(t0: np.ndarray, dt: float, cdn: CDN, outage: Outage | None, strategy: str):
@@ -587,14 +606,14 @@ def summarise(out: CDNBuckets, outage: Outage | None = None) -> DrillSummary:
     after the outage ends, share of requests that failed, worst regional p99 (s), cost per hour
     ($) and share of responses that were stale.
 
-    >>> s = summarise(simulate_cdn_buckets([10_000] * 12, 600, outage=Outage()), Outage())
+    >>> s = summarise(cdn_buckets([10_000] * 12, 600, outage=Outage()), Outage())
     >>> round(s.offload_before, 3), round(s.peak_origin), round(s.failed_share, 3)
     (0.775, 10000, 0.15)
     """
     if not isinstance(out, CDNBuckets):
         raise ValueError(f"out must be a CDNBuckets; got {type(out).__name__}")
     total = float(np.sum(out.rate))
-    after = out.t_start >= (outage.t_end if outage is not None else math.inf)
+    after = out.t >= (outage.t_end if outage is not None else math.inf)
     hours = out.rate.size * out.t_bucket / 3_600
     return DrillSummary(
         float(out.offload[0]),

@@ -3,7 +3,7 @@
 A :class:`Scenario` is a drill to survive (a request rate, an outage, a latency target and a
 budget); a :class:`Plan` is a learner's answer (a failover strategy, an origin shield or not, a
 share of traffic for a second CDN). :func:`run_drill` runs the plan through the scenario with
-:func:`~scalelab.cdn.simulate_cdn_buckets` and says whether both targets are met.
+:func:`~scalelab.cdn.cdn_buckets` and says whether both targets are met.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from scalelab.cdn.drill import (
     STRATEGIES,
     DrillSummary,
     Outage,
-    simulate_cdn_buckets,
+    cdn_buckets,
     summarise,
 )
 from scalelab.validate import check_choice, check_number
@@ -76,7 +76,7 @@ def run_drill(scenario: Scenario, plan: Plan) -> tuple[DrillSummary, bool]:
         raise ValueError(f"plan must be a Plan; got {type(plan).__name__}")
     n = max(1, int(round(scenario.t_total / scenario.t_bucket)))
     cdn = CDN(**{**scenario.cdn.__dict__, "shield": plan.shield})
-    out = simulate_cdn_buckets(
+    out = cdn_buckets(
         np.full(n, float(scenario.rate)),
         scenario.t_bucket,
         cdn,

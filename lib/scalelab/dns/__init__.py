@@ -58,9 +58,9 @@ The public API, in the order a learner meets it, one module per part (import fro
   authoritative servers and mean lookup time; ``expected_cache_stats(stream, t_ttl)`` gives the
   same from the formula. ``sample_queries`` and ``count_misses`` are its two halves (draw the
   lookups; mark which miss a TTL cache), for callers with their own streams.
-- **Time-bucketed form** (for the capstone): ``resolver_cache_buckets(rate_queries, t_bucket,
-  t_ttl, ...) -> CacheBuckets`` of per-bucket arrays (hit ratio, authoritative queries/s and
-  per bucket, mean lookup time).
+- **Time-bucketed form** (for the capstone, the contract of :mod:`scalelab.buckets`):
+  ``resolver_buckets(rate_queries, t_bucket, ResolverCache(t_ttl, ...)) -> CacheBuckets``
+  of per-bucket arrays (hit ratio, authoritative queries/s and per bucket, mean lookup time).
 
 Simplifications. One server (or one anycast set) per zone, so "asking a zone" is one hop; glue
 addresses are not followed, the resolver jumps straight to the child zone; no DNSSEC, no EDNS, no
@@ -87,11 +87,13 @@ from scalelab.dns.caching import (
     CacheBuckets,
     CacheStats,
     QueryStream,
+    ResolverCache,
+    _resolver_cache_buckets,  # deprecated, see __getattr__
     count_misses,
     expected_cache_stats,
     hit_ratio,
     mean_lookup_time,
-    resolver_cache_buckets,
+    resolver_buckets,
     sample_queries,
     simulate_cache,
     zipf_popularity,
@@ -149,6 +151,15 @@ __all__ = [
     "count_misses",
     "simulate_cache",
     "expected_cache_stats",
+    "ResolverCache",
     "CacheBuckets",
-    "resolver_cache_buckets",
+    "resolver_buckets",
 ]
+
+
+def __getattr__(name: str):
+    # a name from before the capstone contract, kept (deprecated, outside __all__) so that
+    # notebooks of an older release still import it
+    if name == "resolver_cache_buckets":
+        return _resolver_cache_buckets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

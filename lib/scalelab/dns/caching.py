@@ -7,17 +7,20 @@ spreads Poisson queries over names with Zipf popularity (:func:`zipf_popularity`
 resolvers, each with its own cache; :func:`simulate_cache` measures hit ratio, queries reaching
 the authoritative servers and mean lookup time (a :class:`CacheStats`) and
 :func:`expected_cache_stats` gives the same from the formula; :func:`sample_queries` and
-:func:`count_misses` are the simulation's two halves. :func:`resolver_cache_buckets` is the
-time-bucketed form for the capstone (a :class:`CacheBuckets` of per-bucket arrays), using the
+:func:`count_misses` are the simulation's two halves. :func:`resolver_buckets` is the
+time-bucketed form for the capstone (the contract of :mod:`scalelab.buckets`: lookups/s per bucket
+and a :class:`ResolverCache` in, a :class:`CacheBuckets` of per-bucket arrays out), using the
 steady-state formula in each bucket. Rates in queries/s, times in seconds.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.dns.resolution import T_AUTH, T_CLIENT
 from scalelab.validate import check_int, check_number, check_rng
 
@@ -31,8 +34,9 @@ __all__ = [
     "count_misses",
     "simulate_cache",
     "expected_cache_stats",
+    "ResolverCache",
     "CacheBuckets",
-    "resolver_cache_buckets",
+    "resolver_buckets",
 ]
 
 
@@ -252,8 +256,32 @@ def expected_cache_stats(
 
 
 @dataclass(frozen=True)
-class CacheBuckets:
-    """Per-bucket resolver-cache figures (arrays of one value per bucket)."""
+class ResolverCache:
+    """The resolvers' caches of the bucketed form (:func:`resolver_buckets`).
+
+    Answers are cached for ``t_ttl`` s; queries go to ``n_names`` names of Zipf popularity
+    ``zipf_s``, spread evenly over ``n_resolvers`` resolvers, each with its own cache; a hit
+    takes ``t_hit`` s, a miss ``t_miss`` s (the authoritative servers asked).
+    """
+
+    t_ttl: float
+    n_names: int = 1
+    zipf_s: float = 1.0
+    n_resolvers: int = 1
+    t_hit: float = T_CLIENT
+    t_miss: float = T_CLIENT + T_AUTH
+
+    def __post_init__(self):
+        check_number("t_ttl", self.t_ttl, low=0)
+        check_number("t_hit", self.t_hit, low=0)
+        check_number("t_miss", self.t_miss, low=0)
+        check_int("n_resolvers", self.n_resolvers, low=1)
+
+
+@dataclass(frozen=True)
+class CacheBuckets(Buckets):
+    """Per-bucket resolver-cache figures of :func:`resolver_buckets` (arrays of one value
+    per bucket, besides ``t`` and ``t_bucket``)."""
 
     hit_ratio: np.ndarray
     rate_upstream: np.ndarray  # queries/s reaching the authoritative servers
@@ -261,7 +289,40 @@ class CacheBuckets:
     t_mean_lookup: np.ndarray  # seconds
 
 
-def resolver_cache_buckets(
+def resolver_buckets(rate_queries, t_bucket: float, cache: ResolverCache) -> CacheBuckets:
+    """The time-bucketed resolver cache: lookups/s per bucket -> per-bucket cache figures.
+
+    ``rate_queries``: offered lookups/s in each bucket of ``t_bucket`` s, through the resolver
+    caches ``cache``. Each bucket uses the steady-state formula at its own rate (good when
+    ``cache.t_ttl`` is short next to ``t_bucket``).
+
+    >>> b = resolver_buckets([0.0, 1.0, 10.0], 3600.0, ResolverCache(t_ttl=9.0))
+    >>> b.hit_ratio.round(3).tolist(), b.rate_upstream.round(3).tolist()
+    ([0.0, 0.9, 0.989], [0.0, 0.1, 0.11])
+    """
+    rate = np.asarray(rate_queries, dtype=float)
+    if rate.ndim != 1 or np.any(~np.isfinite(rate)) or np.any(rate < 0):
+        raise ValueError(f"rate_queries must be a 1-d array of rates >= 0; got {rate_queries!r}")
+    check_number("t_bucket", t_bucket, low=0, low_open=True)
+    if not isinstance(cache, ResolverCache):
+        raise ValueError(f"cache must be a ResolverCache; got {type(cache).__name__}")
+    t_ttl, t_hit, t_miss, n_resolvers = cache.t_ttl, cache.t_hit, cache.t_miss, cache.n_resolvers
+    p = zipf_popularity(cache.n_names, cache.zipf_s)
+    lam = rate[:, None] * p[None, :] / n_resolvers  # per resolver and name
+    miss_rate = n_resolvers * np.sum(lam / (1.0 + lam * t_ttl), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = np.where(rate > 0, 1.0 - miss_rate / np.where(rate > 0, rate, 1.0), 0.0)
+    return CacheBuckets(
+        h,
+        miss_rate,
+        miss_rate * t_bucket,
+        h * t_hit + (1.0 - h) * t_miss,
+        t=bucket_times(rate.size, t_bucket),
+        t_bucket=float(t_bucket),
+    )
+
+
+def _resolver_cache_buckets(
     rate_queries,
     t_bucket: float,
     t_ttl: float,
@@ -271,27 +332,15 @@ def resolver_cache_buckets(
     n_resolvers: int = 1,
     t_hit: float = T_CLIENT,
     t_miss: float = T_CLIENT + T_AUTH,
-) -> CacheBuckets:
-    """The time-bucketed resolver cache: lookups/s per bucket -> per-bucket cache figures.
-
-    ``rate_queries``: offered lookups/s in each bucket of ``t_bucket`` s. Each bucket uses the
-    steady-state formula at its own rate (good when ``t_ttl`` is short next to ``t_bucket``).
-
-    >>> b = resolver_cache_buckets([0.0, 1.0, 10.0], 3600.0, 9.0)
-    >>> b.hit_ratio.round(3).tolist(), b.rate_upstream.round(3).tolist()
-    ([0.0, 0.9, 0.989], [0.0, 0.1, 0.11])
-    """
-    rate = np.asarray(rate_queries, dtype=float)
-    if rate.ndim != 1 or np.any(~np.isfinite(rate)) or np.any(rate < 0):
-        raise ValueError(f"rate_queries must be a 1-d array of rates >= 0; got {rate_queries!r}")
-    check_number("t_bucket", t_bucket, low=0, low_open=True)
-    check_number("t_ttl", t_ttl, low=0)
-    check_number("t_hit", t_hit, low=0)
-    check_number("t_miss", t_miss, low=0)
-    check_int("n_resolvers", n_resolvers, low=1)
-    p = zipf_popularity(n_names, zipf_s)
-    lam = rate[:, None] * p[None, :] / n_resolvers  # per resolver and name
-    miss_rate = n_resolvers * np.sum(lam / (1.0 + lam * t_ttl), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        h = np.where(rate > 0, 1.0 - miss_rate / np.where(rate > 0, rate, 1.0), 0.0)
-    return CacheBuckets(h, miss_rate, miss_rate * t_bucket, h * t_hit + (1.0 - h) * t_miss)
+):
+    """``resolver_cache_buckets``, the name and signature before the capstone contract
+    (notebooks of an older release call it): deprecated, returns :func:`resolver_buckets`'
+    result."""
+    warnings.warn(
+        "resolver_cache_buckets is deprecated; use resolver_buckets(rate_queries, t_bucket, "
+        "ResolverCache(t_ttl, ...))",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    cache = ResolverCache(t_ttl, n_names, zipf_s, n_resolvers, t_hit, t_miss)
+    return resolver_buckets(rate_queries, t_bucket, cache)

@@ -35,8 +35,9 @@ What the package models, and how it simplifies:
 - **Sync**: writes commit at their home DC and are applied at the other regions in order, after
   a one-way network delay plus a random queueing/batching delay (``simulate_sync``).
 
-``geo_buckets`` is the time-bucketed form the capstone composes: per-bucket offered load and DC
-health in, per-bucket load, failures and latency out.
+``geo_buckets`` is the time-bucketed form the capstone composes (the contract of
+:mod:`scalelab.buckets`): per-bucket offered load, a ``GeoRouting`` and DC health in, per-bucket
+load, failures and latency out.
 
 One module per idea; import from the package (``from scalelab.geo import nearest_healthy``):
 :mod:`~scalelab.geo.world` (regions, sites, round trips, data centres),
@@ -56,6 +57,7 @@ from scalelab.geo.failover import (
     FailoverParams,
     FailoverSummary,
     GeoBuckets,
+    GeoRouting,
     failover_summary,
     geo_buckets,
     simulate_failover,
@@ -120,6 +122,7 @@ __all__ = [
     "expected_failed_requests",
     "health_marks",
     "client_shares",
+    "GeoRouting",
     "GeoBuckets",
     "geo_buckets",
     "FailoverParams",

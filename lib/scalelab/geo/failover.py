@@ -1,7 +1,8 @@
 """The time-bucketed form of geo routing (for the capstone) and the failover scenario.
 
-:func:`geo_buckets` takes per-bucket offered load and DC health and returns per-bucket load,
-failures and latency (a :class:`GeoBuckets`): GeoDNS routes each region (nearest healthy DC, or
+:func:`geo_buckets` takes per-bucket offered load, a :class:`GeoRouting` and DC health and returns
+per-bucket load, failures and latency (a :class:`GeoBuckets`; the contract of
+:mod:`scalelab.buckets`): GeoDNS routes each region (nearest healthy DC, or
 capacity-aware), health checks and the DNS TTL delay every change, a DC that is down fails the
 requests sent to it, and a live DC serves up to its capacity and drops the rest (no queueing
 delay is modelled). :func:`simulate_failover` runs the chapter's scenario (a DC dies and comes
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.geo.health import client_shares, health_marks
 from scalelab.geo.routing import _as_rtt, capacity_aware, nearest_healthy
 from scalelab.geo.world import World
 from scalelab.validate import check_choice, check_int, check_number, check_probability
 
 __all__ = [
+    "GeoRouting",
     "GeoBuckets",
     "geo_buckets",
     "FailoverParams",
@@ -32,17 +35,77 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class GeoBuckets:
-    """Per-step results of ``geo_buckets`` (rates in requests/s, RTTs in ms).
+class GeoRouting:
+    """GeoDNS in front of the data centres, for the bucketed form (:func:`geo_buckets`).
+
+    ``rtt_ms[r][d]``: round trip (ms) from user region ``r`` to DC ``d``; ``rate_capacity[d]``:
+    requests/s DC ``d`` serves at most. GeoDNS answers each region by ``policy`` ("nearest":
+    the nearest healthy DC; "capacity": :func:`~scalelab.geo.capacity_aware` with each bucket's
+    demand) from what health checks every ``t_check`` s say (``n_fail`` failed checks in a row
+    mark a DC down, ``n_ok`` good ones up again); clients keep an answer for the DNS TTL
+    ``t_ttl`` s, except a share ``p_sticky`` of them that keep it ``t_sticky`` s (browsers,
+    runtimes and resolvers that cache longer than told). Arrays may be given for ``rtt_ms`` and
+    ``rate_capacity``; they are kept as tuples (``rtt`` and ``capacity`` give arrays).
+    """
+
+    rtt_ms: tuple
+    rate_capacity: tuple
+    t_ttl: float = 60.0
+    t_check: float = 10.0
+    n_fail: int = 3
+    n_ok: int = 2
+    policy: str = "nearest"
+    p_sticky: float = 0.0
+    t_sticky: float = 900.0
+
+    def __post_init__(self):
+        rtt = _as_rtt(self.rtt_ms)
+        cap = np.asarray(self.rate_capacity, dtype=float)
+        if cap.shape != (rtt.shape[1],) or not np.all(np.isfinite(cap)) or np.any(cap < 0):
+            raise ValueError(
+                f"rate_capacity must hold one rate >= 0 requests/s per DC ({rtt.shape[1]}); "
+                f"got {self.rate_capacity!r}"
+            )
+        object.__setattr__(self, "rtt_ms", tuple(tuple(float(x) for x in row) for row in rtt))
+        object.__setattr__(self, "rate_capacity", tuple(float(x) for x in cap))
+        check_number("t_ttl", self.t_ttl, low=0)
+        check_number("t_check", self.t_check, low=0, low_open=True)
+        check_int("n_fail", self.n_fail, low=1, high=1000)
+        check_int("n_ok", self.n_ok, low=1, high=1000)
+        check_choice("policy", self.policy, _POLICIES)
+        check_probability("p_sticky", self.p_sticky)
+        check_number("t_sticky", self.t_sticky, low=0, high=7 * 86_400)
+
+    @classmethod
+    def from_world(cls, world: World, **options) -> GeoRouting:
+        """The routing of ``world``'s data centres (its round trips and capacities), with
+        ``options`` for the other fields."""
+        return cls(world.rtt_ms, tuple(dc.capacity_rps for dc in world.dcs), **options)
+
+    @property
+    def rtt(self) -> np.ndarray:
+        """Round trips (ms), regions × DCs."""
+        return np.asarray(self.rtt_ms, dtype=float)
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """Requests/s each DC serves at most."""
+        return np.asarray(self.rate_capacity, dtype=float)
+
+
+@dataclass(frozen=True)
+class GeoBuckets(Buckets):
+    """Per-step results of ``geo_buckets`` (rates in requests/s, RTTs in ms), besides ``t`` and
+    ``t_bucket``.
 
     ``share``: steps × regions × DCs, expected traffic share; ``answers``: steps × regions,
     GeoDNS's answer; ``marked_up``: steps × DCs, health-check view; ``load_rps``/``served_rps``:
     steps × DCs; ``failed_rps``: steps, every request not served: ``dead_rps`` (sent to a DC that
-    is down) plus ``dropped_rps`` (above a live DC's capacity); ``rtt_region_ms``: steps × regions, mean RTT of the requests sent to live DCs (nan if none);
-    ``rtt_mean_ms``: steps, over all those requests.
+    is down) plus ``dropped_rps`` (above a live DC's capacity); ``rtt_region_ms``: steps ×
+    regions, mean RTT of the requests sent to live DCs (nan if none); ``rtt_mean_ms``: steps,
+    over all those requests.
     """
 
-    t: np.ndarray
     share: np.ndarray
     answers: np.ndarray
     marked_up: np.ndarray
@@ -75,61 +138,43 @@ def _router(policy: str, demand: np.ndarray, rtt: np.ndarray, cap: np.ndarray):
     return route
 
 
-def geo_buckets(
-    offered_rps,
-    t_bucket: float,
-    rtt_ms,
-    capacity_rps,
-    up,
-    *,
-    t_ttl: float = 60.0,
-    t_check: float = 10.0,
-    n_fail: int = 3,
-    n_ok: int = 2,
-    policy: str = "nearest",
-    p_sticky: float = 0.0,
-    t_sticky: float = 900.0,
-) -> GeoBuckets:
+def geo_buckets(rate, t_bucket: float, routing: GeoRouting, *, up=None) -> GeoBuckets:
     """GeoDNS, health checks and cached answers over time, one bucket of ``t_bucket`` s at a time.
 
-    ``offered_rps``: buckets × regions (requests/s each region's users send); ``up``: buckets ×
-    DCs (True when the DC really works). GeoDNS answers each region by ``policy`` ("nearest":
-    nearest healthy; "capacity": ``capacity_aware`` with each bucket's demand) from the health
-    checker's view; clients follow with the TTL delay of ``client_shares``. A share ``p_sticky``
-    of clients ignores the TTL and keeps each answer for ``t_sticky`` seconds instead (browsers,
-    runtimes and resolvers that cache longer than told; 0 by default).
+    ``rate``: buckets × regions (requests/s each region's users send); ``routing``: the data
+    centres and GeoDNS (a :class:`GeoRouting`); ``up``: buckets × DCs (True when the DC really
+    works; default: always). GeoDNS answers each region from the health checker's view; clients
+    follow with the TTL delay of ``client_shares`` (the sticky share with ``t_sticky``).
 
     >>> from scalelab.geo import default_world
     >>> w = default_world()
     >>> up = np.ones((3, 3), bool); up[1:, 1] = False
-    >>> out = geo_buckets(np.tile(w.demand, (3, 1)), 60.0, w.rtt, w.capacity, up, t_ttl=0,
-    ...                   n_fail=1)
+    >>> routing = GeoRouting.from_world(w, t_ttl=0, n_fail=1)
+    >>> out = geo_buckets(np.tile(w.demand, (3, 1)), 60.0, routing, up=up)
     >>> out.load_rps[:, 1].round().tolist(), out.failed_rps.round().tolist()
     ([3241.0, 0.0, 0.0], [0.0, 1259.0, 1259.0])
     """
-    rtt = _as_rtt(rtt_ms)
+    if not isinstance(routing, GeoRouting):
+        raise ValueError(f"routing must be a GeoRouting; got {type(routing).__name__}")
+    rtt = routing.rtt
     n_r, n_d = rtt.shape
-    offered = np.asarray(offered_rps, dtype=float)
+    offered = np.asarray(rate, dtype=float)
     if offered.ndim != 2 or offered.shape[1] != n_r or offered.shape[0] < 1:
-        raise ValueError(f"offered_rps must be buckets × regions ({n_r}); got {offered.shape}")
+        raise ValueError(f"rate must be buckets × regions ({n_r}); got {offered.shape}")
     if not np.all(np.isfinite(offered)) or np.any(offered < 0):
-        raise ValueError("offered_rps must hold finite rates >= 0 requests/s")
-    up = np.asarray(up, dtype=bool)
+        raise ValueError("rate must hold finite rates >= 0 requests/s")
+    up = np.ones((offered.shape[0], n_d), dtype=bool) if up is None else np.asarray(up, bool)
     if up.shape != (offered.shape[0], n_d):
         raise ValueError(f"up must be buckets × DCs {offered.shape[0], n_d}; got {up.shape}")
-    cap = np.asarray(capacity_rps, dtype=float)
-    if cap.shape != (n_d,) or np.any(cap < 0):
-        raise ValueError(f"capacity_rps must hold one rate >= 0 per DC ({n_d})")
-    check_choice("policy", policy, _POLICIES)
+    cap = routing.capacity
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    check_probability("p_sticky", p_sticky)
-    check_number("t_sticky", t_sticky, low=0, high=7 * 86_400)
-    marked = health_marks(up, t_bucket, t_check, n_fail, n_ok)
+    policy, p_sticky = routing.policy, routing.p_sticky
+    marked = health_marks(up, t_bucket, routing.t_check, routing.n_fail, routing.n_ok)
     route = _router(policy, offered.mean(axis=0), rtt, cap)
     answers = np.stack([route(m, o) for m, o in zip(marked, offered, strict=True)])
-    share = client_shares(answers, n_d, t_bucket, t_ttl)
+    share = client_shares(answers, n_d, t_bucket, routing.t_ttl)
     if p_sticky > 0:
-        sticky = client_shares(answers, n_d, t_bucket, t_sticky)
+        sticky = client_shares(answers, n_d, t_bucket, routing.t_sticky)
         share = (1 - p_sticky) * share + p_sticky * sticky
     to_dc = offered[:, :, None] * share  # buckets × regions × DCs
     load = to_dc.sum(axis=1)
@@ -147,9 +192,19 @@ def geo_buckets(
         rtt_mean = np.where(
             total_live > 0, (live * rtt[None]).sum(axis=(1, 2)) / total_live, np.nan
         )
-    t = np.arange(offered.shape[0]) * t_bucket
     return GeoBuckets(
-        t, share, answers, marked, load, served, failed, dead, dropped, rtt_region, rtt_mean
+        share,
+        answers,
+        marked,
+        load,
+        served,
+        failed,
+        dead,
+        dropped,
+        rtt_region,
+        rtt_mean,
+        t=bucket_times(offered.shape[0], t_bucket),
+        t_bucket=float(t_bucket),
     )
 
 
@@ -215,12 +270,8 @@ def simulate_failover(world: World, params: FailoverParams = FailoverParams()) -
     0.0
     """
     t, up, offered = _failover_inputs(world, params)
-    return geo_buckets(
-        offered,
-        params.t_step,
-        world.rtt,
-        world.capacity,
-        up,
+    routing = GeoRouting.from_world(
+        world,
         t_ttl=params.t_ttl,
         t_check=params.t_check,
         n_fail=params.n_fail,
@@ -229,6 +280,7 @@ def simulate_failover(world: World, params: FailoverParams = FailoverParams()) -
         p_sticky=params.p_sticky,
         t_sticky=params.t_sticky,
     )
+    return geo_buckets(offered, params.t_step, routing, up=up)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ What it leaves out, on purpose: arrivals are a Poisson process and service times
 single probe with no "n failures in a row" rule and takes no time; the balancer itself never
 fails and adds no latency; there are no retries, sessions or keep-alive connections.
 
-The same pool also has a **time-bucketed form**, :func:`bucketed_pool` (offered requests/s per
-bucket in; served, dropped and failed requests/s, mean latency and cost out), built from exact
+The same pool also has a **time-bucketed form**, :func:`pool_buckets` (offered requests/s per
+bucket and a :class:`ServerPool` in; served, dropped and failed requests/s, mean latency and cost
+out; the contract of :mod:`scalelab.buckets`), built from exact
 steady-state formulas so the capstone can compose it with the other chapters' models; a test
 checks it against the request-by-request simulation.
 
@@ -65,7 +66,7 @@ True
 
 from __future__ import annotations
 
-from scalelab.load_balancer.buckets import PoolBuckets, bucketed_pool
+from scalelab.load_balancer.buckets import PoolBuckets, ServerPool, pool_buckets
 from scalelab.load_balancer.policies import POLICIES, least_connections, power_of_two, round_robin
 from scalelab.load_balancer.pool import (
     DROPPED,
@@ -128,6 +129,7 @@ __all__ = [
     "usl_capacity",
     "plan_vertical",
     "plan_horizontal",
+    "ServerPool",
     "PoolBuckets",
-    "bucketed_pool",
+    "pool_buckets",
 ]

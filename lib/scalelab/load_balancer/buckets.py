@@ -1,9 +1,10 @@
 """The time-bucketed form of the pool (for the capstone).
 
-:func:`bucketed_pool` takes offered requests/s per bucket and the servers up in each and returns
-served, dropped and failed requests/s, mean latency and cost per bucket (a :class:`PoolBuckets`),
-from exact steady-state formulas (M/M/c/K, :mod:`scalelab.queueing`), so the capstone can compose
-it with the other chapters' models; a test checks it against the request-by-request simulation.
+:func:`pool_buckets` takes offered requests/s per bucket, a :class:`ServerPool` and the servers
+up in each bucket and returns served, dropped and failed requests/s, mean latency and cost per
+bucket (a :class:`PoolBuckets`; the contract of :mod:`scalelab.buckets`), from exact steady-state
+formulas (M/M/c/K, :mod:`scalelab.queueing`), so the capstone can compose it with the other
+chapters' models; a test checks it against the request-by-request simulation.
 """
 
 from __future__ import annotations
@@ -12,19 +13,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.queueing import mmck, mmck_drop_probability
 from scalelab.validate import check_choice, check_int, check_number
 
 __all__ = [
+    "ServerPool",
     "PoolBuckets",
-    "bucketed_pool",
+    "pool_buckets",
 ]
 
 
 @dataclass(frozen=True)
-class PoolBuckets:
+class ServerPool:
+    """The servers behind a balancer, for the bucketed form (:func:`pool_buckets`).
+
+    Each server finishes ``rate_service`` requests/s (``mu``) and holds at most ``n_queue_max``
+    requests (in service and waiting; more are turned away). ``model="random"``: each server an
+    M/M/1/K queue fed a random share (exact for the random policy); ``model="pooled"``: one
+    M/M/c/(cK) queue (exact for a shared queue, an optimistic bound for least connections).
+    A server up costs ``price_per_server_hour`` dollars an hour.
+    """
+
+    rate_service: float
+    n_queue_max: int
+    model: str = "random"
+    price_per_server_hour: float = 0.0
+
+    def __post_init__(self):
+        check_number("rate_service", self.rate_service, low=0, low_open=True)
+        object.__setattr__(
+            self, "n_queue_max", check_int("n_queue_max", self.n_queue_max, low=1, high=10_000)
+        )
+        check_choice("model", self.model, ("random", "pooled"))
+        check_number("price_per_server_hour", self.price_per_server_hour, low=0)
+
+
+@dataclass(frozen=True)
+class PoolBuckets(Buckets):
     """Per bucket: offered, served, dropped and failed requests/s, mean response time (s) of
-    the served requests, utilisation of the servers that are up, and cost (USD) of the bucket."""
+    the served requests, utilisation of the servers that are up, and cost (USD) of the bucket
+    (besides ``t`` and ``t_bucket``)."""
 
     offered_rps: np.ndarray
     served_rps: np.ndarray
@@ -35,39 +64,30 @@ class PoolBuckets:
     cost: np.ndarray
 
 
-def bucketed_pool(
-    offered_rps,
-    t_bucket: float,
-    n_up,
-    mu: float,
-    n_queue_max: int,
-    *,
-    n_in_view=None,
-    model: str = "random",
-    price_per_server_hour: float = 0.0,
-) -> PoolBuckets:
+def pool_buckets(rate, t_bucket: float, pool: ServerPool, *, n_up, n_in_view=None) -> PoolBuckets:
     """The pool at steady state, one time bucket at a time (for the capstone).
 
-    ``offered_rps``: requests/s per bucket; ``t_bucket`` seconds per bucket; ``n_up``: servers
-    up in each bucket (number or array); ``n_in_view``: servers the balancer sends traffic to
-    (default ``n_up``; larger while a failure is not yet detected: those requests fail).
-    ``model="random"``: each server an M/M/1/K queue fed a random share (exact for the random
-    policy); ``model="pooled"``: one M/M/c/(cK) queue (exact for a shared queue, an optimistic
-    bound for least connections). ``n_queue_max`` is K, requests a server holds at most. Both
-    come from :func:`scalelab.queueing.mmck`.
+    ``rate``: requests/s offered per bucket of ``t_bucket`` seconds to ``pool`` (buckets, or
+    buckets × pools for several pools alike, one per data centre say); ``n_up``: servers up in
+    each bucket (a number, or an array like ``rate``); ``n_in_view``: servers the balancer sends
+    traffic to (default ``n_up``; larger while a failure is not yet detected: those requests
+    fail). Each bucket's queue comes from :func:`scalelab.queueing.mmck`; the results have the
+    shape of ``rate``.
 
-    >>> b = bucketed_pool([10.0, 30.0], 60.0, 4, 5.0, 20)
+    >>> pool = ServerPool(rate_service=5.0, n_queue_max=20)
+    >>> b = pool_buckets([10.0, 30.0], 60.0, pool, n_up=4)
     >>> b.utilisation.round(2).tolist(), bool(b.dropped_rps[1] > b.dropped_rps[0])
     ([0.5, 1.0], True)
     """
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    check_number("mu", mu, low=0, low_open=True)
-    k = check_int("n_queue_max", n_queue_max, low=1, high=10_000)
-    check_choice("model", model, ("random", "pooled"))
-    check_number("price_per_server_hour", price_per_server_hour, low=0)
-    lam = np.asarray(offered_rps, dtype=float)
-    if lam.ndim != 1 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError("offered_rps must be a 1-d sequence of finite numbers >= 0")
+    if not isinstance(pool, ServerPool):
+        raise ValueError(f"pool must be a ServerPool; got {type(pool).__name__}")
+    mu, k, model = pool.rate_service, pool.n_queue_max, pool.model
+    lam = np.asarray(rate, dtype=float)
+    if lam.ndim not in (1, 2) or not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError(
+            f"rate must be a 1-d or 2-d array of finite numbers >= 0 (requests/s); got {rate!r}"
+        )
     up = np.broadcast_to(np.asarray(n_up), lam.shape).astype(np.int64)
     view = up if n_in_view is None else np.broadcast_to(np.asarray(n_in_view), lam.shape)
     view = view.astype(np.int64)
@@ -78,7 +98,7 @@ def bucketed_pool(
     dropped = np.where(view > 0, 0.0, lam)
     served = np.zeros_like(lam)
     resp = np.full_like(lam, np.nan)
-    for b in np.flatnonzero((up > 0) & (to_up > 0)):
+    for b in zip(*np.nonzero((up > 0) & (to_up > 0)), strict=True):  # (bucket[, pool])
         c = int(up[b])
         if model == "random":  # c independent M/M/1/K queues, each fed to_up / c
             lam_b, n_srv, n_buf = to_up[b] / c, 1, k - 1
@@ -90,5 +110,15 @@ def bucketed_pool(
         dropped[b] += to_up[b] * blocked
         resp[b] = metrics.t_response
     util = np.divide(served, up * mu, out=np.zeros_like(lam), where=up > 0)
-    cost = up * price_per_server_hour * t_bucket / 3600.0
-    return PoolBuckets(lam, served, dropped, error, resp, util, cost)
+    cost = up * pool.price_per_server_hour * t_bucket / 3600.0
+    return PoolBuckets(
+        lam,
+        served,
+        dropped,
+        error,
+        resp,
+        util,
+        cost,
+        t=bucket_times(lam.shape[0], t_bucket),
+        t_bucket=float(t_bucket),
+    )

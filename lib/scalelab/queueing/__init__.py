@@ -24,9 +24,10 @@ package (``from scalelab.queueing import erlang_c``):
   request's start, wait and response for ``c`` servers and an optional finite buffer; exact and
   vectorised), :func:`simulate_mmc`, :func:`summarize`, :func:`percentiles` and
   :func:`backlog_over_time`.
-- :mod:`~scalelab.queueing.fluid`, **the time-bucketed (fluid) form**: :func:`fluid_queue`,
-  offered requests/s per bucket in, throughput, backlog, mean wait and drops per bucket out, fast
-  enough for the capstone to run a whole day.
+- :mod:`~scalelab.queueing.fluid`, **the time-bucketed (fluid) form**: :func:`queue_buckets`,
+  offered requests/s per bucket and a :class:`WorkQueue` in, throughput, backlog, mean wait and
+  drops per bucket out (the contract of :mod:`scalelab.buckets`), fast enough for the capstone to
+  run a whole day.
 
 Simplifications: servers are identical and never fail; the line is one FIFO line shared by all
 servers (a load balancer with a line per server is :mod:`scalelab.load_balancer`, built on
@@ -72,7 +73,12 @@ from scalelab.queueing.erlang import (
     servers_for_wait,
 )
 from scalelab.queueing.fluid import RHO_CAP as RHO_CAP
-from scalelab.queueing.fluid import FluidResult, fluid_queue
+from scalelab.queueing.fluid import (
+    FluidResult,
+    WorkQueue,
+    _fluid_queue,  # deprecated, see __getattr__
+    queue_buckets,
+)
 from scalelab.queueing.simulation import (
     BacklogTrace,
     FifoResult,
@@ -109,8 +115,9 @@ __all__ = [
     "summarize",
     "BacklogTrace",
     "backlog_over_time",
+    "WorkQueue",
     "FluidResult",
-    "fluid_queue",
+    "queue_buckets",
 ]
 
 # Chapter 09's names, which lived in this module before the split: resolved on first use, so
@@ -138,6 +145,8 @@ _MESSAGING = (
 def __getattr__(name: str):
     if name in _MESSAGING:
         return getattr(importlib.import_module("scalelab.messaging"), name)
+    if name == "fluid_queue":  # the name before the capstone contract, for older notebooks
+        return _fluid_queue
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

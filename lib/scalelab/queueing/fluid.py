@@ -1,25 +1,29 @@
 """The time-bucketed (fluid) queue: offered requests/s per bucket in, backlog and waits out.
 
-:func:`fluid_queue` works on buckets of time instead of single requests: offered requests/s per
-bucket in, throughput, backlog, mean wait and drops per bucket out (a :class:`FluidResult`).
-Backlog moves like water in a tank (in at the offered rate, out at up to ``c * mu``), and the
-random queueing that a tank misses is added from the M/M/c formula at each bucket's load (the
-*pointwise stationary approximation*, capped at utilisation :data:`RHO_CAP`). It is thousands
-of times faster than simulating each request, so the capstone chapter composes it with other
-models over a whole day, and :mod:`scalelab.messaging` builds its autoscaling consumers on it.
+:func:`queue_buckets` works on buckets of time instead of single requests: offered requests/s
+per bucket and a :class:`WorkQueue` in, throughput, backlog, mean wait and drops per bucket out
+(a :class:`FluidResult`; the contract of :mod:`scalelab.buckets`). Backlog moves like water in a
+tank (in at the offered rate, out at up to ``c * mu``), and the random queueing that a tank
+misses is added from the M/M/c formula at each bucket's load (the *pointwise stationary
+approximation*, capped at utilisation :data:`RHO_CAP`). It is thousands of times faster than
+simulating each request, so the capstone chapter composes it with other models over a whole
+day, and :mod:`scalelab.messaging` builds its autoscaling consumers on it.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.validate import check_number
 
 __all__ = [
+    "WorkQueue",
     "FluidResult",
-    "fluid_queue",
+    "queue_buckets",
 ]
 
 
@@ -29,8 +33,26 @@ formula diverges at 1, where the fluid backlog takes over)."""
 
 
 @dataclass(frozen=True)
-class FluidResult:
-    """Per-bucket arrays of :func:`fluid_queue` (one entry per bucket of ``t_bucket`` seconds).
+class WorkQueue:
+    """A queue in front of identical servers (workers), for :func:`queue_buckets`.
+
+    Each server finishes ``rate_service`` requests/s (``mu``); at most ``n_buffer`` requests may
+    wait (None: unlimited).
+    """
+
+    rate_service: float
+    n_buffer: float | None = None
+
+    def __post_init__(self):
+        check_number("rate_service", self.rate_service, low=0, low_open=True)
+        if self.n_buffer is not None:
+            check_number("n_buffer", self.n_buffer, low=0)
+
+
+@dataclass(frozen=True)
+class FluidResult(Buckets):
+    """Per-bucket arrays of :func:`queue_buckets` (one entry per bucket of ``t_bucket`` seconds,
+    besides ``t`` and ``t_bucket``).
 
     ``offered`` and ``throughput`` (requests/s); ``backlog`` (requests waiting at the end of
     the bucket); ``t_wait`` (mean wait in line of the bucket's arrivals, s); ``dropped``
@@ -44,7 +66,6 @@ class FluidResult:
     dropped: np.ndarray
     rho: np.ndarray
     n_servers: np.ndarray
-    t_bucket: float
 
 
 def _erlang_c_vec(lam: np.ndarray, mu: float, c: np.ndarray) -> np.ndarray:
@@ -71,51 +92,42 @@ def _mmc_wait_vec(lam: np.ndarray, mu: float, c: np.ndarray, q: float | None = N
     return np.where(p > 1 - q, np.log(np.maximum(p, 1e-300) / (1 - q)) / gap, 0.0)
 
 
-def fluid_queue(
-    offered,
-    t_bucket: float,
-    mu: float,
-    n_servers,
-    *,
-    n_buffer: float | None = None,
-    backlog0: float = 0.0,
+def queue_buckets(
+    rate, t_bucket: float, queue: WorkQueue, *, n_servers, backlog0: float = 0.0
 ) -> FluidResult:
     """Time-bucketed queue: offered requests/s per bucket in, throughput, backlog, wait, drops out.
 
-    ``offered``: arrival rate per bucket (requests/s); ``t_bucket``: bucket length (s); ``mu``:
-    service rate of one server (requests/s); ``n_servers``: a count, or one per bucket (an
-    autoscaler's decisions); ``n_buffer``: most requests that may wait (None: unlimited);
-    ``backlog0``: requests waiting at the start.
+    ``rate``: arrival rate per bucket (requests/s); ``t_bucket``: bucket length (s); ``queue``:
+    the servers' rate ``mu`` and the buffer; ``n_servers``: a count, or one per bucket (an
+    autoscaler's decisions); ``backlog0``: requests waiting at the start.
 
-    Each bucket, ``offered * t_bucket`` requests join the backlog and up to
+    Each bucket, ``rate * t_bucket`` requests join the backlog and up to
     ``n_servers * mu * t_bucket`` leave it; whatever exceeds ``n_buffer`` is dropped. The mean
     wait of a bucket's arrivals is the time to drain the backlog they find (mean of start and
     end, divided by the service capacity) plus the M/M/c wait at the bucket's utilisation
     (pointwise stationary approximation, Green and Kolesar 1991). At a steady load below
     capacity it equals :func:`~scalelab.queueing.mmc`; in overload the backlog grows at
-    ``offered - c mu``.
+    ``rate - c mu``.
 
-    >>> f = fluid_queue([3.5, 3.5], 60.0, 1.0, 4)
+    >>> f = queue_buckets([3.5, 3.5], 60.0, WorkQueue(rate_service=1.0), n_servers=4)
     >>> round(float(f.t_wait[0]), 4), f.backlog.tolist()
     (1.4757, [0.0, 0.0])
-    >>> fluid_queue([6.0], 10.0, 1.0, 4).backlog.tolist()  # 2 more per second than it serves
+    >>> queue_buckets([6.0], 10.0, WorkQueue(1.0), n_servers=4).backlog.tolist()  # 2/s too many
     [20.0]
     """
-    lam = np.asarray(offered, dtype=float)
+    lam = np.asarray(rate, dtype=float)
     if lam.ndim != 1:
-        raise ValueError(
-            f"offered must be a 1-d array of rates (requests/s); got shape {lam.shape}"
-        )
+        raise ValueError(f"rate must be a 1-d array of rates (requests/s); got shape {lam.shape}")
     if lam.size and (not np.all(np.isfinite(lam)) or lam.min() < 0):
-        raise ValueError("offered must hold finite rates >= 0 (requests/s)")
+        raise ValueError("rate must hold finite rates >= 0 (requests/s)")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    check_number("mu", mu, low=0, low_open=True)
+    if not isinstance(queue, WorkQueue):
+        raise ValueError(f"queue must be a WorkQueue; got {type(queue).__name__}")
+    mu, n_buffer = queue.rate_service, queue.n_buffer
     c = np.broadcast_to(np.asarray(n_servers), lam.shape)
     if c.size and (not np.issubdtype(c.dtype, np.integer) or c.min() < 1):
         raise ValueError(f"n_servers must be whole numbers >= 1; got {n_servers!r}")
     c = c.astype(int)
-    if n_buffer is not None:
-        check_number("n_buffer", n_buffer, low=0)
     check_number("backlog0", backlog0, low=0)
     cap = c * mu * t_bucket
     inflow = lam * t_bucket
@@ -147,5 +159,19 @@ def fluid_queue(
         dropped=dropped,
         rho=lam / (c * mu),
         n_servers=c,
+        t=bucket_times(n, t_bucket),
         t_bucket=float(t_bucket),
     )
+
+
+def _fluid_queue(offered, t_bucket: float, mu: float, n_servers, *, n_buffer=None, backlog0=0.0):
+    """``fluid_queue``, the name and signature before the capstone contract (notebooks of an
+    older release import it): deprecated, returns :func:`queue_buckets`' result."""
+    warnings.warn(
+        "fluid_queue is deprecated; use queue_buckets(rate, t_bucket, WorkQueue(mu, n_buffer), "
+        "n_servers=...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    queue = WorkQueue(mu, n_buffer)
+    return queue_buckets(offered, t_bucket, queue, n_servers=n_servers, backlog0=backlog0)

@@ -49,11 +49,12 @@ True
 from __future__ import annotations
 
 from scalelab.replication.capacity import (
+    ReplicaSet,
     ReplicationTimeline,
     availability_at_least_one,
     read_capacity,
     replicas_needed,
-    replication_timeline,
+    replication_buckets,
     simulate_availability,
 )
 from scalelab.replication.conflicts import compare_vv, lww_merge, lww_winner, merge_carts, merge_vv
@@ -87,8 +88,9 @@ __all__ = [
     "replicas_needed",
     "availability_at_least_one",
     "simulate_availability",
+    "ReplicaSet",
     "ReplicationTimeline",
-    "replication_timeline",
+    "replication_buckets",
     "lww_merge",
     "lww_winner",
     "compare_vv",

@@ -4,9 +4,10 @@ Replication scales reads, never writes: every replica replays every write.
 :func:`read_capacity` gives the reads/s a primary and its replicas can serve and
 :func:`replicas_needed` the fewest replicas for a read load at a utilisation cap;
 :func:`availability_at_least_one` (with its Monte Carlo check :func:`simulate_availability`) the
-chance that at least one copy is up. :func:`replication_timeline` is the time-bucketed form the
-capstone composes: per-bucket writes/s and reads/s in; lag, stale reads, read capacity and
-utilisations out (a :class:`ReplicationTimeline`). Rates in operations/s, times in seconds.
+chance that at least one copy is up. :func:`replication_buckets` is the time-bucketed form the
+capstone composes (the contract of :mod:`scalelab.buckets`): per-bucket writes/s and reads/s and a
+:class:`ReplicaSet` in; lag, stale reads, read capacity and utilisations out (a
+:class:`ReplicationTimeline`). Rates in operations/s, times in seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.validate import check_int, check_number, check_probability, check_rng
 
 __all__ = [
@@ -23,8 +25,9 @@ __all__ = [
     "replicas_needed",
     "availability_at_least_one",
     "simulate_availability",
+    "ReplicaSet",
     "ReplicationTimeline",
-    "replication_timeline",
+    "replication_buckets",
 ]
 
 
@@ -106,8 +109,30 @@ def simulate_availability(
 
 
 @dataclass(frozen=True)
-class ReplicationTimeline:
-    """Per-bucket outputs of ``replication_timeline`` (arrays of one value per bucket)."""
+class ReplicaSet:
+    """A primary and its replicas, for the bucketed form (:func:`replication_buckets`).
+
+    ``n_replicas`` replicas; every server (primary or replica) does ``rate_service``
+    operations/s; an idle replica lags ``t_lag`` s behind the primary; a share
+    ``p_read_replica`` of reads goes to the replicas (the rest to the primary).
+    """
+
+    n_replicas: int = 3
+    rate_service: float = 2_000.0
+    t_lag: float = 0.1
+    p_read_replica: float = 0.9
+
+    def __post_init__(self):
+        check_int("n_replicas", self.n_replicas, low=1)
+        check_number("rate_service", self.rate_service, low=0, low_open=True)
+        check_number("t_lag", self.t_lag, low=0)
+        check_probability("p_read_replica", self.p_read_replica)
+
+
+@dataclass(frozen=True)
+class ReplicationTimeline(Buckets):
+    """Per-bucket outputs of ``replication_buckets`` (arrays of one value per bucket, besides
+    ``t`` and ``t_bucket``)."""
 
     t_lag: np.ndarray  # mean replication lag, seconds
     p_stale: np.ndarray  # share of all reads that are stale
@@ -116,40 +141,39 @@ class ReplicationTimeline:
     u_replica: np.ndarray  # replica utilisation (0-1+)
 
 
-def replication_timeline(
-    rate_writes,
-    rate_reads,
-    *,
-    n_replicas: int = 3,
-    rate_server: float = 2_000.0,
-    t_lag: float = 0.1,
-    p_read_replica: float = 0.9,
+def replication_buckets(
+    rate_writes, t_bucket: float, replicas: ReplicaSet, *, rate_reads
 ) -> ReplicationTimeline:
     """Time-bucketed form for the capstone: per-bucket writes/s and reads/s in, lag and more out.
 
-    A replica's lag grows like a queue's wait as it gets busy (``t_lag / (1 - u)``, capped at
-    ``u = 0.99``); the share of stale reads is the chance that at least one write is still in
-    flight, ``1 - exp(-rate_writes * lag)``, for the share of reads sent to replicas.
+    ``rate_writes``/``rate_reads``: operations/s offered in each bucket of ``t_bucket`` s to
+    ``replicas``. A replica's lag grows like a queue's wait as it gets busy
+    (``t_lag / (1 - u)``, capped at ``u = 0.99``); the share of stale reads is the chance that
+    at least one write is still in flight, ``1 - exp(-rate_writes * lag)``, for the share of
+    reads sent to replicas.
 
-    >>> tl = replication_timeline([100.0, 100.0], [1000.0, 4000.0])
+    >>> tl = replication_buckets([100.0, 100.0], 60.0, ReplicaSet(), rate_reads=[1000.0, 4000.0])
     >>> bool(tl.t_lag[1] > tl.t_lag[0])
     True
     """
     w = np.asarray(rate_writes, dtype=float)
     q = np.asarray(rate_reads, dtype=float)
-    if w.shape != q.shape:
+    if w.ndim != 1 or w.shape != q.shape:
         raise ValueError(
-            f"rate_writes and rate_reads must have the same shape; got {w.shape}, {q.shape}"
+            f"rate_writes and rate_reads must be 1-d of one length; got {w.shape}, {q.shape}"
         )
     if np.any(~np.isfinite(w)) or np.any(w < 0) or np.any(~np.isfinite(q)) or np.any(q < 0):
         raise ValueError("rate_writes and rate_reads must be finite and >= 0 in every bucket")
-    check_int("n_replicas", n_replicas, low=1)
-    check_number("rate_server", rate_server, low=0, low_open=True)
-    check_number("t_lag", t_lag, low=0)
-    check_probability("p_read_replica", p_read_replica)
+    check_number("t_bucket", t_bucket, low=0, low_open=True)
+    if not isinstance(replicas, ReplicaSet):
+        raise ValueError(f"replicas must be a ReplicaSet; got {type(replicas).__name__}")
+    n_replicas, rate_server = replicas.n_replicas, replicas.rate_service
+    t_lag, p_read_replica = replicas.t_lag, replicas.p_read_replica
     u_rep = (w + p_read_replica * q / n_replicas) / rate_server
     u_pri = (w + (1 - p_read_replica) * q) / rate_server
     lag = t_lag / (1.0 - np.minimum(u_rep, 0.99))
     p_stale = p_read_replica * (1.0 - np.exp(-w * lag))
     cap = np.full_like(w, 0.0) + np.maximum(rate_server - w, 0.0) * n_replicas
-    return ReplicationTimeline(lag, p_stale, cap, u_pri, u_rep)
+    return ReplicationTimeline(
+        lag, p_stale, cap, u_pri, u_rep, t=bucket_times(w.size, t_bucket), t_bucket=float(t_bucket)
+    )

@@ -31,7 +31,8 @@ activity send Poisson requests, the traffic can rise and fall over the run, serv
 killed, scaled to a size by hand or by an autoscaler, and the session store can go down. It
 measures, per bucket, sessions lost (users logged out), requests per server and the imbalance
 (busiest server over the mean), errors (overload, store down, no server) and mean latency.
-``sessions_buckets`` is a smaller, deterministic form that the capstone composes.
+``sessions_buckets`` is a smaller, deterministic form that the capstone composes (the contract
+of :mod:`scalelab.buckets`: requests/s per bucket and a ``SessionTier`` in).
 
 One module per idea; import from the package (``from scalelab.sessions import
 simulate_sessions``): :mod:`~scalelab.sessions.routing` (pinning users, load and imbalance),
@@ -55,7 +56,7 @@ session mechanism's cost; overload sheds the requests above a server's capacity.
 
 from __future__ import annotations
 
-from scalelab.sessions.buckets import SessionBuckets, sessions_buckets
+from scalelab.sessions.buckets import SessionBuckets, SessionTier, sessions_buckets
 from scalelab.sessions.routing import hash_route, imbalance, sticky_load, user_activity
 from scalelab.sessions.simulation import (
     MODES,
@@ -85,6 +86,7 @@ __all__ = [
     "SessionEvent",
     "SessionRun",
     "simulate_sessions",
+    "SessionTier",
     "SessionBuckets",
     "sessions_buckets",
     "StoreUnavailable",

@@ -1,9 +1,10 @@
 """The time-bucketed form of the web tier's sessions (for the capstone).
 
 :func:`sessions_buckets` is a smaller, deterministic form of
-:func:`~scalelab.sessions.simulate_sessions` that the capstone composes: offered requests/s and
-servers per bucket in; sessions lost, failed requests/s, utilisation and mean latency per bucket
-out (a :class:`SessionBuckets`). Times in seconds, rates in requests/s.
+:func:`~scalelab.sessions.simulate_sessions` that the capstone composes (the contract of
+:mod:`scalelab.buckets`): offered requests/s per bucket, a :class:`SessionTier` and the servers up
+per bucket in; sessions lost, failed requests/s, utilisation and mean latency per bucket out (a
+:class:`SessionBuckets`). Times in seconds, rates in requests/s.
 """
 
 from __future__ import annotations
@@ -12,19 +13,48 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalelab.buckets import Buckets, bucket_times
 from scalelab.sessions.simulation import MODES, ROUTINGS, STORE_RTT, TOKEN_VERIFY
 from scalelab.validate import check_choice, check_int, check_number
 
 __all__ = [
+    "SessionTier",
     "SessionBuckets",
     "sessions_buckets",
 ]
 
 
 @dataclass(frozen=True)
-class SessionBuckets:
+class SessionTier:
+    """A web tier and where it keeps sessions, for the bucketed form (:func:`sessions_buckets`).
+
+    ``mode``: where sessions live (:data:`~scalelab.sessions.MODES`); ``routing``: how sticky
+    sessions find their server (:data:`~scalelab.sessions.ROUTINGS`); ``n_sessions``: logged-in
+    users, spread evenly; ``store_durable``: a session store that comes back up keeps its
+    sessions; each server serves at most ``rate_capacity`` requests/s, taking ``t_app`` s when
+    idle, plus ``t_store`` s to read a session from the store or ``t_verify`` s to check a token.
+    """
+
+    mode: str = "store"
+    routing: str = "cookie"
+    n_sessions: int = 10_000
+    store_durable: bool = False
+    rate_capacity: float = 80.0
+    t_app: float = 0.020
+    t_store: float = STORE_RTT
+    t_verify: float = TOKEN_VERIFY
+
+    def __post_init__(self):
+        check_choice("mode", self.mode, MODES)
+        check_choice("routing", self.routing, ROUTINGS)
+        check_int("n_sessions", self.n_sessions, low=0)
+        check_number("rate_capacity", self.rate_capacity, low=0, low_open=True)
+
+
+@dataclass(frozen=True)
+class SessionBuckets(Buckets):
     """Per-bucket results of ``sessions_buckets``: sessions lost, failed requests/s, mean server
-    utilisation (0-1+) and mean latency (s) of the web tier."""
+    utilisation (0-1+) and mean latency (s) of the web tier (besides ``t`` and ``t_bucket``)."""
 
     lost: np.ndarray
     errors_rps: np.ndarray
@@ -33,22 +63,11 @@ class SessionBuckets:
 
 
 def sessions_buckets(
-    offered_rps,
-    n_servers,
-    *,
-    t_bucket: float,
-    mode: str = "store",
-    routing: str = "cookie",
-    n_sessions: int = 10_000,
-    store_up=None,
-    store_durable: bool = False,
-    rate_capacity: float = 80.0,
-    t_app: float = 0.020,
-    t_store: float = STORE_RTT,
-    t_verify: float = TOKEN_VERIFY,
+    rate, t_bucket: float, tier: SessionTier, *, n_servers, store_up=None
 ) -> SessionBuckets:
-    """The web tier over time buckets, deterministic: per bucket the offered requests/s, the
-    number of servers up and whether the session store is up (arrays of one length).
+    """The web tier ``tier`` over time buckets of ``t_bucket`` s, deterministic: per bucket the
+    offered requests/s ``rate``, the number of servers up ``n_servers`` and whether the session
+    store is up ``store_up`` (default: always; arrays of one length).
 
     Sessions are spread evenly. When the tier shrinks from ``a`` to ``b`` servers, sticky cookie
     routing loses the removed servers' share ``(a - b) / a`` of the sessions; hash routing loses
@@ -56,27 +75,26 @@ def sessions_buckets(
     A store that comes back up empty (``store_durable=False``) loses every session (store mode).
     Requests above ``rate_capacity`` per server, or needing a store that is down, fail.
 
-    >>> out = sessions_buckets([100.0, 100.0, 100.0], [4, 3, 3], t_bucket=60.0, mode="sticky",
-    ...                        n_sessions=1000)
+    >>> tier = SessionTier(mode="sticky", n_sessions=1000)
+    >>> out = sessions_buckets([100.0, 100.0, 100.0], 60.0, tier, n_servers=[4, 3, 3])
     >>> out.lost.tolist(), out.errors_rps.tolist()
     ([0, 250, 0], [0.0, 0.0, 0.0])
     """
-    offered = np.asarray(offered_rps, dtype=float)
+    offered = np.asarray(rate, dtype=float)
     n = np.asarray(n_servers)
     if offered.ndim != 1 or n.shape != offered.shape:
         raise ValueError(
-            f"offered_rps and n_servers must be 1-d and the same length; got shapes "
+            f"rate and n_servers must be 1-d and the same length; got shapes "
             f"{offered.shape} and {n.shape}"
         )
     if np.any(offered < 0) or not np.all(np.isfinite(offered)):
-        raise ValueError("offered_rps must be finite and >= 0 in every bucket")
+        raise ValueError("rate must be finite and >= 0 requests/s in every bucket")
     if not np.issubdtype(n.dtype, np.integer) or np.any(n < 0):
         raise ValueError(f"n_servers must be whole numbers >= 0; got {n.tolist()}")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    check_choice("mode", mode, MODES)
-    check_choice("routing", routing, ROUTINGS)
-    check_int("n_sessions", n_sessions, low=0)
-    check_number("rate_capacity", rate_capacity, low=0, low_open=True)
+    if not isinstance(tier, SessionTier):
+        raise ValueError(f"tier must be a SessionTier; got {type(tier).__name__}")
+    mode, routing, n_sessions = tier.mode, tier.routing, tier.n_sessions
     up = np.ones(offered.size, bool) if store_up is None else np.asarray(store_up, dtype=bool)
     if up.shape != offered.shape:
         raise ValueError(f"store_up must have {offered.size} buckets; got {up.size}")
@@ -91,15 +109,22 @@ def sessions_buckets(
                 lost[b] = round(n_sessions * max(0, a - c) / a)
             else:
                 lost[b] = int(np.count_nonzero(uid % a != uid % c))
-        if mode == "store" and not store_durable and up[b] and not up[b - 1]:
+        if mode == "store" and not tier.store_durable and up[b] and not up[b - 1]:
             lost[b] = n_sessions
-    capacity = n * rate_capacity
+    capacity = n * tier.rate_capacity
     served = np.minimum(offered, capacity)
     if mode == "store":
         served = np.where(up, served, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(capacity > 0, offered / np.maximum(capacity, 1e-12), np.inf)
     rho = np.minimum(util, 0.95)
-    added = {"sticky": 0.0, "store": t_store, "token": t_verify}[mode]
-    latency = np.where(served > 0, t_app / (1.0 - rho) + added, np.nan)
-    return SessionBuckets(lost, offered - served, util, latency)
+    added = {"sticky": 0.0, "store": tier.t_store, "token": tier.t_verify}[mode]
+    latency = np.where(served > 0, tier.t_app / (1.0 - rho) + added, np.nan)
+    return SessionBuckets(
+        lost,
+        offered - served,
+        util,
+        latency,
+        t=bucket_times(offered.size, t_bucket),
+        t_bucket=float(t_bucket),
+    )

@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from scalelab.cdn import CDN, REGIONS, Outage, simulate_cdn_buckets, summarise
+from scalelab.cdn import CDN, REGIONS, Outage, cdn_buckets, summarise
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
 
 __all__ = ["explore_cdn"]
@@ -149,7 +149,7 @@ def explore_cdn(
         regions = REGIONS if c["scope"] == "all" else (c["scope"],)
         outage = Outage(start * 60.0, end * 60.0, regions) if end > start else None
         cdn = CDN(t_ttl=float(c["t_ttl"]), shield=c["shield"], p_local=float(c["p_local"]))
-        out = simulate_cdn_buckets(
+        out = cdn_buckets(
             rates, t_bucket, cdn, outage=outage, strategy=c["strategy"], p_second=c["p_second"]
         )
         s = summarise(out, outage)
