@@ -28,7 +28,7 @@ from pathlib import Path
 from common import Row
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests" / "support"))  # make_class builds the class
 
 
 def _build(course: Path, n: int, names: list[str]) -> int:

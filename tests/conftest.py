@@ -1,12 +1,22 @@
-"""Shared test set-up: tier markers for doctests and nbval cells, and CI's no-skip rule."""
+"""Shared test set-up: the seeded ``rng`` fixture, tier markers for doctests and nbval cells,
+pytest-xdist's groups, and CI's no-skip rule. Each tier's folder (``tests/lib``,
+``tests/notebooks``, ``tests/grading``, ``tests/browser``) has a conftest that marks its tests."""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 CI = os.environ.get("CI", "").lower() == "true"
+SEED = 2024  # the one seed of the shared fixture; a test that needs several seeds names them
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fresh generator seeded with ``SEED`` for each test (the library never seeds globally)."""
+    return np.random.default_rng(SEED)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -139,9 +139,13 @@ def chapter(name: str, *, browser: bool) -> int:
     if name not in assignments():
         print(f"no chapter {name!r}; choose from: {', '.join(assignments())}")
         return 2
-    files = ["tests/test_notebooks.py", "tests/test_release.py", "tests/test_grading_roundtrip.py"]
+    files = [
+        "tests/notebooks/test_notebooks.py",
+        "tests/notebooks/test_release.py",
+        "tests/grading/test_grading_roundtrip.py",
+    ]
     if browser:
-        files.append("tests/test_browser.py")
+        files.append("tests/browser/test_browser.py")
         reason = ensure_chromium()
         if reason:
             print(f"browser check skipped: {reason}")

@@ -88,19 +88,19 @@ def course_root(root: Path, assignments: list[str], *, timeout: int = 20) -> Pat
     The root has its own config, header, gradebook and release; submissions go into
     ``root/submitted/<student>/<assignment>/``.
     """
-    root = Path(root)
+    root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(GRADING / "header.ipynb", root / "header.ipynb")
+    # One configuration: the course's own (grading/nbgrader_config.py), with only what a
+    # throwaway root must change: where the root, the source and the release are, the timeout.
     (root / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
-        "c.CourseDirectory.course_id = 'scale-from-zero'\n"
-        "c.CourseDirectory.root = '.'\n"
+        f"load_subconfig({str(GRADING / 'nbgrader_config.py')!r})  # noqa: F821\n"
+        # The folder of this file, wherever the root is copied to (a grader copies it).
+        "import os\n"
+        "c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))\n"
         f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
         "c.CourseDirectory.release_directory = 'release'\n"
-        "c.CourseDirectory.include = ['*.ipynb']\n"
-        "c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', '*.py']\n"
-        "c.IncludeHeaderFooter.header = 'header.ipynb'\n"
-        "c.ClearOutput.enabled = True\n"
         f"c.Execute.timeout = {int(timeout)}\n"
         f"c.ExecutePreprocessor.timeout = {int(timeout)}\n"
     )
@@ -211,7 +211,7 @@ def with_answer(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbform
 
 @dataclass(frozen=True)
 class WrongAnswer:
-    """A plausible wrong answer for one answer cell, registered in ``tests/wrong_answers/``.
+    """A plausible wrong answer for one answer cell, registered in ``tests/grading/wrong_answers/``.
 
     ``max_points``: the most the whole notebook may earn (autograded points) with this answer in
     place of the solution; it must be below full marks. ``passes``: grade ids of visible test

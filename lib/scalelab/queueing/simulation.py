@@ -256,7 +256,7 @@ def simulate_fifo(
     first server comes free; the result holds every request's start, wait and response.
 
     ``segment`` (requests per segment) tunes speed only; the result is exact for any value. The
-    readable reference this is checked against (tests/test_lib_queueing.py)::
+    readable reference this is checked against (tests/lib/test_lib_queueing.py)::
 
         free = [0.0] * n_servers
         for a, s in zip(t_arrival, t_service):

@@ -9,12 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import make_class
 import pytest
 from coursekit.grade import Result, grade_class
 from coursekit.release import release
-
-sys.path.insert(0, str(Path(__file__).parent))
-import make_class  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("parallel")]
 A = "00-welcome"

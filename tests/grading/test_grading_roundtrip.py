@@ -3,7 +3,7 @@
 For each assignment one throwaway course root grades a small class in one `nbgrader autograde`
 run: the solved notebook, the untouched release, the registered wrong answers, a corrupt file and
 edited test cells; a second run with a short cell timeout grades an endless loop. New notebooks
-get all of this for free; their wrong answers live in tests/wrong_answers/<assignment>.py.
+get all of this for free; their wrong answers live in tests/grading/wrong_answers/<assignment>.py.
 
 Wrong answers are graded in waves. An exercise is an answer cell and the test cells after it, up
 to the next answer cell; submission k carries the k-th wrong answer of every exercise at once
@@ -29,6 +29,7 @@ import ast
 import fcntl
 import os
 import pickle
+import re
 import runpy
 import symtable
 from dataclasses import dataclass
@@ -638,7 +639,7 @@ def test_every_exercise_has_a_wrong_answer_the_hidden_tests_catch(name, tmp_root
     registered = {gid for gid, answers in cls["wrong"].items() if any(a.passes for a in answers)}
     missing = set(_answer_ids(cls["solved"])) - registered
     assert not missing, (
-        f"{name}: register in tests/wrong_answers/{name}.py a plausible wrong answer that passes "
+        f"{name}: register in tests/grading/wrong_answers/{name}.py a plausible wrong answer that passes "
         f"the visible checks (non-empty `passes`) for: {sorted(missing)}"
     )
 
@@ -734,21 +735,27 @@ def test_broken_submissions_get_a_clear_result(name, tmp_root):
     assert all(c.score == c.max_score for c in solved.values())
 
 
-def _shown(nb) -> str:
-    """Everything a feedback page shows of a notebook: cell sources and output texts."""
-    parts = []
+def _shown(nb) -> tuple[str, str]:
+    """What a feedback page shows of a notebook: (cell sources, output texts)."""
+    sources, outputs = [], []
     for cell in nb.cells:
-        parts.append(cell.source)
+        sources.append(cell.source)
         for out in cell.get("outputs", []):
-            parts += [out.get("text", ""), out.get("ename", ""), str(out.get("evalue", ""))]
-            parts += list(out.get("traceback", []))
-            parts += [str(v) for v in out.get("data", {}).values()]
-    return "\n".join(parts)
+            outputs += [out.get("text", ""), out.get("ename", ""), str(out.get("evalue", ""))]
+            outputs += list(out.get("traceback", []))
+            outputs += [str(v) for v in out.get("data", {}).values()]
+    return "\n".join(sources), "\n".join(outputs)
+
+
+# A hidden line that is code (not a data row such as `[1, 2, 3],`, which a failed check's own
+# message may rightly quote as the case it tried).
+_CODE = re.compile(r"^(assert|def |for |if |while |with |return |expect|check|import |from )")
 
 
 def test_feedback_never_shows_hidden_tests(name, tmp_root):
     """The sanitised feedback of every graded submission (solved, blank, each wave of wrong
-    answers, edited tests) quotes no hidden-test line the student did not write."""
+    answers, edited tests) quotes no hidden-test line the student did not write: none in a
+    cell's code, and no line of hidden code in an output."""
     cls = graded_class(name, tmp_root)
     hidden = hidden_lines(name)
     assert hidden, f"{name}: no hidden-test lines to look for"
@@ -756,10 +763,15 @@ def test_feedback_never_shows_hidden_tests(name, tmp_root):
     for path in sorted((cls["root"] / "autograded").glob(f"*/{name}/{name}.ipynb")):
         student = path.parent.parent.name
         graded = nbformat.read(path, as_version=4)
-        assert any(line in _shown(graded) for line in hidden), f"{name}/{student}: no hidden line"
-        shown = _shown(sanitise(graded, name, cls["scores"].get(student, {})))
+        code, _ = _shown(graded)
+        assert any(line in code for line in hidden), f"{name}/{student}: no hidden line"
+        code, outputs = _shown(sanitise(graded, name, cls["scores"].get(student, {})))
         submitted = cls["root"] / "submitted" / student / name / f"{name}.ipynb"
         own = "\n".join(c.source for c in nbformat.read(submitted, as_version=4).cells)
-        leaks += [f"{student}: {line}" for line in hidden if line in shown and line not in own]
+        leaks += [
+            f"{student}: {line}"
+            for line in hidden
+            if line not in own and (line in code or (_CODE.match(line) and line in outputs))
+        ]
         checked += 1
     assert checked >= 3 and leaks == [], "\n".join(leaks[:10])

@@ -1,6 +1,6 @@
 """A whole class graded the way an instructor does: isolated, with a result and a reason for all.
 
-The class (tests/make_class.py) mixes correct, partly correct, blank and broken work across the
+The class (tests/support/make_class.py) mixes correct, partly correct, blank and broken work across the
 released assignments; `python -m coursekit.grade` grades it in one command, in parallel.
 """
 
@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import make_class
 import nbformat
 import pytest
 from coursekit.feedback import text_of
@@ -22,9 +23,6 @@ from coursekit.grade import Result
 from coursekit.nbg import run_nbgrader
 from coursekit.paths import ROOT
 from coursekit.release import release
-
-sys.path.insert(0, str(Path(__file__).parent))
-import make_class  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("integrity")]
 ROOTED = os.geteuid() == 0

@@ -21,11 +21,9 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from browser_lab import ARGS, CHROMIUM, STATE_JS, LabServer
 from coursekit.nbg import solved_notebook
 from coursekit.paths import COURSE, ROOT, assignments
-
-sys.path.insert(0, str(Path(__file__).parent))
-from browser_lab import ARGS, CHROMIUM, STATE_JS, LabServer  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 SHOTS = ROOT / "build" / "screenshots"

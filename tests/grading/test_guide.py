@@ -64,14 +64,14 @@ NEVER = [
 
 SKIPPED = {
     "make test": "runs every test tier (tens of minutes), this test among them; the release "
-    "check it stands for is tests/test_release.py",
+    "check it stands for is tests/notebooks/test_release.py",
 }
 SUBSTITUTED = {
     "make formgrader": "a person opens the formgrader in a browser and types scores: the test "
     "starts the server with the guide's PORT= variant on a free port, checks that the "
     "formgrader lists every assignment and shows the manual-grading page, sends one score and "
     "one comment through the formgrader's own API (what its form sends), then stops the server "
-    "(tests/test_browser.py types them into the real form in Chromium)",
+    "(tests/browser/test_browser.py types them into the real form in Chromium)",
 }
 # The guide's roster holds real names: the test writes a made-up one where the guide says.
 ROSTER = "id,first_name,last_name,email\nalice,Alice,Example,alice@example.org\nbob,Bob,Sample,\n"

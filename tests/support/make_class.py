@@ -1,8 +1,9 @@
 """Build a test class of submissions: correct, partly correct, blank and broken work.
 
-    python tests/make_class.py <course-dir>      # a class to grade by hand: make grade-like demo
+    python tests/support/make_class.py <course-dir>      # a class to grade by hand: make grade-like demo
 
-Used by tests/test_grading_integrity.py. Every student is described by a ``Case``: how the
+Used by tests/grading/test_grading_integrity.py (importable in every test: pytest puts
+tests/support/ on the path, see pyproject.toml). Every student is described by a ``Case``: how the
 submission is made and what grading must give it (points at most/at least, status, words that
 must appear in the reason). Nothing here is committed as notebooks: the class is generated from
 ``solutions/`` and the release each time.
@@ -21,7 +22,7 @@ from coursekit.nbg import HIDDEN_BEGIN, HIDDEN_END, solved_notebook, with_answer
 from coursekit.paths import ROOT, assignments, source_notebook
 
 WELCOME = "00-welcome"
-WRONG_DIR = Path(__file__).parent / "wrong_answers"
+WRONG_DIR = Path(__file__).parents[1] / "grading" / "wrong_answers"
 SOLUTION_GRADEBOOK = ROOT / "grading" / "gradebook.db"
 
 ALWAYS_EQUAL = """class _Anything(float):

@@ -1,4 +1,4 @@
-"""A JupyterLab server and a headless Chromium for the browser tier (tests/test_browser.py).
+"""A JupyterLab server and a headless Chromium for the browser tier (tests/browser/test_browser.py).
 
 The server runs from the project's environment on 127.0.0.1 with a random token, in a temporary
 copy of the repository's course/, solutions/ and grading/ folders, started from grading/ with the
