@@ -1,19 +1,23 @@
 """Grade every submission safely, each in its own throwaway course root, with a reason.
 
-``python -m coursekit.grade`` (``make grade``) is the instructor's autograder. It wraps nbgrader:
+``python -m coursekit.grade`` (``make grade``) is the instructor's autograder. It wraps nbgrader;
+this module grades one submission and orchestrates a class, with its parts beside it:
 
-- **Isolation.** Each submission is graded by ``nbgrader autograde`` in a fresh temporary course
-  root (mode 0700) holding only the release, that one submission and its own gradebook. The
-  kernel that runs the student's code is ``coursekit.sandbox``: an allow-list view of the machine
-  built by bubblewrap (the runtime read-only, a copy of its own folder, no network, its own PIDs),
-  one of a fixed pool of unprivileged users (one per job), and resource limits; nbgrader's
-  per-cell timeout plus a wall-clock cap per notebook bound the time.
-- **A recorded result and a reason for every submission**: a corrupt or missing notebook, a
-  timeout, a dead kernel, edited test cells, deleted cells all get a row in the instructor's
-  gradebook (zero where nothing could be graded) and a reason, saved as JSON beside the
-  gradebook and exported by ``coursekit.export.ReasonExportPlugin``.
-- **One writer.** Results are merged into the instructor's gradebook by this process only,
-  through ``nbgrader.api``; a manual score already given survives a regrade.
+- **Isolation** (:mod:`coursekit.sandbox_users`, :mod:`coursekit.sandbox`). Each submission is
+  graded by ``nbgrader autograde`` in a fresh temporary course root (mode 0700) holding only the
+  release, that one submission and its own gradebook. The kernel that runs the student's code is
+  an allow-list view of the machine built by bubblewrap (the runtime read-only, a copy of its own
+  folder, no network, its own PIDs), as one of a fixed pool of unprivileged users (one per job),
+  with resource limits; nbgrader's per-cell timeout plus a wall-clock cap per notebook bound the
+  time (:mod:`coursekit.runner` runs and stops nbgrader and reads its phases).
+- **Fair partial scores** (:mod:`coursekit.repair`): missing test cells restored from the
+  release, a cell that kills the kernel emptied and the notebook graded again, output cut.
+- **A recorded result and a reason for every submission** (:mod:`coursekit.diagnosis`): a
+  corrupt or missing notebook, a timeout, a dead kernel, edited or deleted cells, each lost point
+  with its cause; saved as JSON beside the gradebook and exported by
+  ``coursekit.export.ReasonExportPlugin``.
+- **One writer** (:mod:`coursekit.gradebook`). Results are merged into the instructor's
+  gradebook by this process only; a manual score already given survives a regrade.
 - **Feedback that does not leak** (``coursekit.feedback``): checks passed and failed with their
   messages, points per exercise, never the source of a hidden test.
 - **Parallel and resumable** (``--jobs``): submissions are independent, so they are graded on
@@ -25,17 +29,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import contextlib
-import fcntl
-import functools
 import hashlib
 import json
 import os
-import pwd
-import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,11 +52,25 @@ from coursekit.diagnosis import (
     structure_notes,
     written_answers,
 )
+from coursekit.gradebook import merge, write_feedback
 from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
-from coursekit.nbg import _env as nbgrader_env
-from coursekit.paths import GRADING, ROOT, assignments
+from coursekit.paths import GRADING, assignments
 from coursekit.repair import OUTPUT_LIMIT, blank_cell, cap_outputs, dying_cell, restore_cells
-from coursekit.sandbox import BWRAP
+from coursekit.runner import (
+    _STOP,
+    PHASES,
+    GradingInterrupted,
+    kill_user,
+    run_grader,
+    stop_all,
+)
+from coursekit.sandbox_users import (
+    KERNEL_NAME,
+    claim_sandbox_user,
+    remove_sandbox_users,
+    sandbox_mode,
+    write_kernel,
+)
 
 __all__ = [
     "Result",
@@ -66,6 +78,7 @@ __all__ = [
     "make_template",
     "grade_submission",
     "merge",
+    "write_feedback",
     "grade_class",
     "find_submissions",
     "sandbox_mode",
@@ -77,45 +90,7 @@ __all__ = [
     "main",
 ]
 
-KERNEL_NAME = "scalelab-sandbox"
-SANDBOX_USER = "scalelab-grader{slot}"
 WALL_SECONDS = 300  # the most one notebook may take, all cells together
-
-# Phases of grading one submission, in order (seconds each, in ``Result.phases``):
-PHASES = {
-    "prepare": "read and check the notebook, claim a sandbox user, copy the course root",
-    "nbgrader start-up": "Python, nbgrader and its config loading, up to its first log line",
-    "nbgrader bookkeeping": "gradebook writes, sanitising, restoring locked cells, writing files",
-    "execute": "the sandboxed kernel's start-up and shutdown, and every cell run",
-    "collect": "read the scores, keep the autograded notebook, clear up",
-    "merge": "write the result into the instructor's gradebook (the one writer, serial)",
-    "feedback": "render the leak-free HTML feedback (in the instructor's process, serial)",
-}
-# nbgrader's log lines carry a Unix time with milliseconds, so its phases can be told apart.
-LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
-_STAMPED = re.compile(r"^(\d{9,11})\.(\d{3}) \[[^\]]*\] (.*)$", re.MULTILINE)
-
-
-def _phases_from_log(log: str, started: float, ended: float) -> dict[str, float]:
-    """Split one ``nbgrader autograde`` run (Unix times ``started``..``ended``) into phases."""
-    stamps = [(int(s) + int(ms) / 1000, msg) for s, ms, msg in _STAMPED.findall(log)]
-    total = max(ended - started, 0.0)
-    at = next((i for i, (_t, msg) in enumerate(stamps) if msg.startswith("Autograding ")), None)
-    begin = end = None
-    if at is not None:
-        begin = stamps[at][0]
-        end = next((t for t, msg in stamps[at:] if msg.startswith("Writing ")), None)
-    if not stamps or begin is None or end is None:
-        return {"nbgrader bookkeeping": total}  # died early: no phases to tell apart
-    first = stamps[0][0]
-    # Log times have millisecond resolution and a different clock read: clamp into the run.
-    first = min(max(first, started), ended)
-    begin, end = min(max(begin, first), ended), min(max(end, begin), ended)
-    return {
-        "nbgrader start-up": first - started,
-        "nbgrader bookkeeping": (begin - first) + (ended - end),
-        "execute": end - begin,
-    }
 
 
 @dataclass
@@ -182,163 +157,6 @@ def make_template(assignment: str, base: Path, timeout: int = 20) -> Template:
     return Template(assignment, root, cells, nb)
 
 
-def _lock_path(slot: int) -> str:
-    return f"/tmp/{SANDBOX_USER.format(slot=slot)}.lock"
-
-
-@contextlib.contextmanager
-def claim_sandbox_user(pool: int = 1):
-    """Hold one of the ``pool`` sandbox users no other grading process uses right now.
-
-    Yields (uid, gid, user name). The pool is fixed (``scalelab-grader0`` .. ``N-1`` for
-    ``--jobs N``), created once and reused. Each user is guarded by an exclusive lock file, so
-    concurrent runs (two instructors, two test workers) never share one at the same time: a
-    process limit counts per user, and killing a user's leftover processes after a submission
-    cannot touch anybody else's kernel. When every user is busy, wait for one. Without root
-    there is no user to claim.
-    """
-    if os.geteuid() != 0:
-        yield None, None, pwd.getpwuid(os.geteuid()).pw_name
-        return
-    pool = max(1, pool)
-    while True:
-        for index in range(pool):
-            lock = open(_lock_path(index), "a")  # noqa: SIM115 - held below
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            try:
-                uid, gid = _pool_user(index)
-                yield uid, gid, SANDBOX_USER.format(slot=index)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                lock.close()
-            return
-        if _STOP.is_set():
-            raise GradingInterrupted("interrupted while waiting for a sandbox user")
-        time.sleep(0.2)
-
-
-@functools.cache
-def _pool_user(slot: int) -> tuple[int, int]:
-    """(uid, gid) of sandbox user ``slot``, created the first time it is needed."""
-    name = SANDBOX_USER.format(slot=slot)
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
-            + ["--user-group", name],
-            check=False,
-            capture_output=True,
-        )
-        entry = pwd.getpwnam(name)  # KeyError here: sandbox_mode reported it already
-    return entry.pw_uid, entry.pw_gid
-
-
-def remove_sandbox_users() -> list[str]:
-    """Delete every ``scalelab-grader*`` user and its lock file (``--cleanup``); their names."""
-    removed = []
-    for entry in pwd.getpwall():
-        if re.fullmatch(SANDBOX_USER.format(slot=r"\d+"), entry.pw_name):
-            subprocess.run(["pkill", "-KILL", "-U", str(entry.pw_uid)], capture_output=True)
-            subprocess.run(["userdel", entry.pw_name], capture_output=True)
-            removed.append(entry.pw_name)
-            slot = entry.pw_name.removeprefix(SANDBOX_USER.format(slot=""))
-            Path(_lock_path(int(slot))).unlink(missing_ok=True)
-    _pool_user.cache_clear()
-    return removed
-
-
-@functools.cache
-def sandbox_mode() -> tuple[bool, str]:
-    """(isolated, description): whether student code runs in the allow-list sandbox here.
-
-    Probes once per process, through the same launcher the kernels use, that the course
-    environment imports inside the sandbox.
-    """
-    if not Path(BWRAP).exists():
-        return False, (
-            "NOT ISOLATED: bubblewrap (bwrap) is not installed, so submissions were graded "
-            "without isolation (resource limits only); install it (apt-get install bubblewrap)"
-        )
-    uid = gid = None
-    if os.geteuid() == 0:
-        try:
-            uid, gid = _pool_user(0)
-        except KeyError:
-            return False, "NOT ISOLATED: could not create the sandbox user (useradd failed)"
-    with tempfile.TemporaryDirectory(prefix="scalelab-probe-") as tmp:
-        policy = Path(tmp) / "policy.json"
-        policy.write_text(json.dumps(_policy(uid, gid, Path(tmp) / "home")))
-        (Path(tmp) / "work").mkdir()
-        probe = subprocess.run(
-            [sys.executable, "-m", "coursekit.sandbox", "--probe", "--policy", str(policy)],
-            capture_output=True,
-            text=True,
-            cwd=Path(tmp) / "work",
-        )
-    if probe.returncode != 0 or "sandbox ok" not in probe.stdout:
-        last = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return False, (
-            f"NOT ISOLATED: bubblewrap could not start a sandbox here ({last}), so submissions "
-            "were graded without isolation (resource limits only)"
-        )
-    who = "as an unprivileged sandbox user" if uid is not None else "as you"
-    return True, (
-        f"bubblewrap, {who}: runtime read-only, only its own folder, private /tmp, own PIDs, "
-        "no network, resource limits"
-    )
-
-
-def _policy(
-    uid, gid, home: Path, submission: Path | None = None, trace: Path | None = None
-) -> dict:
-    return {
-        "uid": uid,
-        "gid": gid,
-        "home": str(home),
-        "bwrap": Path(BWRAP).exists(),
-        # The models the notebooks import (an editable install), not the grader's own package.
-        "expose": [str(ROOT / "lib" / "scalelab")],
-        # What the student handed in; never nbgrader's working copy, which holds hidden tests.
-        "submission": str(submission) if submission else None,
-        # Where the kernel notes each cell it starts (see coursekit.sandbox.TRACE_HOOK).
-        "trace": str(trace) if trace else None,
-    }
-
-
-def _write_kernel(tmp: Path, uid, gid, home: Path, submission: Path, trace: Path) -> Path:
-    spec_dir = tmp / "jupyter" / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    policy = tmp / "policy.json"
-    policy.write_text(json.dumps(_policy(uid, gid, home, submission, trace)))
-    launcher = [
-        sys.executable,
-        "-m",
-        "coursekit.sandbox",
-        "--connection-file",
-        "{connection_file}",
-        "--policy",
-        str(policy),
-    ]
-    (spec_dir / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": launcher,
-                "display_name": "Python 3 (sandboxed grading)",
-                "language": "python",
-                # A signal to the launcher stops at bwrap, which does not pass it on: interrupt
-                # a timed-out cell with a message on the kernel's control channel instead.
-                "interrupt_mode": "message",
-            }
-        )
-    )
-    return tmp / "jupyter"
-
-
 def _find_notebook(folder: Path, assignment: str) -> tuple[Path | None, str]:
     expected = folder / f"{assignment}.ipynb"
     if expected.exists():
@@ -358,82 +176,6 @@ def _zero(template: Template) -> dict[str, CellScore]:
         for gid, c in template.cells.items()
         if c["grade"]
     }
-
-
-class GradingInterrupted(RuntimeError):
-    """The run was stopped (Ctrl-C): this submission has no result and is graded next time."""
-
-
-_STOP = threading.Event()
-_RUNNING: set[subprocess.Popen] = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-def _run_grader(
-    args: list[str], cwd: Path, env: dict, wall_seconds: int
-) -> tuple[int | None, str, dict[str, float]]:
-    """Run ``nbgrader ARGS`` in its own process group.
-
-    Returns (returncode, or None on timeout; the log; seconds per phase).
-    """
-    full_env = nbgrader_env(env)
-    if _STOP.is_set():
-        raise GradingInterrupted("interrupted before start")
-    # The log goes to a file, not a pipe: if nbgrader is killed, the kernel it started (in a
-    # session of its own) still holds its output open, and reading a pipe to its end would
-    # wait for that orphan. Waiting for nbgrader itself does not; the caller kills the orphan.
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as out:
-        started = time.time()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "coursekit.nbgrader_main",  # = nbgrader, a second sooner (see that module)
-                *args,
-                f"--Application.log_format={LOG_FORMAT}",
-                "--Application.log_datefmt=%s",
-            ],
-            cwd=cwd,
-            env=full_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        with _RUNNING_LOCK:
-            _RUNNING.add(proc)
-        try:
-            code: int | None = proc.wait(timeout=wall_seconds)
-        except subprocess.TimeoutExpired:
-            _killpg(proc)
-            proc.wait()
-            code = None
-        finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(proc)
-        ended = time.time()
-        out.seek(0)
-        log = out.read()
-    return code, log, _phases_from_log(log, started, ended)
-
-
-def _killpg(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def stop_all() -> None:
-    """Stop every grading subprocess now (on Ctrl-C); their submissions stay ungraded."""
-    _STOP.set()
-    with _RUNNING_LOCK:
-        for proc in list(_RUNNING):
-            _killpg(proc)
-
-
-def _kill_user(uid: int | None) -> None:
-    if uid is not None:
-        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
 
 
 MAX_REGRADES = 3  # kernel deaths one notebook may survive: each empties one more cell
@@ -474,7 +216,7 @@ def _autograde_once(
         kernel_dir.mkdir()
         trace = kernel_dir / "cells.trace"  # the kernel's folder: the one it may write to
         env = {
-            "JUPYTER_PATH": str(_write_kernel(tmp, uid, gid, home, sub, trace)),
+            "JUPYTER_PATH": str(write_kernel(tmp, uid, gid, home, sub, trace)),
             "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
             "JUPYTER_DATA_DIR": str(tmp / "data"),
             "HOME": str(tmp / "home"),
@@ -494,9 +236,9 @@ def _autograde_once(
         ]
         phases = {"prepare": time.perf_counter() - started}
         try:
-            returncode, log, ran = _run_grader(args, root, env, wall_seconds)
+            returncode, log, ran = run_grader(args, root, env, wall_seconds)
         finally:
-            _kill_user(uid)
+            kill_user(uid)
         phases.update(ran)
         collect_start = time.perf_counter()
         if os.environ.get("SCALELAB_GRADE_DEBUG"):
@@ -651,63 +393,6 @@ def grade_submission(
         final=killed is None,
         sandbox_user=user,
     )
-
-
-def merge(result: Result, db_url: str) -> None:
-    """Write ``result`` into the instructor's gradebook (the only writer); keep manual scores."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(db_url) as gb:
-        gb.update_or_create_student(result.student)
-        try:
-            sub = gb.find_submission(result.assignment, result.student)
-        except MissingEntry:
-            sub = gb.add_submission(result.assignment, result.student)
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                cell = result.scores.get(g.name)
-                if g.cell_type == "code":
-                    g.auto_score = cell.score if cell and cell.score is not None else 0.0
-                    g.needs_manual_grade = False
-                elif g.manual_score is None:
-                    # A written answer: 0 if it was left as released, else waiting for the instructor.
-                    blank = cell is not None and cell.score == 0.0
-                    g.auto_score = 0.0 if blank else None
-                    g.needs_manual_grade = not blank
-        gb.db.commit()
-
-
-def write_feedback(course: Path, result: Result) -> Path | None:
-    """Leak-free HTML feedback for one result, with manual scores and rubrics once graded."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from coursekit.feedback import render, sanitise
-
-    if not result.autograded or not Path(result.autograded).exists():
-        return None
-    scores = dict(result.scores)
-    manual = set()
-    comments: dict[str, str] = {}  # the instructor's comment on a cell reaches the student
-    with Gradebook(f"sqlite:///{(Path(course) / 'gradebook.db').resolve()}") as gb:
-        try:
-            sub = gb.find_submission(result.assignment, result.student)
-            for nb in sub.notebooks:
-                for g in nb.grades:
-                    if g.cell_type != "code" and g.manual_score is not None:
-                        manual.add(g.name)
-                        scores[g.name] = CellScore(g.name, g.manual_score, g.max_score, False)
-                for comment in nb.comments:
-                    if comment.manual_comment:
-                        comments[comment.name] = comment.manual_comment
-        except MissingEntry:
-            pass
-    nb = nbformat.read(result.autograded, as_version=4)
-    out = (
-        Path(course) / "feedback" / result.student / result.assignment / f"{result.assignment}.html"
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(sanitise(nb, result.assignment, scores, manual, comments)))
-    return out
 
 
 def find_submissions(submitted: Path, names: list[str]) -> list[tuple[str, str, Path]]:

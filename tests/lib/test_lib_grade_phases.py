@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from coursekit.grade import LOG_FORMAT, PHASES, _phases_from_log
+from coursekit.runner import LOG_FORMAT, PHASES, phases_from_log
 
 pytestmark = pytest.mark.lib
 
@@ -35,7 +35,7 @@ LOG = "\n".join(
 
 
 def test_phases_split_the_run_and_add_up():
-    phases = _phases_from_log(LOG, started=T0 - 1.0, ended=T0 + 3.4)
+    phases = phases_from_log(LOG, started=T0 - 1.0, ended=T0 + 3.4)
     assert phases == pytest.approx(
         {"nbgrader start-up": 1.5, "nbgrader bookkeeping": 0.4 + 0.3, "execute": 2.2}, abs=2e-3
     )
@@ -46,11 +46,11 @@ def test_phases_split_the_run_and_add_up():
 def test_the_first_write_is_not_taken_for_the_end_of_execution():
     # nbgrader writes the sanitised copy in the same millisecond as "Autograding": the end of
     # execution is the first write *after* that line.
-    phases = _phases_from_log(LOG, started=T0 - 1.0, ended=T0 + 3.4)
+    phases = phases_from_log(LOG, started=T0 - 1.0, ended=T0 + 3.4)
     assert phases["execute"] > 2
 
 
 def test_a_run_that_died_early_is_all_bookkeeping():
     log = _line(0.5, "root '.' is not absolute") + "\nTraceback: NotJSONError"
-    assert _phases_from_log(log, T0 - 1.0, T0 + 1.0) == pytest.approx({"nbgrader bookkeeping": 2.0})
-    assert _phases_from_log("", 5.0, 4.0) == {"nbgrader bookkeeping": 0.0}
+    assert phases_from_log(log, T0 - 1.0, T0 + 1.0) == pytest.approx({"nbgrader bookkeeping": 2.0})
+    assert phases_from_log("", 5.0, 4.0) == {"nbgrader bookkeeping": 0.0}
