@@ -277,8 +277,10 @@ def _install_configs(k: Class) -> None:
 
 
 DENIED = "PermissionError"
+# The grader with sandbox users named by this test (coursekit.sandbox_users owns the pattern).
 GRADE_AS = (
-    "import sys, coursekit.grade as g\ng.SANDBOX_USER = sys.argv[1]\nsys.exit(g.main(sys.argv[2:]))"
+    "import sys, coursekit.grade as g, coursekit.sandbox_users as u\n"
+    "u.SANDBOX_USER = sys.argv[1]\nsys.exit(g.main(sys.argv[2:]))"
 )
 
 
