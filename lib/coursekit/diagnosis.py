@@ -98,7 +98,10 @@ def output_notes(nb) -> list[str]:
         if c.cell_type == "code"
         for ename, evalue in _errors(c)
     )
-    return [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
+    notes = [why.format(**LIMITS) for key, why in _OUTPUT_REASONS if key in text]
+    if "CellTimeoutError" in text:  # a timed-out cell is interrupted: the time limit says why
+        notes = [n for n in notes if "KeyboardInterrupt" not in n]
+    return notes
 
 
 def cause_of(ename: str, evalue: str, timeout: int) -> str:

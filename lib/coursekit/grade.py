@@ -57,12 +57,12 @@ from coursekit.nbg import CellScore, course_root, read_scores, run_nbgrader
 from coursekit.paths import GRADING, assignments
 from coursekit.repair import OUTPUT_LIMIT, blank_cell, cap_outputs, dying_cell, restore_cells
 from coursekit.runner import (
-    _STOP,
     PHASES,
     GradingInterrupted,
     kill_user,
     run_grader,
     stop_all,
+    stopped,
 )
 from coursekit.sandbox_users import (
     KERNEL_NAME,
@@ -322,7 +322,7 @@ def grade_submission(
             )
             for name, took in run.phases.items():
                 phases[name] = phases.get(name, 0.0) + took
-            if _STOP.is_set():
+            if stopped():
                 raise GradingInterrupted(f"{student}/{a}: grading was interrupted")
             if not run.kernel_died or run.returncode is None or run.returncode < 0:
                 break
@@ -523,11 +523,11 @@ def grade_class(
                 results.append(res)
                 if bar:
                     bar.step(res)
-                if _STOP.is_set():
+                if stopped():
                     break
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if _STOP.is_set():
+        if stopped():
             raise KeyboardInterrupt
     finally:
         shutil.rmtree(work, ignore_errors=True)
