@@ -36,7 +36,9 @@ def _keep_xdist_groups(config, items) -> None:
     from ``item._id``, so the groups were silently ignored and a module's class fixture was
     built once per worker (the whole-class grading ran twice, at once). Tag ``item._id`` too.
     """
-    if getattr(config.option, "dist", "") != "loadgroup":
+    if not getattr(config.option, "loadgroup", False) and getattr(config.option, "dist", "") != (
+        "loadgroup"
+    ):
         return
     from _pytest.nodeid import coerce_node_id
 
