@@ -8,28 +8,20 @@ test (regenerate into a temporary folder and compare with ``course/``) and the g
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-from coursekit.paths import GRADING, SOLUTIONS, release_notebook, source_notebook
+from coursekit.paths import GRADING, SOLUTIONS
 
 __all__ = [
     "run_nbgrader",
+    "nbgrader_env",
     "generate_release",
     "course_root",
-    "submit",
-    "autograde",
     "read_scores",
-    "solved_notebook",
-    "with_answer",
-    "strip_solution_markers",
-    "WrongAnswer",
     "CellScore",
     "HIDDEN_BEGIN",
     "HIDDEN_END",
@@ -40,7 +32,8 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", HIDDEN_BEGIN, HIDDEN_END)
 
 
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment nbgrader runs in: this interpreter's bin/ on PATH, plus ``extra``."""
     env = dict(os.environ)
     # nbgrader runs `alembic` for gradebook migrations: the environment's bin/ must be on PATH.
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
@@ -60,7 +53,7 @@ def run_nbgrader(
     """
     cmd = [sys.executable, "-m", "coursekit.nbgrader_main", *args]  # nbgrader, started sooner
     proc = subprocess.run(
-        cmd, cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout
+        cmd, cwd=cwd, env=nbgrader_env(env), capture_output=True, text=True, timeout=timeout
     )
     if check and proc.returncode != 0:
         raise RuntimeError(
@@ -109,27 +102,6 @@ def course_root(root: Path, assignments: list[str], *, timeout: int = 20) -> Pat
     return root
 
 
-def submit(root: Path, assignment: str, student: str, notebook) -> Path:
-    """Place a submission: a notebook node, raw bytes/str (maybe corrupt), or None (empty folder)."""
-    folder = Path(root) / "submitted" / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{assignment}.ipynb"
-    if notebook is None:
-        return folder
-    if isinstance(notebook, bytes):
-        path.write_bytes(notebook)
-    elif isinstance(notebook, str):
-        path.write_text(notebook)
-    else:
-        nbformat.write(notebook, path)
-    return path
-
-
-def autograde(root: Path, assignment: str, *extra: str) -> subprocess.CompletedProcess:
-    """Autograde every submission of ``assignment`` in ``root``; exit 1 if any student failed."""
-    return run_nbgrader("autograde", assignment, "--force", *extra, cwd=root, check=False)
-
-
 @dataclass(frozen=True)
 class CellScore:
     """One graded cell of one submission."""
@@ -173,52 +145,3 @@ def read_scores(root: Path, assignment: str) -> dict[str, dict[str, CellScore]]:
                     )
             out[student.id] = cells
     return out
-
-
-_SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.MULTILINE)
-
-
-def strip_solution_markers(source: str) -> str:
-    """The source a learner who solved the cell would have: the solution without its markers."""
-    return _SOLUTION_BLOCK.sub("", source)
-
-
-def solved_notebook(assignment: str, release_dir: Path) -> nbformat.NotebookNode:
-    """The released notebook with every answer cell filled in from ``solutions/``."""
-    source = nbformat.read(source_notebook(assignment), as_version=4)
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in source.cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    nb = nbformat.read(release_notebook(assignment, release_dir), as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = strip_solution_markers(answers[meta["grade_id"]])
-    return nb
-
-
-def with_answer(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbformat.NotebookNode:
-    """A copy of ``nb`` whose answer cell ``grade_id`` holds ``source``."""
-    nb = nbformat.from_dict(nb)
-    hits = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    if len(hits) != 1:
-        raise KeyError(f"no single answer cell with grade_id {grade_id!r}")
-    hits[0].source = source
-    return nb
-
-
-@dataclass(frozen=True)
-class WrongAnswer:
-    """A plausible wrong answer for one answer cell, registered in ``tests/grading/wrong_answers/``.
-
-    ``max_points``: the most the whole notebook may earn (autograded points) with this answer in
-    place of the solution; it must be below full marks. ``passes``: grade ids of visible test
-    cells this answer is expected to pass (it fools the visible checks, not the hidden ones).
-    """
-
-    source: str
-    max_points: float
-    passes: tuple[str, ...] = field(default_factory=tuple)
-    why: str = ""

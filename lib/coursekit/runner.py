@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from coursekit.nbg import _env as nbgrader_env
+from coursekit.nbg import nbgrader_env
 
 __all__ = [
     "PHASES",

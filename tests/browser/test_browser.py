@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from answers import solved_notebook
 from browser_lab import ARGS, CHROMIUM, STATE_JS, LabServer
-from coursekit.nbg import solved_notebook
 from coursekit.paths import COURSE, ROOT, assignments
 
 pytestmark = [pytest.mark.browser]

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answers import solved_notebook
 from coursekit import exchange
 from coursekit.grade import Result
-from coursekit.nbg import solved_notebook
 from coursekit.paths import COURSE, GRADING, ROOT, SOLUTIONS
 from traitlets.config.loader import PyFileConfigLoader
 

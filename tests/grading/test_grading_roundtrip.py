@@ -37,17 +37,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from coursekit.feedback import sanitise
-from coursekit.nbg import (
+from answers import (
     WrongAnswer,
     autograde,
-    course_root,
-    read_scores,
     solved_notebook,
     strip_solution_markers,
     submit,
     with_answer,
 )
+from coursekit.feedback import sanitise
+from coursekit.nbg import course_root, read_scores
 from coursekit.paths import assignments, source_notebook
 from make_class import hidden_lines
 

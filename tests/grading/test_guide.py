@@ -41,8 +41,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answers import solved_notebook
 from coursekit.feedback import text_of
-from coursekit.nbg import solved_notebook
 from coursekit.paths import ROOT, assignments
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("guide")]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from coursekit.nbg import HIDDEN_BEGIN, HIDDEN_END, solved_notebook, with_answer
+from answers import solved_notebook, with_answer
+from coursekit.nbg import HIDDEN_BEGIN, HIDDEN_END
 from coursekit.paths import ROOT, assignments, source_notebook
 
 WELCOME = "00-welcome"

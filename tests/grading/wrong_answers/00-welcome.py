@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 WRONG = {
     "peak_rps": [

@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks for the autograded part of 03-replication: 3 + 4 + 3 = 10.
 

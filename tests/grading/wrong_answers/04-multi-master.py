@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks for the autograded part of 04-multi-master: 4 + 3 + 3 = 10.
 

@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks: 10 autograded points (lru_class 1 + 3, latency 1 + 2, best_policy 1 + 2).
 

@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks: 10 autograded points (edge_offload 1 + 2, versioned_url 1 + 2, choose_plan 1 + 3).
 _CANDIDATES = (

@@ -3,7 +3,7 @@
 Autograded points: stateless_handler 1 + 3, sticky_imbalance 1 + 2, scale_in_logouts 1 + 2 = 10.
 """
 
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 _CACHING_HANDLER = """
 _SESSIONS = {}  # "it is faster to keep sessions here": a stateful server after all

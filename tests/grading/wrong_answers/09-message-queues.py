@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 FULL = 12  # autograded points of 09-message-queues
 

@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks: 12 autograded points (four exercises, 1 visible + 2 hidden each).
 _SHARE_OK = (

@@ -1,4 +1,4 @@
-from coursekit.nbg import WrongAnswer
+from answers import WrongAnswer
 
 # Full marks: 13 autograded points (estimates 1 + 3, budget 1 + 1, design 1 + 4, alert 1 + 1).
 
