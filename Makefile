@@ -20,10 +20,14 @@ python-check:
 	  echo "and run again, e.g. make lab PYTHON=python3.11"; exit 1; }
 
 $(VENV)/.runtime: requirements/runtime.txt pyproject.toml | python-check
+	@echo "Setting up the course's Python environment in $(VENV) (the first time takes a few minutes)."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/runtime.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "[1/3] pip itself"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "[2/3] JupyterLab, nbgrader, numpy, plotly and the rest (requirements/runtime.txt)"
+	@set -o pipefail; $(BIN)/python -m pip install -r requirements/runtime.txt | awk '/^Collecting/ {printf "%s ", $$2; fflush()} /^Successfully installed/ {print "\n      " NF - 2 " packages installed"}'
+	@echo "[3/3] the course library (lib/)"
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
 $(VENV)/.dev: requirements/dev.txt $(VENV)/.runtime
@@ -36,7 +40,9 @@ $(VENV)/.bench: requirements/bench.txt $(VENV)/.dev
 
 lab: $(VENV)/.runtime ## Open the course in JupyterLab (makes the environment and your copy in work/)
 	@$(BIN)/python tools/workcopy.py
-	cd work && $(BIN)/python -m jupyterlab $(if $(filter 0,$(shell id -u)),--allow-root,)
+	@# The learner's lab (tools/learner-jupyter): opens on 00-welcome, the Validate button without
+	@# nbgrader's instructor tools, no news pop-up. The instructor's is `make formgrader`.
+	cd work && JUPYTER_CONFIG_PATH=$(CURDIR)/tools/learner-jupyter $(BIN)/python -m jupyterlab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(VENV)/.dev ## Run every test tier (lint+library, notebooks, grading, browser)
 	$(BIN)/python tools/run_tiers.py
