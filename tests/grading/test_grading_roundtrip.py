@@ -38,6 +38,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from answers import (
+    CorrectAnswer,
     WrongAnswer,
     autograde,
     solved_notebook,
@@ -66,9 +67,18 @@ HANG_OR_CRASH = ("Timeout waiting for execute reply", "Kernel died", "DeadKernel
 GRADE_ALONE: dict[tuple[str, str, int], str] = {}
 
 
-def wrong_answers(name: str) -> dict[str, list[WrongAnswer]]:
+def _registered(name: str) -> dict:
     path = WRONG_DIR / f"{name}.py"
-    return runpy.run_path(str(path))["WRONG"] if path.exists() else {}
+    return runpy.run_path(str(path)) if path.exists() else {}
+
+
+def wrong_answers(name: str) -> dict[str, list[WrongAnswer]]:
+    return _registered(name).get("WRONG", {})
+
+
+def correct_answers(name: str) -> dict[str, list[CorrectAnswer]]:
+    """The registered correct alternatives (``RIGHT``), {answer grade_id: [CorrectAnswer]}."""
+    return _registered(name).get("RIGHT", {})
 
 
 def _params():
@@ -412,6 +422,15 @@ def _grade(name: str, folder: Path) -> dict:
             nb = with_answer(nb, gid, case.answer.source)
         students[student] = nb
         submissions[student] = cases
+    right = correct_answers(name)
+    right_indep = couplings(nbformat.read(source_notebook(name), as_version=4), right)
+    alternatives: dict[str, dict[str, Case]] = {}
+    for k, cases in enumerate(plan(right, right_indep)):
+        nb = solved
+        for gid, case in cases.items():
+            nb = with_answer(nb, gid, case.answer.source)
+        students[f"right-{k}"] = nb
+        alternatives[f"right-{k}"] = cases
     students["corrupt"] = b'{"cells": [ this is not json'
     edited = nbformat.from_dict(blank)
     for cell in edited.cells:
@@ -441,6 +460,8 @@ def _grade(name: str, folder: Path) -> dict:
         "independence": indep,
         "wrong": wrong,
         "submissions": submissions,
+        "right": right,
+        "alternatives": alternatives,
         "first": first,
         "log": proc.stdout + proc.stderr,
         "loop_log": loop_proc.stdout + loop_proc.stderr,
@@ -450,7 +471,8 @@ def _grade(name: str, folder: Path) -> dict:
     }
     print(
         f"{name}: {sum(len(a) for a in wrong.values())} wrong answers in "
-        f"{len(submissions)} submissions; {result['n_graded']} submissions graded in 2 runs"
+        f"{len(submissions)} submissions, {sum(len(a) for a in right.values())} correct "
+        f"alternatives in {len(alternatives)}; {result['n_graded']} submissions graded in 2 runs"
     )
     return result
 
@@ -678,6 +700,27 @@ def test_wrong_answers_lose_points_in_their_own_exercise(name, tmp_root):
                         f"{student} {case.label}: expected to pass {visible}, got {c.score}"
                     )
     assert problems == [], f"{name}:\n" + "\n".join(problems)
+
+
+def test_correct_alternatives_earn_full_marks(name, tmp_root):
+    """Every registered correct alternative earns every point of its exercise (and the other
+    exercises, carrying their solutions, keep theirs): another valid way to write an answer is
+    never refused on its type, its order of checks or its algorithm."""
+    cls = graded_class(name, tmp_root)
+    graded = sorted((c.gid, c.index) for s in cls["alternatives"].values() for c in s.values())
+    registered = sorted((gid, i) for gid, a in cls["right"].items() for i in range(len(a)))
+    assert graded == registered, f"{name}: graded {graded}, registered {registered}"
+    problems = []
+    for student, cases in cls["alternatives"].items():
+        cells = auto(cls["scores"].get(student, {}))
+        if not cells:
+            problems.append(f"{student}: no grades")
+            continue
+        short = {g: (c.score, c.max_score) for g, c in cells.items() if c.score != c.max_score}
+        if short:
+            carried = ", ".join(c.label for c in cases.values())
+            problems.append(f"{student} ({carried}): lost points in {short}")
+    assert problems == [], f"{name}:\n" + "\n".join(problems) + f"\n{cls['log'][-3000:]}"
 
 
 def test_wrong_answers_leave_the_other_exercises_whole(name, tmp_root):

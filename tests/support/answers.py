@@ -22,6 +22,7 @@ __all__ = [
     "with_answer",
     "strip_solution_markers",
     "WrongAnswer",
+    "CorrectAnswer",
 ]
 
 
@@ -92,4 +93,15 @@ class WrongAnswer:
     source: str
     max_points: float
     passes: tuple[str, ...] = field(default_factory=tuple)
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectAnswer:
+    """Another valid way to write one answer cell, registered next to the wrong answers (as
+    ``RIGHT`` in ``tests/grading/wrong_answers/NN-topic.py``): written differently from the
+    reference (another data structure, algorithm, order of checks, type the prompt allows). The
+    round trip proves it earns full marks in every check of its exercise."""
+
+    source: str
     why: str = ""
