@@ -1,0 +1,44 @@
+"""tools/renumber.py: inserting a chapter renumbers every reference at once, and only those."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+TOOL = runpy.run_path(str(Path(__file__).parents[2] / "tools" / "renumber.py"))
+OLD = ["00-welcome", "04-multi-master", "05-caching", "06-cdn", "09-message-queues", "10-sharding"]
+
+
+def test_new_order_places_each_insert_after_its_chapter():
+    new = TOOL["new_order"](OLD, [("quorums", "04-multi-master"), ("overload", "06-cdn")])
+    assert new == [
+        "00-welcome",
+        "01-multi-master",
+        "02-quorums",
+        "03-caching",
+        "04-cdn",
+        "05-overload",
+        "06-message-queues",
+        "07-sharding",
+    ]
+
+
+def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
+    old = [f"{i:02d}-t{i}" for i in range(12)]
+    new = TOOL["new_order"](old, [("q", "04-t4")])
+    ids, numbers = TOOL["mapping"](old, new)
+    assert numbers["05"] == "06" and numbers["11"] == "12" and "04" not in numbers
+    text = (
+        "See chapter 05 and 06-t6; chapters 03/05 and chapters 09, 10 or 11.\n"
+        "# 05 · Caching\n"
+        "- ``sharding``  consistent hashing (10)\n"
+        "built in 09's module; curve.at(10) and range(10) stay; 05-t5/05-t5.py\n"
+        "Chapter 04 stays, 50 % stays, 2010 stays.\n"
+    )
+    assert TOOL["rewrite"](text, ids, numbers) == (
+        "See chapter 06 and 07-t6; chapters 03/06 and chapters 10, 11 or 12.\n"
+        "# 06 · Caching\n"
+        "- ``sharding``  consistent hashing (11)\n"
+        "built in 10's module; curve.at(10) and range(10) stay; 06-t5/06-t5.py\n"
+        "Chapter 04 stays, 50 % stays, 2010 stays.\n"
+    )
