@@ -2,7 +2,7 @@
 
 - request-by-request replay through 4 edges and a shield (200,000 requests): requests/s;
 - one edge with a TTL and room for everything, Poisson requests over a Zipf catalogue: the
-  simulated offload against ``ttl_hit_ratio`` (``lam*T / (1 + lam*T)`` per object, weighted),
+  simulated offload against ``ttl_hit_ratio`` (``λT / (1 + λT)`` per object, weighted),
   for several TTLs;
 - a two-hour outage drill in 2-minute buckets, per strategy: drills per second.
 """

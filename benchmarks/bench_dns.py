@@ -53,7 +53,7 @@ def run() -> list[Row]:
     rows.append(Row("dns: cache-hit lookup", t_warm * 1e6, "us", ""))
 
     stream = QueryStream(100.0, n_names=50, zipf_s=1.0, n_resolvers=20)
-    times, res, names = sample_queries(stream, 1000.0, np.random.default_rng(1))
+    times, res, names = sample_queries(stream, 1000.0, rng=np.random.default_rng(1))
     keys = res * 50 + names
     for ttl in (30.0, 3600.0):
         miss = count_misses(times, keys, ttl)
@@ -74,7 +74,7 @@ def run() -> list[Row]:
         m = lam * ttl
         n_cycles = 4000
         s = simulate_cache(
-            QueryStream(lam), ttl, n_cycles * (ttl + 1 / lam), np.random.default_rng(seed)
+            QueryStream(lam), ttl, n_cycles * (ttl + 1 / lam), rng=np.random.default_rng(seed)
         )
         want = hit_ratio(lam, ttl)
         se = (1 - want) * math.sqrt(m) / ((1 + m) * math.sqrt(n_cycles))

@@ -132,7 +132,9 @@ def run() -> list[Row]:
     model, _ = best_of(lambda: simulate_failover(world, p), 5)
     short = FailoverParams(t_ttl=37, t_end=300.0)
     fast, _ = best_of(lambda: simulate_failover(world, short), 5)
-    slow, _ = best_of(lambda: simulate_resolvers(world, short, np.random.default_rng(3), 200), 1)
+    slow, _ = best_of(
+        lambda: simulate_resolvers(world, short, rng=np.random.default_rng(3), n_resolvers=200), 1
+    )
     rows.append(
         Row(
             "geo explorer model: simulate_failover, TTL 37 s, 900 s",

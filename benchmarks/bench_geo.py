@@ -48,7 +48,7 @@ def run() -> list[Row]:
         )
     p = FailoverParams(dc=1, t_fail=65.0, t_ttl=60.0, t_end=300.0)
     t0 = time.perf_counter()
-    many = simulate_resolvers(world, p, np.random.default_rng(3), 200)
+    many = simulate_resolvers(world, p, rng=np.random.default_rng(3), n_resolvers=200)
     took = time.perf_counter() - t0
     exact = simulate_failover(world, p).share
     rows.append(
@@ -63,7 +63,7 @@ def run() -> list[Row]:
     # parameters (half a batch + one-way delay + mean jitter) ignores in-order apply and the
     # batch clock's phase; W measured in each run does not.
     sync = SyncParams()
-    runs = [simulate_sync(sync, np.random.default_rng(s)) for s in range(1_000)]
+    runs = [simulate_sync(sync, rng=np.random.default_rng(s)) for s in range(1_000)]
     lost = [r.n_lost for r in runs]
     measured = [
         sync.rate_writes * float(np.mean((r.t_applied - r.t_commit)[np.isfinite(r.t_applied)]))

@@ -24,7 +24,7 @@ def _rate(params: PoolParams, event_by_event: bool, repeats: int = 3) -> float:
 
 def run() -> list[Row]:
     rows = []
-    base = dict(lam=3.5, n_servers=4, mu=1.0, t_end=20_000.0)
+    base = dict(rate=3.5, n_servers=4, rate_service=1.0, t_end=20_000.0)
     for policy in ("round_robin", "least_connections", "power_of_two"):
         fast = _rate(PoolParams(policy=policy, **base), event_by_event=False)
         path = "queueing.simulate_fifo" if policy not in lb.STATE_AWARE else "event loop"
@@ -42,7 +42,7 @@ def run() -> list[Row]:
             summarize(
                 simulate_pool(
                     PoolParams(policy=policy, **{**base, "t_end": 40_000.0}),
-                    np.random.default_rng(s),
+                    rng=np.random.default_rng(s),
                 ),
                 1_000.0,
             ).t_wait_mean
@@ -58,7 +58,7 @@ def run() -> list[Row]:
         )
         rows.append(
             Row(
-                f"mean wait {policy}, lam=3.5 c=4 mu=1 (4 x 40,000 s)",
+                f"mean wait {policy}, rate=3.5 n_servers=4 rate_service=1 (4 x 40,000 s)",
                 float(np.mean(waits)),
                 "s",
                 note,

@@ -101,7 +101,7 @@ def speed_rows() -> list[Row]:
     rows = []
     for lam, mu, c in CASES:
         rng = np.random.default_rng(2026)
-        a = q.poisson_arrivals(lam, rng, n=N)
+        a = q.poisson_arrivals(lam, rng=rng, n=N)
         s = rng.exponential(1 / mu, N)
         label = f"M/M/{c} (lam={lam:g}, mu={mu:g}), {N:,} customers"
         res, t_ours = timed(q.simulate_fifo, a, s, c)
@@ -139,7 +139,7 @@ def speed_rows() -> list[Row]:
             )
         )
     rng = np.random.default_rng(7)
-    a = q.poisson_arrivals(0.9, rng, n=N)
+    a = q.poisson_arrivals(0.9, rng=rng, n=N)
     s = rng.exponential(1.0, N)
     _, t_lindley = timed(lambda: q.simulate_fifo(a, s, 1))
     rows.append(
@@ -154,7 +154,7 @@ def error_rows(reps: int = 8, n: int = 100_000) -> list[Row]:
         theory = q.mmc(lam, mu, c)
         waits, ls = [], []
         for k in range(reps):
-            r = q.simulate_mmc(lam, mu, c, n, np.random.default_rng([2026, k]))
+            r = q.simulate_mmc(lam, mu, c, n, rng=np.random.default_rng([2026, k]))
             waits.append(r.t_wait[n // 20 :].mean())
             t0, t1 = r.t_arrival[n // 20], r.t_arrival[-1]
             trace = q.backlog_over_time(r, np.linspace(t0, t1, 50_001))
@@ -187,7 +187,7 @@ def error_rows(reps: int = 8, n: int = 100_000) -> list[Row]:
     ends = []
     for k in range(reps):
         rng = np.random.default_rng([99, k])
-        a = q.poisson_arrivals(lam, rng, t_end=t_end)
+        a = q.poisson_arrivals(lam, rng=rng, t_end=t_end)
         r = q.simulate_fifo(a, rng.exponential(1 / mu, a.size), c)
         ends.append(q.backlog_over_time(r, [t_end]).n_queue[0])
     rows.append(

@@ -27,7 +27,7 @@ from scalelab.replication import (
 def run() -> list[Row]:
     rows = []
     big = ReplicationParams(n_replicas=3, rate_writes=200.0, rate_reads=2_000.0, t_end=3_600.0)
-    took, res = best_of(lambda: simulate_replication(big, np.random.default_rng(0)))
+    took, res = best_of(lambda: simulate_replication(big, rng=np.random.default_rng(0)))
     rows.append(
         Row(
             "master-slave: writes + reads simulated",
@@ -42,7 +42,7 @@ def run() -> list[Row]:
     p = ReplicationParams(n_replicas=1, rate_writes=50.0, rate_reads=0.0, t_lag_mean=0.4)
     lost, little = [], []
     for s in range(40):
-        run_s = simulate_replication(p, np.random.default_rng(s))
+        run_s = simulate_replication(p, rng=np.random.default_rng(s))
         lost.append(failover(run_s, t_fail=30.0).n_lost)
         little.append(50.0 * float(np.mean(run_s.t_apply[0] - run_s.t_write)))
     rows.append(
@@ -55,7 +55,7 @@ def run() -> list[Row]:
         )
     )
     for n in (1, 2, 3):
-        sim, se = simulate_availability(0.9, n, 200_000, np.random.default_rng(n))
+        sim, se = simulate_availability(0.9, n, 200_000, rng=np.random.default_rng(n))
         rows.append(
             Row(
                 f"availability, {n} replica(s) up 90 % each (simulated)",
@@ -65,7 +65,7 @@ def run() -> list[Row]:
             )
         )
     mm = MultiMasterParams(n_nodes=5, n_keys=50, rate_writes=100.0, t_skew=0.5, t_end=300.0)
-    took, out = best_of(lambda: simulate_multi_master(mm, np.random.default_rng(1)))
+    took, out = best_of(lambda: simulate_multi_master(mm, rng=np.random.default_rng(1)))
     rows.append(
         Row(
             "multi-master mesh, 5 nodes: writes simulated",

@@ -21,7 +21,7 @@ def run() -> list[Row]:
         p = SessionParams(
             mode=mode, n_users=20_000, n_servers=8, rate_capacity=400.0, t_end=3_600.0
         )
-        best, out = best_of(lambda p=p: simulate_sessions(p, np.random.default_rng(0)))
+        best, out = best_of(lambda p=p: simulate_sessions(p, rng=np.random.default_rng(0)))
         rows.append(
             Row(
                 f"sessions {mode}: 20,000 users, 8 servers, 1 h",
@@ -40,7 +40,7 @@ def run() -> list[Row]:
     }
     for (mode, routing), want in expected.items():
         p = SessionParams(mode=mode, routing=routing, n_users=n_users, kills=((100.0, 0),))
-        lost = [simulate_sessions(p, np.random.default_rng(s)).n_lost for s in range(5)]
+        lost = [simulate_sessions(p, rng=np.random.default_rng(s)).n_lost for s in range(5)]
         rows.append(
             Row(
                 f"logged out when 1 of 4 servers dies ({mode}, {routing})",

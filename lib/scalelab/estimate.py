@@ -10,13 +10,14 @@ the latency figures every engineer should know, each with its source and year
 bandwidth (``Product``, ``estimate_product``), plus ``within_factor``, the tolerance band the
 chapter grades estimates with (a factor of 2 on a log scale).
 
->>> round(average_qps(10_000_000, 10), 1)
+>>> round(average_rate(10_000_000, 10), 1)
 1157.4
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +26,8 @@ from scalelab.validate import check_choice, check_int, check_number
 
 __all__ = [
     "SECONDS_PER_DAY",
-    "average_qps",
-    "peak_qps",
+    "average_rate",
+    "peak_rate",
     "diurnal_rate",
     "POWERS_OF_TWO",
     "power_of_two",
@@ -44,10 +45,10 @@ SECONDS_PER_DAY = 86_400
 """Seconds in a day (24 × 60 × 60)."""
 
 
-def average_qps(daily_users: float, requests_per_user: float) -> float:
+def average_rate(daily_users: float, requests_per_user: float) -> float:
     """Average request rate (requests/s) of ``daily_users`` each sending ``requests_per_user`` a day.
 
-    >>> average_qps(86_400, 1)
+    >>> average_rate(86_400, 1)
     1.0
     """
     check_number("daily_users", daily_users, low=0)
@@ -55,32 +56,33 @@ def average_qps(daily_users: float, requests_per_user: float) -> float:
     return daily_users * requests_per_user / SECONDS_PER_DAY
 
 
-def peak_qps(average: float, peak_factor: float = 2.0) -> float:
-    """Peak request rate (requests/s): the average times ``peak_factor`` (1 to 10; 2 is common).
+def peak_rate(rate_mean: float, peak_factor: float = 2.0) -> float:
+    """Peak request rate (requests/s): the average ``rate_mean`` times ``peak_factor`` (1 to 10;
+    2 is common).
 
-    >>> peak_qps(1000.0)
+    >>> peak_rate(1000.0)
     2000.0
     """
-    check_number("average", average, low=0)
+    check_number("rate_mean", rate_mean, low=0)
     check_number("peak_factor", peak_factor, low=1, high=10)
-    return average * peak_factor
+    return rate_mean * peak_factor
 
 
-def diurnal_rate(t_hours, mean_rate: float, peak_factor: float = 2.0, peak_hour: float = 20.0):
+def diurnal_rate(t_hours, rate_mean: float, peak_factor: float = 2.0, peak_hour: float = 20.0):
     """Request rate (requests/s) at clock times ``t_hours`` (0-24) for one smooth daily wave.
 
-    The wave is a cosine around ``mean_rate`` that reaches ``mean_rate * peak_factor`` at
+    The wave is a cosine around ``rate_mean`` that reaches ``rate_mean * peak_factor`` at
     ``peak_hour`` and its minimum twelve hours later; ``peak_factor`` must be in [1, 2] so the
-    rate never goes negative. The mean over a whole day is exactly ``mean_rate``.
+    rate never goes negative. The mean over a whole day is exactly ``rate_mean``.
 
     >>> float(diurnal_rate(20.0, 100.0, 1.5))
     150.0
     """
-    check_number("mean_rate", mean_rate, low=0)
+    check_number("rate_mean", rate_mean, low=0)
     check_number("peak_factor", peak_factor, low=1, high=2)
     check_number("peak_hour", peak_hour, low=0, high=24)
     t = np.asarray(t_hours, dtype=float)
-    return mean_rate * (1.0 + (peak_factor - 1.0) * np.cos(2 * np.pi * (t - peak_hour) / 24.0))
+    return rate_mean * (1.0 + (peak_factor - 1.0) * np.cos(2 * np.pi * (t - peak_hour) / 24.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,14 +238,14 @@ class Product:
 class Estimate:
     """Back-of-the-envelope figures for a ``Product`` (requests/s, bytes, bytes/s)."""
 
-    avg_qps: float
-    peak_qps: float
-    write_qps: float
-    read_qps: float
+    rate_mean: float  # average requests/s
+    rate_peak: float  # requests/s in the busiest hour
+    rate_writes: float  # average writes/s
+    rate_reads: float  # average reads/s
     storage_bytes: float  # all copies, over the whole retention
     storage_bytes_per_day: float  # one copy
-    egress_bytes_per_s: float  # average data sent to users
-    peak_egress_bytes_per_s: float
+    rate_bytes_egress: float  # average data sent to users, bytes/s
+    rate_bytes_egress_peak: float  # bytes/s in the busiest hour
 
 
 def estimate_product(product: Product) -> Estimate:
@@ -252,12 +254,12 @@ def estimate_product(product: Product) -> Estimate:
     >>> e = estimate_product(Product(daily_users=8_640_000, actions_per_user=10, p_write=0.5,
     ...                              kb_per_write=1, kb_per_read=1, retention_years=1,
     ...                              n_copies=1, peak_factor=2))
-    >>> e.avg_qps, e.peak_qps, e.write_qps, e.storage_bytes / 1e12  # terabytes
+    >>> e.rate_mean, e.rate_peak, e.rate_writes, e.storage_bytes / 1e12  # terabytes
     (1000.0, 2000.0, 500.0, 15.768)
     """
     if not isinstance(product, Product):
         raise ValueError(f"product must be a Product; got {type(product).__name__}")
-    avg = average_qps(product.daily_users, product.actions_per_user)
+    avg = average_rate(product.daily_users, product.actions_per_user)
     writes = avg * product.p_write
     reads = avg - writes
     per_day = writes * SECONDS_PER_DAY * product.kb_per_write * 1_000
@@ -265,7 +267,7 @@ def estimate_product(product: Product) -> Estimate:
     egress = reads * product.kb_per_read * 1_000
     return Estimate(
         avg,
-        peak_qps(avg, product.peak_factor),
+        peak_rate(avg, product.peak_factor),
         writes,
         reads,
         storage,
@@ -285,3 +287,20 @@ def within_factor(estimate: float, truth: float, factor: float = 2.0) -> bool:
     check_number("truth", truth, low=0, low_open=True)
     check_number("factor", factor, low=1)
     return abs(math.log(estimate / truth)) <= math.log(factor) + 1e-12
+
+
+_DEPRECATED = {
+    # old name (release before the vocabulary of #22): its replacement, same units
+    "average_qps": "average_rate",
+    "peak_qps": "peak_rate",
+}
+
+
+def __getattr__(name: str):
+    # names from before the vocabulary (#22), kept (deprecated, outside __all__) so that
+    # notebooks of an older release still run
+    if name in _DEPRECATED:
+        new = _DEPRECATED[name]
+        warnings.warn(f"{name} is deprecated; use {new}", DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ The public API:
   and body, as sent); ``json_response(status, payload)``, ``html_response(status, title, text)``.
 - ``WebServer(users)``; ``server.handle(request) -> Response``: routes ``/`` and ``/users/<id>``,
   with content negotiation and the usual errors (400, 404, 405, 406).
-- ``sample_users(n_users, rng)``: a seeded table of fake users.
+- ``sample_users(n_users, rng=rng)``: a seeded table of fake users.
 - ``page_load(t_dns, t_rtt, n_bytes, ...) -> PageLoad``: the time of one page load split into
   DNS, connection (TCP and TLS handshakes), request (to the server and its work) and response
   (the bytes back), in seconds. ``page_load_times(...)`` draws many loads whose DNS lookups hit or
@@ -292,10 +292,10 @@ _LAST = [
 ]
 
 
-def sample_users(n_users: int, rng: np.random.Generator) -> dict[int, dict]:
+def sample_users(n_users: int, *, rng: np.random.Generator) -> dict[int, dict]:
     """``n_users`` fake users keyed by id 1..n, with a name, an email and a signup year.
 
-    >>> sample_users(2, np.random.default_rng(0))[1]["email"].endswith("@example.com")
+    >>> sample_users(2, rng=np.random.default_rng(0))[1]["email"].endswith("@example.com")
     True
     """
     n = check_int("n_users", n_users, low=0, high=100_000)
@@ -369,13 +369,13 @@ def page_load(
 
 
 def page_load_times(
-    n_loads: int, p_hit: float, t_hit: float, t_miss: float, rng: np.random.Generator, **kwargs
+    n_loads: int, p_hit: float, t_hit: float, t_miss: float, *, rng: np.random.Generator, **kwargs
 ) -> np.ndarray:
     """Total times (s) of ``n_loads`` page loads whose DNS lookup hits the resolver cache with
     probability ``p_hit`` (taking ``t_hit`` s) or misses (``t_miss`` s); ``kwargs`` go to
     ``page_load``.
 
-    >>> t = page_load_times(1000, 0.9, 0.01, 0.11, np.random.default_rng(1))
+    >>> t = page_load_times(1000, 0.9, 0.01, 0.11, rng=np.random.default_rng(1))
     >>> round(float(t.mean()), 2)
     0.21
     """

@@ -80,14 +80,14 @@ class DeliveryAttempt:
 
 
 def payment_messages(
-    n_messages: int, rng: np.random.Generator, *, accounts=("alice", "bob", "carol", "dan")
+    n_messages: int, *, accounts=("alice", "bob", "carol", "dan"), rng: np.random.Generator
 ) -> list[dict]:
     """``n_messages`` payment messages ``{"id", "account", "amount"}`` (amounts in whole euros).
 
     Ids are unique (``"m-0"``, ``"m-1"``, ...); accounts and amounts (1-20) are drawn from
     ``rng``, so two different messages can carry the same account and amount.
 
-    >>> payment_messages(2, np.random.default_rng(0))
+    >>> payment_messages(2, rng=np.random.default_rng(0))
     [{'id': 'm-0', 'account': 'dan', 'amount': 11}, {'id': 'm-1', 'account': 'carol', 'amount': 6}]
     """
     n = check_int("n_messages", n_messages, low=0)
@@ -104,12 +104,12 @@ def payment_messages(
 
 def deliver_at_least_once(
     messages,
-    rng: np.random.Generator,
     *,
     p_crash_after: float = 0.1,
     p_crash_before: float = 0.0,
     t_gap: float = 1.0,
     t_visibility: float = 30.0,
+    rng: np.random.Generator,
 ) -> list[DeliveryAttempt]:
     """Every delivery attempt a broker with at-least-once delivery makes, in delivery order.
 
@@ -119,8 +119,8 @@ def deliver_at_least_once(
     visibility timeout of Amazon SQS, the ack deadline of Google Pub/Sub), so redeliveries
     interleave with newer messages. Every message is eventually acknowledged once.
 
-    >>> log = deliver_at_least_once([{"id": "a"}, {"id": "b"}], np.random.default_rng(0),
-    ...                             p_crash_after=0.5, t_visibility=1.5)
+    >>> log = deliver_at_least_once([{"id": "a"}, {"id": "b"}], p_crash_after=0.5,
+    ...                             t_visibility=1.5, rng=np.random.default_rng(0))
     >>> [(d.message["id"], d.attempt, d.crash) for d in log]
     [('a', 1, 'after'), ('b', 1, 'none'), ('a', 2, 'none')]
     """
@@ -236,7 +236,7 @@ def target_utilisation_rule(
     """An autoscaling rule: enough consumers for the arrival rate at ``rho_target`` utilisation,
     plus enough to drain the backlog within ``t_drain`` seconds, between ``n_min`` and ``n_max``.
 
-    Returns ``rule(backlog, n_workers, arrival_rate) -> int`` (the workers wanted next), the
+    Returns ``rule(backlog, n_workers, rate) -> int`` (the workers wanted next), the
     signature :func:`simulate_consumers` calls each bucket. It is the shape of target tracking
     on "backlog per instance" that AWS documents for SQS consumers.
 
@@ -250,8 +250,8 @@ def target_utilisation_rule(
     n_min = check_int("n_min", n_min, low=0)
     n_max = check_int("n_max", n_max, low=max(1, n_min))
 
-    def rule(backlog: float, n_workers: int, arrival_rate: float) -> int:
-        busy = arrival_rate * t_service / rho_target
+    def rule(backlog: float, n_workers: int, rate: float) -> int:
+        busy = rate * t_service / rho_target
         drain = backlog * t_service / t_drain
         return int(min(n_max, max(n_min, math.ceil(busy + drain - 1e-9))))
 
@@ -263,20 +263,20 @@ class ConsumerResult:
     """Per-bucket arrays of :func:`simulate_consumers` (bucket ``i`` covers ``t[i]`` to
     ``t[i] + t_bucket`` seconds) and the totals.
 
-    ``offered`` (messages/s arriving), ``n_workers`` (paid for: running or starting),
-    ``n_active`` (running), ``backlog`` (messages waiting at the bucket's end), ``throughput``
-    (messages/s processed), ``t_wait`` (mean wait of the bucket's messages, s), ``t_wait_p95``
-    (approximate 95th percentile, s), ``dropped`` (messages), ``cost`` (dollars spent so far).
+    ``rate_offered`` (messages/s arriving), ``n_workers`` (paid for: running or starting),
+    ``n_active`` (running), ``backlog`` (messages waiting at the bucket's end), ``rate_served``
+    (messages/s processed, the throughput), ``t_wait`` (mean wait of the bucket's messages, s),
+    ``t_wait_p95`` (approximate 95th percentile, s), ``dropped`` (messages), ``cost`` (dollars spent so far).
     ``total_cost`` (dollars), ``max_wait`` (the worst bucket's mean wait, s), ``t_wait_mean``
     (s, weighted by arrivals), ``max_backlog`` (messages).
     """
 
     t: np.ndarray
-    offered: np.ndarray
+    rate_offered: np.ndarray
     n_workers: np.ndarray
     n_active: np.ndarray
     backlog: np.ndarray
-    throughput: np.ndarray
+    rate_served: np.ndarray
     t_wait: np.ndarray
     t_wait_p95: np.ndarray
     dropped: np.ndarray
@@ -294,8 +294,8 @@ class ConsumerResult:
     @property
     def t_wait_mean(self) -> float:
         """Mean wait over the whole run, weighting each bucket by its arrivals (s)."""
-        total = self.offered.sum()
-        return float((self.t_wait * self.offered).sum() / total) if total > 0 else 0.0
+        total = self.rate_offered.sum()
+        return float((self.t_wait * self.rate_offered).sum() / total) if total > 0 else 0.0
 
     @property
     def max_backlog(self) -> float:
@@ -303,7 +303,7 @@ class ConsumerResult:
 
 
 def simulate_consumers(
-    offered,
+    rate,
     t_bucket: float,
     t_service: float,
     rule,
@@ -315,8 +315,8 @@ def simulate_consumers(
 ) -> ConsumerResult:
     """Consumers that an autoscaling ``rule`` adds and removes, against a workload per bucket.
 
-    ``offered``: messages/s arriving in each bucket of ``t_bucket`` seconds; ``t_service``:
-    seconds one consumer spends on one message. ``rule(backlog, n_workers, arrival_rate)``
+    ``rate``: messages/s arriving in each bucket of ``t_bucket`` seconds; ``t_service``:
+    seconds one consumer spends on one message. ``rule(backlog, n_workers, rate)``
     (or a whole number for a fixed count) is asked at the end of every bucket, with the
     backlog then, the workers paid for, and the arrival rate seen in the bucket, and returns
     the workers wanted (a whole number; below 1 counts as 1, above :data:`N_WORKERS_MAX` is an
@@ -328,9 +328,9 @@ def simulate_consumers(
     >>> r.backlog.tolist(), round(r.total_cost, 2)
     ([0.0, 0.0, 0.0, 0.0], 0.04)
     """
-    lam = np.asarray(offered, dtype=float)
+    lam = np.asarray(rate, dtype=float)
     if lam.ndim != 1 or (lam.size and (not np.all(np.isfinite(lam)) or lam.min() < 0)):
-        raise ValueError("offered must be a 1-d array of finite rates >= 0 (messages/s)")
+        raise ValueError("rate must be a 1-d array of finite rates >= 0 (messages/s)")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
     check_number("t_service", t_service, low=0, low_open=True)
     check_number("t_boot", t_boot, low=0)
@@ -341,7 +341,7 @@ def simulate_consumers(
     if not callable(rule):
         fixed = check_int("rule", rule, low=1)
 
-        def rule(backlog, n_workers, arrival_rate):  # noqa: ARG001
+        def rule(backlog, n_workers, rate):  # noqa: ARG001
             return fixed
 
     mu = 1.0 / t_service
@@ -364,11 +364,11 @@ def simulate_consumers(
     spend = np.cumsum(paid) * t_bucket / 3600.0 * price_per_worker_hour
     return ConsumerResult(
         t=np.arange(n) * float(t_bucket),
-        offered=lam,
+        rate_offered=lam,
         n_workers=paid,
         n_active=active,
         backlog=backlog,
-        throughput=served / t_bucket,
+        rate_served=served / t_bucket,
         t_wait=t_wait,
         t_wait_p95=np.maximum(t_wait, np.where(some, backlog / cap, np.inf) + p95),
         dropped=dropped,
@@ -435,7 +435,7 @@ def _autoscaled_queue(
 
 
 def workload_rates(
-    process: ArrivalProcess, t_end: float, t_bucket: float, rng: np.random.Generator
+    process: ArrivalProcess, t_end: float, t_bucket: float, *, rng: np.random.Generator
 ) -> np.ndarray:
     """Messages/s seen in each bucket when ``process`` runs for ``t_end`` seconds.
 
@@ -443,7 +443,8 @@ def workload_rates(
     divided by ``t_bucket``: the input :func:`simulate_consumers` and
     :func:`~scalelab.queueing.queue_buckets` take.
 
-    >>> workload_rates(ArrivalProcess(lam=2.0), 30.0, 10.0, np.random.default_rng(0)).tolist()
+    >>> rates = workload_rates(ArrivalProcess(rate_base=2.0), 30.0, 10.0, rng=np.random.default_rng(0))
+    >>> rates.tolist()
     [2.2, 0.9, 2.1]
     """
     if not isinstance(process, ArrivalProcess):

@@ -447,12 +447,12 @@ def expected_shards_touched(n_keys: int, n_shards: int) -> float:
 
 
 def shards_needed(
-    rate_ops: float, mu_shard: float, utilisation: float = 0.7, hottest_share: float | None = None
+    rate_ops: float, rate_shard: float, rho_max: float = 0.7, hottest_share: float | None = None
 ) -> int:
-    """Fewest shards so that no shard runs above ``utilisation`` of its capacity.
+    """Fewest shards so that no shard runs above utilisation ``rho_max`` of its capacity.
 
-    ``rate_ops``: operations/s the database must absorb; ``mu_shard``: operations/s one shard
-    serves. With even load that is ``ceil(rate / (mu * utilisation))``. ``hottest_share``, if
+    ``rate_ops``: operations/s the database must absorb; ``rate_shard``: operations/s one shard
+    serves. With even load that is ``ceil(rate_ops / (rate_shard * rho_max))``. ``hottest_share``, if
     given, is the fraction of all traffic on the busiest shard (it does not fall below the
     share of a single hot key however many shards there are): then the busiest shard decides.
 
@@ -464,9 +464,9 @@ def shards_needed(
     ValueError: hottest_share 0.5 puts 10000 ops/s on one shard, above 4000 ops/s: no shard count helps (split the hot key)
     """
     check_number("rate_ops", rate_ops, low=0)
-    check_number("mu_shard", mu_shard, low=0, low_open=True)
-    check_number("utilisation", utilisation, low=0, high=1, low_open=True)
-    budget = mu_shard * utilisation
+    check_number("rate_shard", rate_shard, low=0, low_open=True)
+    check_number("rho_max", rho_max, low=0, high=1, low_open=True)
+    budget = rate_shard * rho_max
     n = max(1, math.ceil(rate_ops / budget - 1e-12))
     if hottest_share is None:
         return n
@@ -481,12 +481,12 @@ def shards_needed(
 
 def message_workload(
     n_requests: int,
-    rng: np.random.Generator,
     *,
     n_conversations: int = 4_000,
     n_users: int = 3_000,
     p_today: float = 0.9,
     zipf_s: float = 0.6,
+    rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Requests to a chat app's ``messages`` table, with three candidate shard keys.
 
@@ -496,7 +496,7 @@ def message_workload(
     previous ten days. Returns arrays of length ``n_requests``: ``conversation_id``,
     ``user_id`` (the message's sender) and ``day``.
 
-    >>> w = message_workload(1000, np.random.default_rng(0))
+    >>> w = message_workload(1000, rng=np.random.default_rng(0))
     >>> sorted(w), w["day"].max()
     (['conversation_id', 'day', 'user_id'], np.int64(19000))
     """
@@ -516,7 +516,7 @@ def message_workload(
 
 @dataclass(frozen=True)
 class ShardedDatabase:
-    """A sharded database: ``n_shards`` primaries of ``mu_shard`` operations/s each.
+    """A sharded database: ``n_shards`` primaries of ``rate_shard`` operations/s each.
 
     ``scheme``/``n_vnodes``: the placement; ``n_keys`` keys with Zipf popularity ``zipf_s``;
     ``p_hot``: share of traffic on one celebrity key (0 for none); ``n_read_replicas``: read
@@ -525,7 +525,7 @@ class ShardedDatabase:
     """
 
     n_shards: int = 4
-    mu_shard: float = 5_000.0
+    rate_shard: float = 5_000.0
     scheme: str = "consistent"
     n_vnodes: int = 100
     n_keys: int = 10_000
@@ -535,7 +535,7 @@ class ShardedDatabase:
 
     def __post_init__(self):
         check_int("n_shards", self.n_shards, low=1, high=1024)
-        check_number("mu_shard", self.mu_shard, low=0, low_open=True)
+        check_number("rate_shard", self.rate_shard, low=0, low_open=True)
         check_choice("scheme", self.scheme, SCHEMES)
         check_int("n_vnodes", self.n_vnodes, low=1, high=10_000)
         check_int("n_keys", self.n_keys, low=1, high=1_000_000)
@@ -564,14 +564,14 @@ class ShardLoad(Buckets):
     and ``t_bucket``.
 
     ``load``: operations/s reaching each shard's primary (writes plus its part of the reads);
-    ``utilisation``: ``load / mu_shard``; ``hottest_utilisation``: the busiest shard per bucket;
+    ``rho``: utilisation, ``load / rate_shard``; ``rho_hottest``: the busiest shard's, per bucket;
     ``overload``: operations/s above capacity, summed over shards (they queue or fail);
     ``shares``: each shard's share of the traffic (one per shard, not per bucket).
     """
 
     load: np.ndarray
-    utilisation: np.ndarray
-    hottest_utilisation: np.ndarray
+    rho: np.ndarray
+    rho_hottest: np.ndarray
     overload: np.ndarray
     shares: np.ndarray = field(metadata=NOT_PER_BUCKET)
 
@@ -604,8 +604,8 @@ def shard_buckets(
     shares = db.shares()
     offered = (w + r / (1 + db.n_read_replicas))[:, None] * shares[None, :]
     load = rng.poisson(offered * t_bucket) / t_bucket
-    util = load / db.mu_shard
-    overload = np.clip(load - db.mu_shard, 0, None).sum(axis=1)
+    util = load / db.rate_shard
+    overload = np.clip(load - db.rate_shard, 0, None).sum(axis=1)
     return ShardLoad(
         load,
         util,

@@ -40,10 +40,10 @@ def check_number(
     ``low``/``high`` are the bounds (``None`` for unbounded); ``low_open``/``high_open`` make a
     bound strict. Booleans are rejected: ``True`` is not a rate.
 
-    >>> check_number("lam", 0.0, low=0, low_open=True)
+    >>> check_number("rate", 0.0, low=0, low_open=True)
     Traceback (most recent call last):
     ...
-    ValueError: lam must be > 0; got 0.0
+    ValueError: rate must be > 0; got 0.0
     """
     rng_text = _range_text(low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -53,7 +53,7 @@
 import numpy as np
 
 from scalelab.checks import warnings_to_stdout
-from scalelab.estimate import average_qps
+from scalelab.estimate import average_rate
 from scalelab.widgets import show
 from scalelab.widgets.estimate import explore_daily_traffic
 
@@ -73,7 +73,7 @@ rng = np.random.default_rng(SEED)
 # The library computes it for you:
 
 # %%
-average_qps(daily_users=1_000_000, requests_per_user=20)
+average_rate(daily_users=1_000_000, requests_per_user=20)
 
 # %% [markdown]
 # About 231 requests per second. But people do not spread their visits evenly: traffic rises in
@@ -82,7 +82,7 @@ average_qps(daily_users=1_000_000, requests_per_user=20)
 # which parameter is wrong and what range is allowed:
 
 # %% tags=["raises-exception"]
-average_qps(daily_users=-5, requests_per_user=20)
+average_rate(daily_users=-5, requests_per_user=20)
 
 # %% [markdown]
 # ## Explore
@@ -106,7 +106,7 @@ explorer = show(explore_daily_traffic)
 # Raise `ValueError` if `daily_users` or `requests_per_user` is negative, or if `peak_factor` is
 # below 1 (a peak is never below the average).
 #
-# Write it yourself with arithmetic: the library's `average_qps` is switched off while the hidden
+# Write it yourself with arithmetic: the library's `average_rate` is switched off while the hidden
 # checks run. One check is visible below (1 point); the hidden checks (2 points) try other
 # numbers and the errors.
 
@@ -137,7 +137,7 @@ print("Visible check passed: the hidden checks try other numbers and the errors.
 ### BEGIN HIDDEN TESTS
 from scalelab.checks import expect_close, expect_raises, library_disabled
 
-with library_disabled("scalelab.estimate.average_qps", "scalelab.estimate.peak_qps"):
+with library_disabled("scalelab.estimate.average_rate", "scalelab.estimate.peak_rate"):
     expect_close(peak_requests_per_second(1_000_000, 20, 1.8), 1_000_000 * 20 / 86_400 * 1.8,
                  rel=1e-9, what="scenario 'a million users': peak rate")
     expect_close(peak_requests_per_second(1, 1, 1.0), 1 / 86_400, rel=1e-9,

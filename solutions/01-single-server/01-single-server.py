@@ -214,7 +214,7 @@ trace_explorer = show(explore_resolution)
 
 # %%
 for t_ttl in [10, 60, 300, 3600]:
-    sim = simulate_cache(QueryStream(0.1), t_ttl, 200_000.0, rng)
+    sim = simulate_cache(QueryStream(0.1), t_ttl, 200_000.0, rng=rng)
     print(f"TTL {t_ttl:>5} s: formula {hit_ratio(0.1, t_ttl):.3f}, "
           f"simulated {sim.hit_ratio:.3f} over {sim.n_queries:,.0f} lookups")
 
@@ -278,7 +278,7 @@ print(f"queries reaching the DNS host in the whole day: {day.n_upstream.sum():,.
 # Our one server holds a small table of users. The same path, asked for by two kinds of client:
 
 # %%
-server = WebServer(sample_users(50, rng))
+server = WebServer(sample_users(50, rng=rng))
 for client in ["browser", "mobile"]:
     r = server.handle(request_from(client, "/users/12"))
     print(f"--- {client} (Accept: {request_from(client, '/users/12').accept})")
@@ -468,10 +468,10 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 2: expected lookup time (2 points)
 #
-# Write `expected_lookup_time(lam, t_ttl, t_hit, t_miss)`: the average time (seconds) of a
-# lookup for one name that a resolver sees at `lam` lookups per second (a Poisson stream), with
+# Write `expected_lookup_time(rate, t_ttl, t_hit, t_miss)`: the average time (seconds) of a
+# lookup for one name that a resolver sees at `rate` lookups per second (a Poisson stream), with
 # a TTL of `t_ttl` seconds, when a cache hit takes `t_hit` seconds and a miss `t_miss` seconds.
-# First the hit ratio $h = \lambda T / (1 + \lambda T)$, then the average
+# First the hit ratio $h = \lambda T / (1 + \lambda T)$ (λ is `rate`), then the average
 # $h\,t_\text{hit} + (1-h)\,t_\text{miss}$. Return a float. Raise `ValueError` if any argument is
 # negative.
 #
@@ -479,13 +479,13 @@ print("Hidden checks passed.")
 # switched off during the hidden checks. Visible check: 1 point; hidden: 1 point.
 
 # %% nbgrader={"grade": false, "grade_id": "lookup_time", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def expected_lookup_time(lam, t_ttl, t_hit, t_miss):
-    """Mean DNS lookup time (s) through a TTL cache for a Poisson stream of lam lookups/s."""
+def expected_lookup_time(rate, t_ttl, t_hit, t_miss):
+    """Mean DNS lookup time (s) through a TTL cache for a Poisson stream of rate lookups/s."""
     ### BEGIN SOLUTION
-    for name, value in [("lam", lam), ("t_ttl", t_ttl), ("t_hit", t_hit), ("t_miss", t_miss)]:
+    for name, value in [("rate", rate), ("t_ttl", t_ttl), ("t_hit", t_hit), ("t_miss", t_miss)]:
         if value < 0:
             raise ValueError(f"{name} must be >= 0; got {value}")
-    h = lam * t_ttl / (1 + lam * t_ttl)
+    h = rate * t_ttl / (1 + rate * t_ttl)
     return float(h * t_hit + (1 - h) * t_miss)
     ### END SOLUTION
 
@@ -495,7 +495,7 @@ def expected_lookup_time(lam, t_ttl, t_hit, t_miss):
 from scalelab.checks import expect_close
 
 expect_close(expected_lookup_time(1.0, 9.0, 0.010, 0.110), 0.9 * 0.010 + 0.1 * 0.110, rel=1e-9,
-             what="lam=1/s, TTL 9 s, hit 10 ms, miss 110 ms: mean lookup time (s)")
+             what="rate=1/s, TTL 9 s, hit 10 ms, miss 110 ms: mean lookup time (s)")
 print("Visible check passed: the hidden checks try other rates, zero TTLs and bad inputs.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_lookup_time_hidden", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -505,10 +505,10 @@ from scalelab.checks import expect_close, expect_raises, library_disabled
 
 with library_disabled("scalelab.dns.hit_ratio", "scalelab.dns.mean_lookup_time",
                       "scalelab.dns.expected_cache_stats"):
-    for lam, ttl, th, tm in [(0.05, 300.0, 0.004, 0.09), (20.0, 0.5, 0.01, 0.2), (3.0, 3600.0, 0.0, 1.0)]:
-        h = lam * ttl / (1 + lam * ttl)
-        expect_close(expected_lookup_time(lam, ttl, th, tm), h * th + (1 - h) * tm, rel=1e-9,
-                     what=f"scenario 'lam={lam}, TTL {ttl}': mean lookup time")
+    for rate, ttl, th, tm in [(0.05, 300.0, 0.004, 0.09), (20.0, 0.5, 0.01, 0.2), (3.0, 3600.0, 0.0, 1.0)]:
+        h = rate * ttl / (1 + rate * ttl)
+        expect_close(expected_lookup_time(rate, ttl, th, tm), h * th + (1 - h) * tm, rel=1e-9,
+                     what=f"scenario 'rate={rate}, TTL {ttl}': mean lookup time")
     expect_close(expected_lookup_time(0.0, 300.0, 0.01, 0.1), 0.1, rel=1e-12, what="no traffic: every lookup misses")
     expect_close(expected_lookup_time(5.0, 0.0, 0.01, 0.1), 0.1, rel=1e-12, what="TTL 0: nothing is cached")
     for bad in [(-1.0, 60.0, 0.01, 0.1), (1.0, -60.0, 0.01, 0.1), (1.0, 60.0, -0.01, 0.1), (1.0, 60.0, 0.01, -0.1)]:

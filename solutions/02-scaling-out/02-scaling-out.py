@@ -204,11 +204,11 @@ policies = ["random", "round_robin", "power_of_two", "least_connections"]
 waits = {}
 lines = []
 for policy in policies:
-    params = PoolParams(lam=3.5, n_servers=4, mu=1.0, policy=policy, t_end=40_000.0)
-    s = summarize(simulate_pool(params, rng), t_from=1_000.0)
+    params = PoolParams(rate=3.5, n_servers=4, rate_service=1.0, policy=policy, t_end=40_000.0)
+    s = summarize(simulate_pool(params, rng=rng), t_from=1_000.0)
     waits[policy] = s.t_wait_mean
     lines.append(f"{policy:<18} mean wait {s.t_wait_mean:5.2f} s   p99 response {s.t_p99:5.1f} s")
-shared = simulate_mmc(3.5, 1.0, 4, 140_000, rng)
+shared = simulate_mmc(3.5, 1.0, 4, 140_000, rng=rng)
 waits["shared_queue"] = float(shared.t_wait[3_500:].mean())
 lines.append(f"{'shared queue':<18} mean wait {waits['shared_queue']:5.2f} s")
 print("\n".join(lines))
@@ -281,9 +281,9 @@ policy_fig
 lines = []
 for policy in ["round_robin", "weighted_round_robin", "least_connections"]:
     params = PoolParams(
-        lam=30.0, n_servers=2, mu=(30.0, 10.0), policy=policy, n_queue_max=100, t_end=600.0
+        rate=30.0, n_servers=2, rate_service=(30.0, 10.0), policy=policy, n_queue_max=100, t_end=600.0
     )
-    s = summarize(simulate_pool(params, rng))
+    s = summarize(simulate_pool(params, rng=rng))
     share = s.per_server / s.per_server.sum()
     lines.append(
         f"{policy:<21} shares {share[0]:.0%} / {share[1]:.0%}   p99 {s.t_p99:5.2f} s   "
@@ -315,14 +315,14 @@ for interval in [1.0, 5.0, 10.0, 30.0]:
     errors = []
     for _ in range(5):
         params = PoolParams(
-            lam=40.0,
+            rate=40.0,
             n_servers=4,
-            mu=20.0,
+            rate_service=20.0,
             t_end=90.0,
             t_check_interval=interval,
             outages=(Outage(server=0, t_down=31.3),),
         )
-        res = simulate_pool(params, rng)
+        res = simulate_pool(params, rng=rng)
         errors.append(summarize(res).n_errors)
     blind = res.t_detect[0] - 31.3
     lines.append(
@@ -350,15 +350,15 @@ for policy in ["round_robin", "random", "least_connections", "power_of_two"]:
     failed = []
     for _ in range(5):
         params = PoolParams(
-            lam=60.0,
+            rate=60.0,
             n_servers=4,
-            mu=20.0,
+            rate_service=20.0,
             policy=policy,
             t_end=90.0,
             t_check_interval=5.0,
             outages=(Outage(server=0, t_down=31.3),),
         )
-        failed.append(summarize(simulate_pool(params, rng)).n_errors)
+        failed.append(summarize(simulate_pool(params, rng=rng)).n_errors)
     lines.append(f"{policy:<18} {np.mean(failed):5.1f} failed requests")
 print("\n".join(lines))
 
@@ -397,7 +397,7 @@ t_mttf, t_mttr, t_end = 30.0, 10.0, 200_000.0
 p_up = t_mttf / (t_mttf + t_mttr)
 lines = []
 for n in [1, 2, 3]:
-    outages = failure_schedule(n, t_mttf, t_mttr, t_end, rng)
+    outages = failure_schedule(n, t_mttf, t_mttr, t_end, rng=rng)
     simulated = fraction_time_up(outages, n, t_end)
     lines.append(f"{n} server(s): simulated {simulated:.4f}, formula {availability(n, p_up):.4f}")
 print("\n".join(lines))
@@ -558,15 +558,15 @@ with library_disabled(
         )
     expect_raises(ValueError, pick_least_connections, [0, 1], [False, False])
     pool = PoolParams(
-        lam=2.5,
+        rate=2.5,
         n_servers=4,
-        mu=1.0,
+        rate_service=1.0,
         policy=pick_least_connections,
         t_end=3_000.0,
         t_check_interval=5.0,
         outages=(Outage(2, 1_000.0, 1_500.0),),
     )
-    wait = summarize(simulate_pool(pool, np.random.default_rng(7)), t_from=100.0).t_wait_mean
+    wait = summarize(simulate_pool(pool, rng=np.random.default_rng(7)), t_from=100.0).t_wait_mean
     assert wait < 0.8, (
         f"scenario 'a pool with a failure': mean wait {wait:.2f} s; least connections should "
         "stay well below random (about 2 s) and round robin (about 1.2 s)"
@@ -577,11 +577,11 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 2: how many servers? (3 points)
 #
-# Write `servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1)`: the fewest servers
+# Write `servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1)`: the fewest servers
 # so that at the peak each working server is busy at most `rho_target` of the time (its
 # utilisation, between 0 and 1) **while `n_spare` servers are down**. Each server serves
-# `capacity_rps` requests/s. At least one server must be working, even with no traffic.
-# Return an `int`. Raise `ValueError` if `peak_rps` is negative, `capacity_rps` is not
+# `rate_capacity` requests/s. At least one server must be working, even with no traffic.
+# Return an `int`. Raise `ValueError` if `rate_peak` is negative, `rate_capacity` is not
 # positive, `rho_target` is not in (0, 1], or `n_spare` is negative.
 #
 # (Why a target below 100 %? Because waits grow like 1/(1 − ρ): at 90 % busy a queue is about
@@ -590,18 +590,18 @@ print("Hidden checks passed.")
 
 
 # %% nbgrader={"grade": false, "grade_id": "servers_needed", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):
-    """Servers for ``peak_rps`` at utilisation <= ``rho_target`` with ``n_spare`` of them down."""
+def servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1):
+    """Servers for ``rate_peak`` at utilisation <= ``rho_target`` with ``n_spare`` of them down."""
     ### BEGIN SOLUTION
-    if peak_rps < 0:
-        raise ValueError(f"peak_rps must be >= 0; got {peak_rps}")
-    if capacity_rps <= 0:
-        raise ValueError(f"capacity_rps must be > 0; got {capacity_rps}")
+    if rate_peak < 0:
+        raise ValueError(f"rate_peak must be >= 0; got {rate_peak}")
+    if rate_capacity <= 0:
+        raise ValueError(f"rate_capacity must be > 0; got {rate_capacity}")
     if not 0 < rho_target <= 1:
         raise ValueError(f"rho_target must be in (0, 1]; got {rho_target}")
     if n_spare < 0:
         raise ValueError(f"n_spare must be >= 0; got {n_spare}")
-    working = max(1, math.ceil(peak_rps / (capacity_rps * rho_target) - 1e-9))
+    working = max(1, math.ceil(rate_peak / (rate_capacity * rho_target) - 1e-9))
     return int(working + n_spare)
     ### END SOLUTION
 
@@ -776,19 +776,19 @@ cost = n_design * 0.1008 + 0.0225
 assert n_design >= 1 and cost <= 1.00, f"{n_design} servers cost ${cost:.4f}/h: over the budget"
 assert dt_design >= 2.0, f"t_check_interval {dt_design} s: at most one probe every 2 s"
 trial = PoolParams(
-    lam=100.0,
+    rate=100.0,
     n_servers=n_design,
-    mu=20.0,
+    rate_service=20.0,
     policy=policy_design,
     n_queue_max=50,
     t_check_interval=dt_design,
     t_end=120.0,
 )
-trial_p99 = summarize(simulate_pool(trial, np.random.default_rng(1)), 10.0).t_p99
+trial_p99 = summarize(simulate_pool(trial, rng=np.random.default_rng(1)), 10.0).t_p99
 print(
     f"Visible check passed: ${cost:.2f}/h. Visible run (seed 1, all servers up): p99 "
     f"{trial_p99 * 1000:.0f} ms against the 300 ms SLO. Replay: simulate_pool({trial}, "
-    "np.random.default_rng(1)). The hidden runs score speed and failover."
+    "rng=np.random.default_rng(1)). The hidden runs score speed and failover."
 )
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_design_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -806,16 +806,16 @@ _dt = as_float(_design["t_check_interval"], "t_check_interval")
 _score = 0.0
 if _policy in POLICIES and 1 <= _n and _n * 0.1008 + 0.0225 <= 1.00 and _dt >= 2.0:
     _pool = dict(
-        lam=100.0,
+        rate=100.0,
         n_servers=_n,
-        mu=20.0,
+        rate_service=20.0,
         policy=_policy,
         n_queue_max=50,
         t_check_interval=_dt,
         t_end=120.0,
     )
     _p99 = max(
-        summarize(simulate_pool(PoolParams(**_pool), np.random.default_rng(s)), 10.0).t_p99
+        summarize(simulate_pool(PoolParams(**_pool), rng=np.random.default_rng(s)), 10.0).t_p99
         for s in (7101, 7102, 7103)
     )
     if _p99 <= 0.300:
@@ -827,7 +827,7 @@ if _policy in POLICIES and 1 <= _n and _n * 0.1008 + 0.0225 <= 1.00 and _dt >= 2
             summarize(
                 simulate_pool(
                     PoolParams(**_pool, outages=(Outage(srv % _n, t_crash),)),
-                    np.random.default_rng(7200 + k),
+                    rng=np.random.default_rng(7200 + k),
                 )
             ).error_rate
             for k, (srv, t_crash) in enumerate(_crashes)

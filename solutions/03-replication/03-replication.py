@@ -128,7 +128,7 @@ in_order_apply_times(commit_times, shipping_delay)
 params = ReplicationParams(
     n_replicas=3, rate_writes=20, rate_reads=200, t_lag_mean=0.3, p_read_replica=0.9, t_end=60
 )
-run = simulate_replication(params, rng)
+run = simulate_replication(params, rng=rng)
 behind = run.lag_writes([10, 20, 30])
 table(
     ["measure", "value"],
@@ -156,7 +156,7 @@ table(
 # %%
 rows = []
 for lag in (0.01, 0.05, 0.3, 1.0):
-    r = simulate_replication(ReplicationParams(t_lag_mean=lag), np.random.default_rng(SEED))
+    r = simulate_replication(ReplicationParams(t_lag_mean=lag), rng=np.random.default_rng(SEED))
     rows.append([lag, f"{r.stale_read_rate:.1%}", f"{r.mean_stale_age:.2f}"])
 table(["mean shipping delay (s)", "stale reads", "behind on average (s)"], rows)
 
@@ -193,7 +193,7 @@ table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], r
 # 20 s; no read is sent to it afterwards:
 
 # %%
-hurt = simulate_replication(ReplicationParams(n_replicas=2, t_replica_fail=20.0), rng)
+hurt = simulate_replication(ReplicationParams(n_replicas=2, t_replica_fail=20.0), rng=rng)
 late = hurt.t_read >= 20.0
 rows = []
 for name, sel in (("before 20 s", ~late), ("after 20 s", late)):
@@ -211,7 +211,7 @@ table(["reads", "to the master", "to slave 0", "to slave 1"], rows)
 # %%
 rows = []
 for p_up, n in ((0.99, 1), (0.99, 2), (0.99, 3), (0.9, 3)):
-    sim, se = simulate_availability(p_up, n, 1_000_000, rng)
+    sim, se = simulate_availability(p_up, n, 1_000_000, rng=rng)
     want = availability_at_least_one(p_up, n)
     rows.append(
         [p_up, n, f"{want:.6f}", f"{sim:.6f} ± {se:.6f}", f"{1 - want:.1e}", f"{1 - sim:.1e}"]
@@ -343,7 +343,7 @@ table(
 # %%
 rows = []
 for mode in ("async", "semisync", "sync"):
-    r = simulate_replication(ReplicationParams(mode=mode), np.random.default_rng(SEED))
+    r = simulate_replication(ReplicationParams(mode=mode), rng=np.random.default_rng(SEED))
     f = failover(r, t_fail=30.0)
     rows.append([mode, f"{r.mean_ack_latency * 1000:.0f}", f.n_lost, len(f.unacknowledged)])
 table(
@@ -530,20 +530,20 @@ print("Hidden checks passed.\n", end="")
 #
 # Every slave replays all `rate_writes` writes per second and takes an equal share of the
 # `rate_reads` reads per second; a server does `rate_server` operations per second, and no slave
-# may be busier than the fraction `u_max` of that. Write
-# `replicas_needed(rate_reads, rate_writes, rate_server, u_max)` returning the fewest slaves
+# may be busier than the fraction `rho_max` of that. Write
+# `replicas_needed(rate_reads, rate_writes, rate_server, rho_max)` returning the fewest slaves
 # (an `int`, at least 1) that meet the target. If the writes alone exceed
-# `u_max * rate_server`, no number of slaves helps: raise `ValueError`. The library's
+# `rho_max * rate_server`, no number of slaves helps: raise `ValueError`. The library's
 # `replicas_needed` and `read_capacity` are switched off while the hidden checks run.
 
 
 # %% nbgrader={"grade": false, "grade_id": "replicas_needed", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def replicas_needed(rate_reads, rate_writes, rate_server, u_max):
-    """Fewest slaves that serve rate_reads with each one at most u_max busy."""
+def replicas_needed(rate_reads, rate_writes, rate_server, rho_max):
+    """Fewest slaves that serve rate_reads with each one at most rho_max busy."""
     ### BEGIN SOLUTION
     import math
 
-    room = u_max * rate_server - rate_writes  # operations/s a slave has left for reads
+    room = rho_max * rate_server - rate_writes  # operations/s a slave has left for reads
     if room <= 0:
         raise ValueError("the writes alone exceed the target utilisation: shard instead")
     return max(1, math.ceil(rate_reads / room - 1e-9))

@@ -157,7 +157,7 @@ table(["delivery order", "final state"], [[o, r] for o, r in zip(orders, replica
 #   it*. Both users were told "saved", and one of them lost their change without any error.
 
 # %%
-run = simulate_multi_master(MultiMasterParams(), rng)
+run = simulate_multi_master(MultiMasterParams(), rng=rng)
 table(
     ["3 nodes, 5 keys, 5 writes/s, 0.2 s delay, clocks in sync", "value"],
     [
@@ -176,7 +176,7 @@ table(
 # %%
 rows = []
 for rate in (1, 2, 5, 10, 20):
-    r = simulate_multi_master(MultiMasterParams(rate_writes=rate), np.random.default_rng(SEED))
+    r = simulate_multi_master(MultiMasterParams(rate_writes=rate), rng=np.random.default_rng(SEED))
     rows.append([rate, r.n_writes, r.n_lost, f"{r.n_lost / max(r.n_writes, 1):.0%}"])
 table(["writes/s", "writes", "silently discarded", "share"], rows)
 
@@ -195,7 +195,7 @@ table(["writes/s", "writes", "silently discarded", "share"], rows)
 # %%
 rows = []
 for skew in (0.0, 0.01, 0.05, 0.2, 0.5, 1.0):
-    r = simulate_multi_master(MultiMasterParams(t_skew=skew), np.random.default_rng(SEED))
+    r = simulate_multi_master(MultiMasterParams(t_skew=skew), rng=np.random.default_rng(SEED))
     rows.append([f"±{skew}", r.n_lost, r.n_lost_to_earlier])
 table(["clock skew (s)", "silently discarded", "beaten by an earlier write"], rows)
 
@@ -332,7 +332,7 @@ setups = {
     "ring, node B stopped": dict(topology="ring", stopped_node=1),
 }
 for name, setup in setups.items():
-    r = simulate_multi_master(MultiMasterParams(**setup), np.random.default_rng(SEED))
+    r = simulate_multi_master(MultiMasterParams(**setup), rng=np.random.default_rng(SEED))
     agree = (
         f"{r.t_converged - r.t_write.max():.2f} s after the last write" if r.converged else "never"
     )

@@ -440,8 +440,8 @@ explorer = show(explore_cache)
 #
 # Write a class `LRU` with
 #
-# - `LRU(capacity)`: an empty cache for at most `capacity` objects; raise `ValueError` if
-#   `capacity` is below 1;
+# - `LRU(n_capacity)`: an empty cache for at most `n_capacity` objects; raise `ValueError` if
+#   `n_capacity` is below 1;
 # - `get(key)`: the value stored under `key`, or `None` if it is not cached; a hit makes the key
 #   the most recently used;
 # - `put(key, value)`: store the value (replacing an old one, which also makes the key the most
@@ -460,14 +460,14 @@ from collections import OrderedDict
 
 
 class LRU:
-    """A least-recently-used cache of at most `capacity` objects, O(1) per operation."""
+    """A least-recently-used cache of at most `n_capacity` objects, O(1) per operation."""
 
-    def __init__(self, capacity):
-        """An empty cache for at most `capacity` objects (ValueError if below 1)."""
+    def __init__(self, n_capacity):
+        """An empty cache for at most `n_capacity` objects (ValueError if below 1)."""
         ### BEGIN SOLUTION
-        if not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"capacity must be a whole number >= 1; got {capacity!r}")
-        self.capacity = capacity
+        if not isinstance(n_capacity, int) or n_capacity < 1:
+            raise ValueError(f"n_capacity must be a whole number >= 1; got {n_capacity!r}")
+        self.n_capacity = n_capacity
         self._data = OrderedDict()  # least recently used first
         ### END SOLUTION
 
@@ -485,7 +485,7 @@ class LRU:
         ### BEGIN SOLUTION
         if key in self._data:
             self._data.move_to_end(key)
-        elif len(self._data) >= self.capacity:
+        elif len(self._data) >= self.n_capacity:
             self._data.popitem(last=False)
         self._data[key] = value
         ### END SOLUTION
@@ -525,7 +525,7 @@ from scalelab.checks import expect_raises, library_disabled
 assert not issubclass(LRU, _sc.Cache), "scenario 'own class': write LRU yourself, not a subclass"
 
 
-def _reference_run(capacity, ops):
+def _reference_run(n_capacity, ops):
     order, data, out = [], {}, []
     for op, key, value in ops:
         if op == "get":
@@ -536,7 +536,7 @@ def _reference_run(capacity, ops):
         else:
             if key in data:
                 order.remove(key)
-            elif len(order) == capacity:
+            elif len(order) == n_capacity:
                 del data[order.pop(0)]
             order.append(key)
             data[key] = value
@@ -545,8 +545,8 @@ def _reference_run(capacity, ops):
     return out
 
 
-def _check_sequence(capacity, ops, scenario):
-    cache = LRU(capacity)
+def _check_sequence(n_capacity, ops, scenario):
+    cache = LRU(n_capacity)
     got = []
     for op, key, value in ops:
         if op == "get":
@@ -556,8 +556,8 @@ def _check_sequence(capacity, ops, scenario):
             cache.put(key, value)
             got.append(None)
         got.append(int(len(cache)))
-    assert got == _reference_run(capacity, ops), (
-        f"scenario {scenario!r} (capacity {capacity}): your cache disagrees with LRU"
+    assert got == _reference_run(n_capacity, ops), (
+        f"scenario {scenario!r} (n_capacity {n_capacity}): your cache disagrees with LRU"
     )
 
 
@@ -569,8 +569,8 @@ def _check_sequence(capacity, ops, scenario):
         max_size=50,
     ),
 )
-def _agrees_with_reference(capacity, ops):
-    _check_sequence(capacity, ops, "random operations")
+def _agrees_with_reference(n_capacity, ops):
+    _check_sequence(n_capacity, ops, "random operations")
 
 
 def _seeded_sweep():
@@ -582,16 +582,16 @@ def _seeded_sweep():
         _check_sequence(int(draw.integers(1, 5)), ops, "many random sequences")
 
 
-def _seconds_per_op(capacity, n_ops=1_000):
+def _seconds_per_op(n_capacity, n_ops=1_000):
     """Seconds per get + put on a full cache (best of 5 rounds: robust to a busy machine)."""
-    cache = LRU(capacity)
-    for key in range(capacity):
+    cache = LRU(n_capacity)
+    for key in range(n_capacity):
         cache.put(key, key)
-    best, new_key = float("inf"), capacity
+    best, new_key = float("inf"), n_capacity
     for _ in range(5):
         start = _time.perf_counter()
         for i in range(n_ops):
-            cache.get(new_key - capacity + (i * 7_919) % capacity)  # a cached key, anywhere
+            cache.get(new_key - n_capacity + (i * 7_919) % n_capacity)  # a cached key, anywhere
             cache.put(new_key, new_key)  # a new key: evicts one
             new_key += 1
         best = min(best, (_time.perf_counter() - start) / n_ops)
@@ -692,8 +692,8 @@ print("Hidden checks passed.")
 # ### Exercise 3: which policy wins on a scan-heavy trace? (3 points)
 #
 # The shop's nightly report scans thousands of cold product rows while customers browse.
-# Write `best_policy(trace, capacity)` that replays `trace` through each policy in `POLICIES`
-# at the given `capacity` (use the library's `hit_ratio`: here you are the engineer choosing,
+# Write `best_policy(trace, n_capacity)` that replays `trace` through each policy in `POLICIES`
+# at the given `n_capacity` (use the library's `hit_ratio`: here you are the engineer choosing,
 # not implementing) and returns the **name** of the policy with the highest hit ratio, as a
 # string. If two policies tie, return the one that comes first in `POLICIES`.
 #
@@ -701,10 +701,10 @@ print("Hidden checks passed.")
 # other workloads, where the winner changes, so no fixed answer passes them.
 
 # %% nbgrader={"grade": false, "grade_id": "best_policy", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def best_policy(trace, capacity):
+def best_policy(trace, n_capacity):
     """Name of the policy in POLICIES with the highest hit ratio on trace (ties: the first)."""
     ### BEGIN SOLUTION
-    ratios = [hit_ratio(trace, policy, capacity) for policy in POLICIES]
+    ratios = [hit_ratio(trace, policy, n_capacity) for policy in POLICIES]
     return POLICIES[int(np.argmax(ratios))]
     ### END SOLUTION
 

@@ -187,11 +187,11 @@ print("\n".join(lines))
 
 # %%
 region_share = np.array(CDN().users) / sum(CDN().users)
-edge_rates = np.outer(60.0 * region_share, popularity)  # [edge][object], requests/s
+rate_edge = np.outer(60.0 * region_share, popularity)  # [edge][object], requests/s
 lines = []
 for t_ttl in (10, 60, 600):
-    alone = origin_rate(edge_rates, t_ttl)
-    shielded = origin_rate(edge_rates, t_ttl, shield=True)
+    alone = origin_rate(rate_edge, t_ttl)
+    shielded = origin_rate(rate_edge, t_ttl, shield=True)
     lines.append(
         f"TTL {t_ttl:>4} s: origin receives {alone:6.1f} requests/s without a shield, "
         f"{shielded:5.1f} with one ({alone / shielded:.1f}x fewer)"
@@ -202,7 +202,7 @@ print("\n".join(lines))
 # The replay agrees: the same trace spread over six edges of 5,000 objects each, TTL 60 s.
 
 # %%
-user_region = assign_regions(len(trace), rng)  # each request's region, by user numbers
+user_region = assign_regions(len(trace), rng=rng)  # each request's region, by user numbers
 lines = []
 for with_shield in (False, True):
     run = simulate_cdn(
@@ -528,24 +528,24 @@ explorer = show(explore_cdn)
 #
 # ### Exercise 1: the offload of one edge for a TTL (3 points)
 #
-# Write `edge_offload(rates, t_ttl)`. `rates` is a list (or array) of request rates, one per
+# Write `edge_offload(rate, t_ttl)`. `rate` is a list (or array) of request rates, one per
 # object, in requests per second, at one edge; `t_ttl` is the TTL in seconds. Return, as a float,
 # the share of all requests the edge answers from its cache, using the hit share
-# `λT / (1 + λT)` of each object, **weighted by the object's rate**. Return 0.0 if all rates are
+# `λT / (1 + λT)` of each object (λ its rate, T the TTL), **weighted by the object's rate**. Return 0.0 if all rates are
 # 0. Raise `ValueError` if `t_ttl` or any rate is negative.
 #
 # Write it with arithmetic (numpy is welcome): the library's `ttl_hit_ratio` and `origin_rate`
 # are switched off while the hidden checks run.
 
 # %% nbgrader={"grade": false, "grade_id": "edge_offload", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def edge_offload(rates, t_ttl):
+def edge_offload(rate, t_ttl):
     """Share of requests (0-1) that one TTL edge answers, for per-object rates (requests/s)."""
     ### BEGIN SOLUTION
-    lam = np.asarray(rates, dtype=float)
+    lam = np.asarray(rate, dtype=float)
     if t_ttl < 0:
         raise ValueError(f"t_ttl must be >= 0 seconds; got {t_ttl}")
     if np.any(lam < 0):
-        raise ValueError("rates must be >= 0 requests/s")
+        raise ValueError("rate must be >= 0 requests/s")
     total = lam.sum()
     if total == 0:
         return 0.0
@@ -569,9 +569,9 @@ from scalelab.cache import zipf_popularity as _zipf
 from scalelab.checks import expect_close, expect_raises, library_disabled
 
 
-def _reference(rates, t):
-    total = sum(rates)
-    return sum(r * (r * t / (1 + r * t)) for r in rates) / total if total else 0.0
+def _reference(rate, t):
+    total = sum(rate)
+    return sum(r * (r * t / (1 + r * t)) for r in rate) / total if total else 0.0
 
 
 _cases = {

@@ -108,7 +108,7 @@ rng = np.random.default_rng(SEED)
 
 # %%
 sticky_kill = SessionParams(mode="sticky", n_servers=4, peak_factor=2.0, kills=((200.0, 0),))
-run = simulate_sessions(sticky_kill, rng)
+run = simulate_sessions(sticky_kill, rng=rng)
 (event,) = run.events  # one event in this run: the kill
 bucket = int(event.t // sticky_kill.t_bucket)  # the time bucket in which it happened
 held = run.sessions[bucket, event.servers[0]]
@@ -130,7 +130,7 @@ display(
 
 # %%
 hashed = simulate_sessions(
-    SessionParams(mode="sticky", routing="hash", n_servers=4, kills=((200.0, 0),)), rng
+    SessionParams(mode="sticky", routing="hash", n_servers=4, kills=((200.0, 0),)), rng=rng
 )
 display(
     Markdown(
@@ -153,9 +153,9 @@ display(
 
 # %%
 heavy = SessionParams(mode="sticky", n_users=200, n_servers=5, sigma_activity=1.5)
-run = simulate_sessions(heavy, rng)
-stateless = simulate_sessions(SessionParams(**{**heavy.__dict__, "mode": "store"}), rng)
-per_server = sticky_load(run.rates, run.server_of, 5)
+run = simulate_sessions(heavy, rng=rng)
+stateless = simulate_sessions(SessionParams(**{**heavy.__dict__, "mode": "store"}), rng=rng)
+per_server = sticky_load(run.rate_users, run.server_of, 5)
 display(
     Markdown(
         "| | value |\n|---|---|\n"
@@ -317,7 +317,7 @@ for label, mode in MODES.items():
     lost, failed = [], 0.0
     for change in DRILLS.values():
         params = SessionParams(n_servers=4, peak_factor=2.0, t_session=900.0, **mode, **change)
-        result = simulate_sessions(params, np.random.default_rng(SEED))
+        result = simulate_sessions(params, rng=np.random.default_rng(SEED))
         lost.append(result.n_lost)
         failed = max(failed, result.error_ratio)
     drill_lost[label] = lost
@@ -346,7 +346,7 @@ rows = ["| design | servers (min-max) | lost by scale-ins | lost by scale-outs |
 rows.append("|---|---|---|---|---|")
 for label, mode in MODES.items():
     params = SessionParams(n_servers=4, peak_factor=2.0, t_session=900.0, autoscale=True, **mode)
-    result = simulate_sessions(params, np.random.default_rng(SEED))
+    result = simulate_sessions(params, rng=np.random.default_rng(SEED))
     kinds = result.lost_by_kind()
     rows.append(
         f"| {label} | {result.n_live.min()}-{result.n_live.max()} | {kinds['scale-in']:,} | "
@@ -533,10 +533,10 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 2: imbalance under sticky routing (3 points)
 #
-# Write `sticky_imbalance(rates, server_of, n_servers)`: user `i` sends `rates[i]` requests/s
+# Write `sticky_imbalance(rate, server_of, n_servers)`: user `i` sends `rate[i]` requests/s
 # and is pinned to server `server_of[i]` (a number from `0` to `n_servers - 1`). Return, as a
 # float, the load of the busiest server divided by the mean load over **all** `n_servers`
-# servers (a server with no users counts, with load 0). Raise `ValueError` if `rates` and
+# servers (a server with no users counts, with load 0). Raise `ValueError` if `rate` and
 # `server_of` differ in length or `n_servers` is below 1. Inputs may be lists or numpy arrays.
 #
 # Write it yourself: the library's `sticky_load` and `imbalance` are switched off during the
@@ -544,16 +544,16 @@ print("Hidden checks passed.")
 
 
 # %% nbgrader={"grade": false, "grade_id": "sticky_imbalance", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def sticky_imbalance(rates, server_of, n_servers):
+def sticky_imbalance(rate, server_of, n_servers):
     """Busiest server's load over the mean load, with users pinned to servers."""
     ### BEGIN SOLUTION
     if n_servers < 1:
         raise ValueError(f"n_servers must be >= 1; got {n_servers}")
-    if len(rates) != len(server_of):
-        raise ValueError("rates and server_of must have the same length")
+    if len(rate) != len(server_of):
+        raise ValueError("rate and server_of must have the same length")
     load = [0.0] * n_servers
-    for rate, server in zip(rates, server_of, strict=True):
-        load[int(server)] += float(rate)
+    for r, server in zip(rate, server_of, strict=True):
+        load[int(server)] += float(r)
     mean = sum(load) / n_servers
     return max(load) / mean
     ### END SOLUTION

@@ -37,7 +37,7 @@ import numpy as np
 import plotly.graph_objects as go
 from scalelab.checks import warnings_to_stdout
 from scalelab.geo import (
-    BACKBONE_RTT_MS,
+    BACKBONE_RTT,
     DOMAIN,
     REGIONS,
     SITES,
@@ -51,9 +51,9 @@ from scalelab.geo import (
     detection_time,
     failover_summary,
     great_circle_km,
-    mean_rtt_ms,
+    mean_rtt,
     nearest_healthy,
-    rtt_lower_bound_ms,
+    rtt_lower_bound,
     simulate_failover,
     simulate_resolvers,
     simulate_sync,
@@ -89,8 +89,9 @@ for a, b in [
     ("s-america", "oceania"),
 ]:
     km = great_circle_km(*SITES[a][1:], *SITES[b][1:])
-    measured = BACKBONE_RTT_MS[REGIONS.index(a), REGIONS.index(b)]
-    print(f"{a:<10} {b:<10} {km:>7,.0f} km {rtt_lower_bound_ms(km):>9.0f} ms {measured:>6.0f} ms")
+    measured = BACKBONE_RTT[REGIONS.index(a), REGIONS.index(b)]  # seconds, like every time
+    bound = rtt_lower_bound(km)
+    print(f"{a:<10} {b:<10} {km:>7,.0f} km {bound * 1000:>9.0f} ms {measured * 1000:>6.0f} ms")
 
 # %% [markdown]
 # Measured round trips are between 1.1 and 2.5 times the bound: São Paulo to Sydney has no
@@ -112,7 +113,7 @@ print(
 )
 rtt_fig = go.Figure(
     go.Heatmap(
-        z=world.rtt,
+        z=world.rtt * 1000,  # the library works in seconds; show milliseconds
         x=world.dc_names,
         y=list(world.regions),
         colorscale="Cividis",
@@ -220,9 +221,10 @@ print(
 everyone_up = np.array([True, True, True])
 choice = nearest_healthy(world.rtt, everyone_up)
 for region, d in zip(world.regions, choice, strict=True):
-    print(f"{region:<10} -> {world.dc_names[d]:<11} {world.rtt[REGIONS.index(region), d]:4.0f} ms")
+    t_rtt = world.rtt[REGIONS.index(region), d]  # s
+    print(f"{region:<10} -> {world.dc_names[d]:<11} {t_rtt * 1000:4.0f} ms")
 print(
-    f"mean round trip: {mean_rtt_ms(world.demand, world.rtt, choice):.1f} ms;",
+    f"mean round trip: {mean_rtt(world.demand, world.rtt, choice) * 1000:.1f} ms;",
     "load per DC (requests/s):",
     dc_load(world.demand, choice, 3).round().tolist(),
 )
@@ -250,7 +252,7 @@ plans = {
 for name, plan in plans.items():
     load = dc_load(world.demand, plan, 3)
     print(
-        f"{name:<24} mean RTT {mean_rtt_ms(world.demand, world.rtt, plan):5.1f} ms  "
+        f"{name:<24} mean RTT {mean_rtt(world.demand, world.rtt, plan) * 1000:5.1f} ms  "
         f"load {load.round().tolist()}  "
         f"{', '.join(f'{r}->{world.dc_names[d]}' for r, d in zip(world.regions, plan, strict=True))}"
     )
@@ -299,7 +301,7 @@ for ttl in (60, 300):
 # %%
 drill = FailoverParams(dc=1, t_fail=60.0, t_recover=600.0, t_ttl=60.0, t_end=300.0)
 fluid = simulate_failover(world, drill)
-resolvers = simulate_resolvers(world, drill, rng, n_resolvers=50)
+resolvers = simulate_resolvers(world, drill, rng=rng, n_resolvers=50)
 eu, dc_eu = world.regions.index("europe"), 1
 cache_fig = go.Figure(
     [
@@ -364,7 +366,7 @@ for k, ttl in enumerate((60, 300)):
     for d, name in ((1, "dc-europe"), (0, "dc-na-east")):
         drill_fig.add_scatter(
             x=runs[ttl].t,
-            y=runs[ttl].load_rps[:, d],
+            y=runs[ttl].rate_load[:, d],
             name=f"{name}, TTL {ttl} s",
             line=dict(color=PALETTE[d], dash=DASHES[2 * k]),
         )
@@ -409,8 +411,8 @@ drill_fig
 
 # %%
 sync = simulate_sync(
-    SyncParams(rate_writes=200, t_rtt_ms=90, t_batch=0.5, t_jitter=0.2, t_fail=60.0, n_keys=20_000),
-    rng,
+    SyncParams(rate_writes=200, t_rtt=0.090, t_batch=0.5, t_jitter=0.2, t_fail=60.0, n_keys=20_000),
+    rng=rng,
 )
 print(
     f"writes committed in Frankfurt: {sync.n_committed:,}; applied in Virginia by the failure: "
@@ -528,8 +530,8 @@ explorer = show(explore_failover)
 #
 # ### Exercise 1: nearest-healthy routing (3 points)
 #
-# Write `nearest_healthy_dc(rtt_ms, up)`. `rtt_ms` is a list of rows, one per region, each with
-# the round trip (ms) to every data centre; `up` is a list of booleans, one per data centre.
+# Write `nearest_healthy_dc(t_rtt, up)`. `t_rtt` is a list of rows, one per region, each with
+# the round trip (s) to every data centre; `up` is a list of booleans, one per data centre.
 # Return a list of `int`, one per region: the index of the data centre with the smallest round
 # trip among those that are up. On a tie, pick the lower index. If no data centre is up, return
 # `-1` for every region. Raise `ValueError` if `up` does not have one entry per data centre.
@@ -537,11 +539,11 @@ explorer = show(explore_failover)
 
 
 # %% nbgrader={"grade": false, "grade_id": "nearest_healthy_dc", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def nearest_healthy_dc(rtt_ms, up):
+def nearest_healthy_dc(t_rtt, up):
     """For each region, the index of the healthy data centre with the smallest RTT (-1 if none)."""
     ### BEGIN SOLUTION
     up = [bool(u) for u in up]
-    rows = [[float(x) for x in row] for row in rtt_ms]
+    rows = [[float(x) for x in row] for row in t_rtt]
     for row in rows:
         if len(row) != len(up):
             raise ValueError(f"up must have one entry per data centre ({len(row)}); got {len(up)}")
@@ -560,7 +562,7 @@ def nearest_healthy_dc(rtt_ms, up):
 """Visible check: three regions and three data centres, all up, then the middle one down."""
 from scalelab.checks import as_int, as_list
 
-rtt = [[20, 110, 170], [110, 20, 245], [170, 245, 20]]
+rtt = [[0.020, 0.110, 0.170], [0.110, 0.020, 0.245], [0.170, 0.245, 0.020]]  # s
 got = [as_int(x, "a DC index") for x in as_list(nearest_healthy_dc(rtt, [True, True, True]))]
 assert got == [0, 1, 2], f"all up: every region should use its own DC [0, 1, 2]; got {got}"
 got = [as_int(x, "a DC index") for x in as_list(nearest_healthy_dc(rtt, [True, False, True]))]
@@ -594,17 +596,17 @@ with library_disabled(
     "scalelab.geo.capacity_aware",
     "scalelab.geo.brute_force_assignment",
 ):
-    got = _plain_choice(nearest_healthy_dc([[50, 50, 10], [70, 70, 70]], [True, True, False]))
+    got = _plain_choice(nearest_healthy_dc([[0.05, 0.05, 0.01], [0.07, 0.07, 0.07]], [True, True, False]))
     assert got == [0, 0], (
         f"scenario 'ties': equal RTTs go to the lower index; expected [0, 0], got {got}"
     )
-    got = _plain_choice(nearest_healthy_dc([[20, 30], [40, 10]], [False, False]))
+    got = _plain_choice(nearest_healthy_dc([[0.02, 0.03], [0.04, 0.01]], [False, False]))
     assert got == [-1, -1], f"scenario 'all down': expected [-1, -1], got {got}"
-    expect_raises(ValueError, nearest_healthy_dc, [[20, 30]], [True])
+    expect_raises(ValueError, nearest_healthy_dc, [[0.02, 0.03]], [True])
     gen = np.random.default_rng(808)
     for case in range(40):
         n_r, n_d = int(gen.integers(1, 7)), int(gen.integers(1, 5))
-        rtt = gen.integers(5, 60, size=(n_r, n_d)).tolist()
+        rtt = (gen.integers(5, 60, size=(n_r, n_d)) / 1000).tolist()  # 5 to 59 ms, in s
         up = (gen.random(n_d) < 0.7).tolist()
         want = _reference_choice(rtt, up)
         got = _plain_choice(nearest_healthy_dc(rtt, up))
@@ -621,8 +623,8 @@ print("Hidden checks passed.")
 # capacity must **each** data centre have (all the same) so that, whichever single data centre
 # fails, no surviving one receives more traffic than its capacity?
 #
-# Write `capacity_for_any_one_loss(demand_rps, rtt_ms)`: `demand_rps` is one rate (requests/s)
-# per region, `rtt_ms` as in exercise 1. Return a `float`: the largest load any data centre
+# Write `capacity_for_any_one_loss(rate_demand, t_rtt)`: `rate_demand` is one rate (requests/s)
+# per region, `t_rtt` as in exercise 1. Return a `float`: the largest load any data centre
 # carries, over every scenario in which exactly one data centre is down. Raise `ValueError` if
 # there are fewer than two data centres. You may use your `nearest_healthy_dc`, or the
 # library's `nearest_healthy` and `dc_load`; the library's `capacity_for_one_loss` is switched
@@ -630,11 +632,11 @@ print("Hidden checks passed.")
 
 
 # %% nbgrader={"grade": false, "grade_id": "capacity_one_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def capacity_for_any_one_loss(demand_rps, rtt_ms):
+def capacity_for_any_one_loss(rate_demand, t_rtt):
     """Capacity (requests/s) per DC so nearest-healthy routing survives losing any one DC."""
     ### BEGIN SOLUTION
-    demand = np.asarray(demand_rps, dtype=float)
-    rtt = np.asarray(rtt_ms, dtype=float)
+    demand = np.asarray(rate_demand, dtype=float)
+    rtt = np.asarray(t_rtt, dtype=float)
     n_dcs = rtt.shape[1]
     if n_dcs < 2:
         raise ValueError(f"need at least two data centres; got {n_dcs}")
@@ -652,11 +654,11 @@ def capacity_for_any_one_loss(demand_rps, rtt_ms):
 from scalelab.checks import expect_close
 
 expect_close(
-    capacity_for_any_one_loss([300, 500], [[20, 100], [100, 20]]),
+    capacity_for_any_one_loss([300, 500], [[0.020, 0.100], [0.100, 0.020]]),
     800.0,
     what="two DCs: the survivor carries everything",
 )
-sym = [[20, 90, 150], [90, 20, 100], [150, 100, 20]]
+sym = [[0.020, 0.090, 0.150], [0.090, 0.020, 0.100], [0.150, 0.100, 0.020]]
 expect_close(
     capacity_for_any_one_loss([100, 100, 100], sym),
     200.0,
@@ -689,19 +691,24 @@ with library_disabled("scalelab.geo.capacity_for_one_loss"):
         rel=1e-6,
         what="scenario 'chapter world'",
     )
-    split = [[20, 50, 60, 200], [60, 20, 200, 50], [50, 200, 20, 60], [200, 60, 50, 20]]
+    split = [  # s
+        [0.02, 0.05, 0.06, 0.2],
+        [0.06, 0.02, 0.2, 0.05],
+        [0.05, 0.2, 0.02, 0.06],
+        [0.2, 0.06, 0.05, 0.02],
+    ]
     expect_close(
         capacity_for_any_one_loss([100, 100, 100, 100], split),
         200.0,
         rel=1e-9,
         what="scenario 'four DCs in a ring'",
     )
-    expect_raises(ValueError, capacity_for_any_one_loss, [100.0], [[20.0]])
+    expect_raises(ValueError, capacity_for_any_one_loss, [100.0], [[0.020]])
     gen = np.random.default_rng(8080)
     for case in range(25):
         n_r, n_d = int(gen.integers(2, 8)), int(gen.integers(2, 5))
         demand = gen.integers(0, 1000, size=n_r).astype(float).tolist()
-        rtt = gen.uniform(10, 300, size=(n_r, n_d)).tolist()
+        rtt = (gen.uniform(10, 300, size=(n_r, n_d)) / 1000).tolist()  # 10 to 300 ms, in s
         expect_close(
             capacity_for_any_one_loss(demand, rtt),
             _reference_capacity(demand, rtt),
@@ -714,34 +721,34 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 3: how many requests does a failover cost? (3 points)
 #
-# A data centre receiving `rate_rps` requests/s fails at time `t_fail` (s). Health checks probe
+# A data centre receiving `rate` requests/s fails at time `t_fail` (s). Health checks probe
 # at 0, `t_check`, 2·`t_check`, … seconds; a probe at the very moment of the failure already
 # sees it; the data centre is marked down at the `n_fail`-th failed probe in a row. From then
 # on the share of its users still sent there falls in a straight line to zero over one TTL of
 # `t_ttl` seconds (the model of this chapter).
 #
-# Write `requests_failed(rate_rps, t_fail, t_check, n_fail, t_ttl)` returning the expected
+# Write `requests_failed(rate, t_fail, t_check, n_fail, t_ttl)` returning the expected
 # number of requests sent to the dead data centre, as a `float`. Raise `ValueError` if
-# `rate_rps`, `t_fail` or `t_ttl` is negative, `t_check` is not positive, or `n_fail` is below 1.
+# `rate`, `t_fail` or `t_ttl` is negative, `t_check` is not positive, or `n_fail` is below 1.
 # (The library's `detection_time`, `failover_seconds` and `expected_failed_requests` are
 # switched off during the hidden checks.)
 
 
 # %% nbgrader={"grade": false, "grade_id": "requests_failed", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def requests_failed(rate_rps, t_fail, t_check, n_fail, t_ttl):
+def requests_failed(rate, t_fail, t_check, n_fail, t_ttl):
     """Expected requests sent to a data centre after it failed, until every client has moved."""
     ### BEGIN SOLUTION
     import math
 
-    if rate_rps < 0 or t_fail < 0 or t_ttl < 0:
-        raise ValueError("rate_rps, t_fail and t_ttl must be >= 0")
+    if rate < 0 or t_fail < 0 or t_ttl < 0:
+        raise ValueError("rate, t_fail and t_ttl must be >= 0")
     if t_check <= 0:
         raise ValueError(f"t_check must be > 0; got {t_check}")
     if n_fail < 1:
         raise ValueError(f"n_fail must be >= 1; got {n_fail}")
     first_failed_probe = math.ceil(t_fail / t_check) * t_check
     detected = first_failed_probe + (n_fail - 1) * t_check
-    return float(rate_rps * (detected - t_fail + t_ttl / 2))
+    return float(rate * (detected - t_fail + t_ttl / 2))
     ### END SOLUTION
 
 

@@ -132,7 +132,7 @@ rng = np.random.default_rng(SEED)
 # %%
 lines = []
 for rho in [0.5, 0.8, 0.9, 0.95, 0.99]:
-    m = mm1(lam=rho, mu=1.0)
+    m = mm1(rate=rho, rate_service=1.0)
     lines.append(f"utilisation {rho:4.0%}: mean wait {m.t_wait:6.1f} service times")
 print("\n".join(lines))
 
@@ -149,12 +149,12 @@ print("\n".join(lines))
 # run at 90 %:
 
 # %%
-run = simulate_mmc(lam=0.9, mu=1.0, n_servers=1, n_requests=200_000, rng=rng)
+run = simulate_mmc(rate=0.9, rate_service=1.0, n_servers=1, n_requests=200_000, rng=rng)
 s = summarize(run, t_from=run.t_arrival[10_000])  # skip the start: the queue begins empty
 print(
     f"simulated mean wait {s.t_wait_mean:.2f} s (theory {mm1(0.9, 1.0).t_wait:.2f} s)\n"
     f"p50 / p95 / p99 wait: {s.wait_p['p50']:.1f} / {s.wait_p['p95']:.1f} / "
-    f"{s.wait_p['p99']:.1f} s\nutilisation {s.utilisation:.3f}"
+    f"{s.wait_p['p99']:.1f} s\nutilisation {s.rho:.3f}"
 )
 
 # %% [markdown]
@@ -186,7 +186,7 @@ wait_fig = go.Figure(layout=base_layout(
 ))
 for i, c in enumerate([1, 4, 10]):
     theory = [mmc(r * c, 1.0, c).t_wait for r in rhos]
-    sims = [simulate_mmc(r * c, 1.0, c, 50_000, rng).t_wait[2_500:].mean() for r in marks]
+    sims = [simulate_mmc(r * c, 1.0, c, 50_000, rng=rng).t_wait[2_500:].mean() for r in marks]
     wait_fig.add_scatter(x=rhos, y=theory, name=f"{c} consumer(s), formula",
                          line=dict(color=PALETTE[i], dash=DASHES[i]))
     wait_fig.add_scatter(x=marks, y=sims, mode="markers", name=f"{c} consumer(s), simulated",
@@ -206,11 +206,11 @@ wait_fig
 # under a target?*
 
 # %%
-lam, t_service = 120.0, 0.25  # 120 messages/s, each taking a worker 0.25 s
+rate, t_service = 120.0, 0.25  # 120 messages/s, each taking a worker 0.25 s
 lines = []
 for target in [5.0, 1.0, 0.1, 0.01]:
-    c = servers_for_wait(lam, 1 / t_service, target)
-    lines.append(f"mean wait <= {target:5.2f} s needs {c} consumers ({lam * t_service / c:.0%} busy)")
+    c = servers_for_wait(rate, 1 / t_service, target)
+    lines.append(f"mean wait <= {target:5.2f} s needs {c} consumers ({rate * t_service / c:.0%} busy)")
 print("\n".join(lines))
 
 # %% [markdown]
@@ -237,7 +237,7 @@ print("\n".join(lines))
 # average with $\lambda W$.
 
 # %%
-run4 = simulate_mmc(lam=3.5, mu=1.0, n_servers=4, n_requests=100_000, rng=rng)
+run4 = simulate_mmc(rate=3.5, rate_service=1.0, n_servers=4, n_requests=100_000, rng=rng)
 t_end = run4.t_arrival[-1]
 trace = backlog_over_time(run4, np.linspace(0, t_end, 20_000))
 l_counted = (trace.n_queue + trace.n_service).mean()
@@ -257,9 +257,9 @@ print(f"L counted: {l_counted:.2f}   lambda x W: {lam_seen * run4.t_response.mea
 # out at up to the consumers' capacity, and is what the capstone chapter composes.
 
 # %%
-sale = ArrivalProcess("burst", lam=30.0, t_burst_start=600.0, t_burst=600.0, burst_factor=3.0)
+sale = ArrivalProcess("burst", rate_base=30.0, t_burst_start=600.0, t_burst=600.0, burst_factor=3.0)
 t_end, c, mu = 3600.0, 10, 4.0
-arrivals = generate_arrivals(sale, t_end, rng)
+arrivals = generate_arrivals(sale, t_end, rng=rng)
 burst_run = simulate_fifo(arrivals, rng.exponential(1 / mu, arrivals.size), c)
 grid = np.arange(0, t_end, 10.0)
 sim_backlog = backlog_over_time(burst_run, grid).n_queue
@@ -323,7 +323,7 @@ print(f"about {peak / (c * mu):.0f} s ({peak / (c * mu) / 60:.1f} minutes), "
 # %%
 lines = []
 for buffer in [0, 10, 100]:
-    r = simulate_mmc(5.0, 1.0, 4, 50_000, rng, n_buffer=buffer)
+    r = simulate_mmc(5.0, 1.0, 4, 50_000, rng=rng, n_buffer=buffer)
     lines.append(f"buffer {buffer:>3}: dropped {r.dropped.mean():6.2%} "
                  f"(theory {mmck_drop_probability(5.0, 1.0, 4, buffer):6.2%}), "
                  f"mean wait of the rest {np.nanmean(r.t_wait):5.2f} s")
@@ -353,8 +353,8 @@ print("\n".join(lines))
 # processing in 10 % of attempts:
 
 # %%
-payments = payment_messages(2_000, rng)
-log = deliver_at_least_once(payments, rng, p_crash_after=0.1, t_visibility=30.0)
+payments = payment_messages(2_000, rng=rng)
+log = deliver_at_least_once(payments, rng=rng, p_crash_after=0.1, t_visibility=30.0)
 crashed = next(d.message["id"] for d in log if d.crash == "after")
 story = [(d.attempt, d.t, d.crash) for d in log if d.message["id"] == crashed]
 print(f"{len(payments)} messages, {len(log)} deliveries ({len(log) - len(payments)} "
@@ -394,8 +394,8 @@ print("\n".join(
 
 # %%
 T_BUCKET, T_SERVICE, T_BOOT = 60.0, 0.2, 120.0
-wave = ArrivalProcess("daily", lam=50.0, peak_factor=1.8, t_peak=20 * 3600.0)
-day = workload_rates(wave, 86_400.0, T_BUCKET, rng)  # messages/s in each minute of one day
+wave = ArrivalProcess("daily", rate_base=50.0, peak_factor=1.8, t_peak=20 * 3600.0)
+day = workload_rates(wave, 86_400.0, T_BUCKET, rng=rng)  # messages/s in each minute of one day
 plans = {
     "fixed for the peak (20)": 20,
     "fixed for the average (11)": 11,
@@ -458,32 +458,32 @@ explorer = show(explore_message_queue)
 # ### Exercise 1: Little's law on a dashboard (2 points)
 #
 # A queue's dashboard shows, averaged over the last hour, `backlog` messages waiting and a
-# `throughput` of messages/s taken by consumers; each message keeps a consumer busy for
-# `t_service` seconds. Write `queue_figures(backlog, throughput, t_service)` returning a dict
+# throughput of `rate_served` messages/s taken by consumers; each message keeps a consumer
+# busy for `t_service` seconds. Write `queue_figures(backlog, rate_served, t_service)` returning a dict
 # with three floats:
 #
 # - `"t_wait"`: the mean time a message waits in the queue (s);
 # - `"t_response"`: the mean time from publish to done, waiting plus service (s);
 # - `"n_busy"`: the mean number of busy consumers.
 #
-# Raise `ValueError` if `backlog` or `t_service` is negative or `throughput` is not positive.
+# Raise `ValueError` if `backlog` or `t_service` is negative or `rate_served` is not positive.
 # Use arithmetic: the library's `littles_law` is switched off during the hidden checks.
 
 # %% nbgrader={"grade": false, "grade_id": "little", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def queue_figures(backlog, throughput, t_service):
+def queue_figures(backlog, rate_served, t_service):
     """Mean wait, response time and busy consumers of a queue, from Little's law."""
     ### BEGIN SOLUTION
     if backlog < 0:
         raise ValueError(f"backlog must be >= 0; got {backlog}")
-    if throughput <= 0:
-        raise ValueError(f"throughput must be > 0; got {throughput}")
+    if rate_served <= 0:
+        raise ValueError(f"rate_served must be > 0; got {rate_served}")
     if t_service < 0:
         raise ValueError(f"t_service must be >= 0; got {t_service}")
-    t_wait = backlog / throughput
+    t_wait = backlog / rate_served
     return {
         "t_wait": float(t_wait),
         "t_response": float(t_wait + t_service),
-        "n_busy": float(throughput * t_service),
+        "n_busy": float(rate_served * t_service),
     }
     ### END SOLUTION
 
@@ -665,8 +665,8 @@ with library_disabled("scalelab.queueing.credit_once"):
         "many crashes": (300, 0.4, 11), "a few crashes": (500, 0.05, 12), "short": (20, 0.3, 13),
     }.items():
         gen = np.random.default_rng(seed)
-        messages = payment_messages(n, gen)
-        log = deliver_at_least_once(messages, gen, p_crash_after=p_after, p_crash_before=0.1,
+        messages = payment_messages(n, rng=gen)
+        log = deliver_at_least_once(messages, rng=gen, p_crash_after=p_after, p_crash_before=0.1,
                                     t_visibility=5.0)
         want = {k: int(v) for k, v in exactly_once_balances(messages).items()}
         got = _plain(run_consumer(log, handle_payment, {}))
@@ -677,7 +677,7 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 4: design an autoscaling rule (4 points)
 #
-# Write `my_rule(backlog, n_workers, arrival_rate)`, called at the end of every minute of a
+# Write `my_rule(backlog, n_workers, rate)`, called at the end of every minute of a
 # day with the messages waiting, the workers you pay for and the messages/s that arrived in
 # that minute; it returns the number of workers you want next (an `int` from 1 to 1,000).
 # Each message takes a worker `T_SERVICE = 0.2` s, new workers take `T_BOOT = 120` s to start,
@@ -697,23 +697,23 @@ print("Hidden checks passed.")
 MAX_BACKLOG = 10_000
 
 
-def budget(offered):
+def budget(rate):
     """The cost (dollars) of running at 60 % average utilisation for the day."""
-    return 0.10 * (offered.size * T_BUCKET / 3600) * (offered.mean() * T_SERVICE / 0.6)
+    return 0.10 * (rate.size * T_BUCKET / 3600) * (rate.mean() * T_SERVICE / 0.6)
 
 
-def grade_rule(rule, offered):
+def grade_rule(rule, rate):
     """Simulate one day under `rule`; return (backlog SLO met, cost SLO met, result)."""
-    n_start = max(1, math.ceil(offered[:5].mean() * T_SERVICE / 0.7))
-    r = simulate_consumers(offered, T_BUCKET, T_SERVICE, rule, n_start=n_start, t_boot=T_BOOT)
-    return r.max_backlog <= MAX_BACKLOG, r.total_cost <= budget(offered), r
+    n_start = max(1, math.ceil(rate[:5].mean() * T_SERVICE / 0.7))
+    r = simulate_consumers(rate, T_BUCKET, T_SERVICE, rule, n_start=n_start, t_boot=T_BOOT)
+    return r.max_backlog <= MAX_BACKLOG, r.total_cost <= budget(rate), r
 
 
 # %% nbgrader={"grade": false, "grade_id": "autoscale", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def my_rule(backlog, n_workers, arrival_rate):
+def my_rule(backlog, n_workers, rate):
     """Workers wanted for the next minute (an int from 1 to 1,000)."""
     ### BEGIN SOLUTION
-    busy = arrival_rate * T_SERVICE / 0.72  # run about 72 % busy: short waits, modest cost
+    busy = rate * T_SERVICE / 0.72  # run about 72 % busy: short waits, modest cost
     drain = backlog * T_SERVICE / 120.0  # and clear any backlog within two minutes
     return max(1, min(1000, math.ceil(busy + drain)))
     ### END SOLUTION
@@ -728,22 +728,22 @@ import numpy as np
 from scalelab.queueing import ArrivalProcess, simulate_consumers, workload_rates
 
 
-def _grade(rule, offered):
-    n_start = max(1, math.ceil(offered[:5].mean() * 0.2 / 0.7))
-    r = simulate_consumers(offered, 60.0, 0.2, rule, n_start=n_start, t_boot=120.0)
-    limit = 0.10 * 24 * offered.mean() * 0.2 / 0.6
+def _grade(rule, rate):
+    n_start = max(1, math.ceil(rate[:5].mean() * 0.2 / 0.7))
+    r = simulate_consumers(rate, 60.0, 0.2, rule, n_start=n_start, t_boot=120.0)
+    limit = 0.10 * 24 * rate.mean() * 0.2 / 0.6
     return r.max_backlog <= 10_000, r.total_cost <= limit, r, limit
 
 
-_wave = ArrivalProcess("daily", lam=50.0, peak_factor=1.8, t_peak=20 * 3600.0)
+_wave = ArrivalProcess("daily", rate_base=50.0, peak_factor=1.8, t_peak=20 * 3600.0)
 _ok_backlog, _ok_cost, _r, _limit = _grade(my_rule, workload_rates(
-    _wave, 86_400.0, 60.0, np.random.default_rng(1)))
+    _wave, 86_400.0, 60.0, rng=np.random.default_rng(1)))
 _summary = (f"max backlog {_r.max_backlog:,.0f} (SLO 10,000); cost ${_r.total_cost:.2f} "
             f"(budget ${_limit:.2f}); mean wait {_r.t_wait_mean:.2f} s")
 assert _ok_backlog and _ok_cost, _summary + "\n" + (
     f"SLO missed: backlog {'met' if _ok_backlog else 'MISSED'}, cost "
     f"{'met' if _ok_cost else 'MISSED'}. Replay: grade_rule(my_rule, workload_rates(wave, "
-    f"86_400.0, 60.0, np.random.default_rng(1)))"
+    f"86_400.0, 60.0, rng=np.random.default_rng(1)))"
 )
 print(_summary + "\nVisible check passed: the hidden checks run three other days.")
 
@@ -758,16 +758,16 @@ from scalelab.checks import partial_credit
 from scalelab.queueing import ArrivalProcess, simulate_consumers, workload_rates
 
 
-def _grade(rule, offered):
-    n_start = max(1, math.ceil(offered[:5].mean() * 0.2 / 0.7))
-    r = simulate_consumers(offered, 60.0, 0.2, rule, n_start=n_start, t_boot=120.0)
-    limit = 0.10 * 24 * offered.mean() * 0.2 / 0.6
+def _grade(rule, rate):
+    n_start = max(1, math.ceil(rate[:5].mean() * 0.2 / 0.7))
+    r = simulate_consumers(rate, 60.0, 0.2, rule, n_start=n_start, t_boot=120.0)
+    limit = 0.10 * 24 * rate.mean() * 0.2 / 0.6
     return r.max_backlog <= 10_000, r.total_cost <= limit, r, limit
 
 
-def _day(seed, lam, burst=None):
-    process = ArrivalProcess("daily", lam=lam, peak_factor=1.8, t_peak=20 * 3600.0)
-    rates = workload_rates(process, 86_400.0, 60.0, np.random.default_rng(seed))
+def _day(seed, rate_base, burst=None):
+    process = ArrivalProcess("daily", rate_base=rate_base, peak_factor=1.8, t_peak=20 * 3600.0)
+    rates = workload_rates(process, 86_400.0, 60.0, rng=np.random.default_rng(seed))
     if burst is not None:
         t = np.arange(rates.size) * 60.0
         start, length, factor = burst
@@ -776,13 +776,13 @@ def _day(seed, lam, burst=None):
 
 
 _score, _lines = 0.0, []
-for _name, _offered in {
+for _name, _rate in {
     "another ordinary day": _day(9101, 55.0),
     "a flash sale at noon": _day(9102, 50.0, burst=(12 * 3600.0, 1200.0, 3.0)),
     "a quiet day": _day(9103, 15.0),
 }.items():
     try:
-        _b, _c, _r, _limit = _grade(my_rule, _offered)
+        _b, _c, _r, _limit = _grade(my_rule, _rate)
     except Exception as err:  # a rule that fails on one day loses that day only
         _lines.append(f"scenario {_name!r}: the rule raised {type(err).__name__}: {err}")
         continue

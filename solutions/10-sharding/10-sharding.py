@@ -109,7 +109,7 @@ print(
 # %%
 print(
     "\n".join(
-        f"{w:>8,} writes/s -> {shards_needed(w, mu_shard=5_000, utilisation=0.7):>3} shard(s)"
+        f"{w:>8,} writes/s -> {shards_needed(w, rate_shard=5_000, rho_max=0.7):>3} shard(s)"
         for w in (2_000, 20_000, 200_000)
     )
 )
@@ -399,18 +399,18 @@ print("\n".join(lines))
 
 # %%
 hours = np.arange(24) + 0.5
-db = ShardedDatabase(n_shards=4, mu_shard=5_000, zipf_s=0.8, p_hot=0.15, n_read_replicas=1)
+db = ShardedDatabase(n_shards=4, rate_shard=5_000, zipf_s=0.8, p_hot=0.15, n_read_replicas=1)
 writes, reads = diurnal_rate(hours, 4_000, 1.8), diurnal_rate(hours, 8_000, 1.8)  # per second
 day = shard_buckets(writes, 3_600, db, rate_reads=reads, rng=rng)
-mean_util = day.utilisation.mean(axis=1)
+mean_util = day.rho.mean(axis=1)
 print(f"traffic share per shard: {np.round(day.shares, 3).tolist()}")
-print(f"peak: mean shard {mean_util.max():.0%} busy, hottest shard {day.hottest_utilisation.max():.0%}")
+print(f"peak: mean shard {mean_util.max():.0%} busy, hottest shard {day.rho_hottest.max():.0%}")
 
 day_fig = go.Figure(
     [
         go.Scatter(
             x=hours,
-            y=day.hottest_utilisation * 100,
+            y=day.rho_hottest * 100,
             name="hottest shard",
             line=dict(color=PALETTE[3], dash=DASHES[0]),
         ),
@@ -602,7 +602,7 @@ print("Hidden checks passed.")
 #    show one conversation.
 
 # %%
-chat = message_workload(20_000, rng)
+chat = message_workload(20_000, rng=rng)
 {column: values[:5].tolist() for column, values in chat.items()}
 
 # %% nbgrader={"grade": false, "grade_id": "shard_key", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -649,7 +649,7 @@ def _reference(values, n):
     return _sh.load_stats(_sh.shard_loads(placed, range(n))).hottest_share
 
 
-_work = _sh.message_workload(8_000, np.random.default_rng(11), p_today=0.6)
+_work = _sh.message_workload(8_000, rng=np.random.default_rng(11), p_today=0.6)
 _cases = [("skewed", ["hot"] * 700 + [f"c{i}" for i in range(300)], 4)]
 _cases += [(f"chat by {c}", _work[c].tolist(), n) for c in _work for n in (3, 8)]
 _wants = [_reference(v, n) for _, v, n in _cases]
@@ -668,21 +668,21 @@ print("Hidden checks passed.")
 # ### Exercise 4: place a celebrity (3 points)
 #
 # A database takes `rate` requests/s in total on `n_shards` shards, each able to serve
-# `capacity` requests/s. One celebrity key receives a fraction `p_hot` of all requests; the
+# `rate_capacity` requests/s. One celebrity key receives a fraction `p_hot` of all requests; the
 # rest spread evenly over all shards. You split the celebrity's key into `k` sub-keys and
 # assume (optimistically) that they land on `k` different shards, each taking an equal part
 # of the celebrity's traffic.
 #
-# Write `splits_needed(rate, p_hot, n_shards, capacity)` returning the smallest whole `k`
-# (1 ≤ k ≤ `n_shards`) for which no shard receives more than `capacity` requests/s. Raise
+# Write `splits_needed(rate, p_hot, n_shards, rate_capacity)` returning the smallest whole `k`
+# (1 ≤ k ≤ `n_shards`) for which no shard receives more than `rate_capacity` requests/s. Raise
 # `ValueError` if no such `k` exists (even `k = n_shards` is not enough).
 
 # %% nbgrader={"grade": false, "grade_id": "celebrity", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def splits_needed(rate, p_hot, n_shards, capacity):
-    """Fewest sub-keys for a celebrity key so that no shard exceeds ``capacity`` requests/s."""
+def splits_needed(rate, p_hot, n_shards, rate_capacity):
+    """Fewest sub-keys for a celebrity key so that no shard exceeds ``rate_capacity`` requests/s."""
     ### BEGIN SOLUTION
     background = rate * (1 - p_hot) / n_shards  # every shard's share of the ordinary traffic
-    spare = capacity - background
+    spare = rate_capacity - background
     hot = rate * p_hot
     if hot == 0 and spare >= 0:
         return 1

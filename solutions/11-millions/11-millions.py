@@ -128,10 +128,10 @@ chat = Product(
     peak_factor=2,
 )
 e = estimate_product(chat)
-print(f"average {e.avg_qps:,.0f} requests/s, peak {e.peak_qps:,.0f} requests/s")
+print(f"average {e.rate_mean:,.0f} requests/s, peak {e.rate_peak:,.0f} requests/s")
 print(f"new data {human_bytes(e.storage_bytes_per_day)} a day; {human_bytes(e.storage_bytes)} "
       f"over 5 years in 3 copies")
-print(f"data sent at the peak {e.peak_egress_bytes_per_s * 8 / 1e9:.1f} Gbit/s")
+print(f"data sent at the peak {e.rate_bytes_egress_peak * 8 / 1e9:.1f} Gbit/s")
 
 # %% [markdown]
 # Notice the unit trap in the last line: storage is counted in bytes, network links in **bits**
@@ -173,7 +173,7 @@ design = Design()
 workload = Workload()
 day = simulate(design, workload, rng=rng)
 print(design)
-print(f"{workload.mean_rps:,.0f} requests/s on average; availability {day.total_availability:.4%}; "
+print(f"{workload.rate_mean:,.0f} requests/s on average; availability {day.total_availability:.4%}; "
       f"worst p99 {np.nanmax(day.p99) * 1000:.0f} ms; ${np.mean(day.cost_per_hour):.2f} an hour")
 
 # %%
@@ -312,7 +312,7 @@ explorer = show(explore_architecture)
 #
 # Fill in `my_estimates()` with your estimates as plain numbers (work them out by hand or in
 # a scratch cell; do not call `estimate_product`, which the hidden checks switch off):
-# `avg_qps` (requests/s), `peak_qps`, `storage_pb` (petabytes over 10 years, all copies;
+# `rate_mean` (requests/s), `rate_peak`, `storage_pb` (petabytes over 10 years, all copies;
 # 1 PB = 10¹⁵ bytes) and `peak_egress_gbps` (gigabits per second of downloads at the peak).
 # Each figure within a **factor of 2** of the exact value earns 0.75 points (hidden checks,
 # 3 points). The visible check (1 point) asks for the right order of magnitude, then feeds your
@@ -320,15 +320,15 @@ explorer = show(explore_architecture)
 
 # %% nbgrader={"grade": false, "grade_id": "estimates", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_estimates():
-    """Return {"avg_qps", "peak_qps", "storage_pb", "peak_egress_gbps"} as numbers."""
+    """Return {"rate_mean", "rate_peak", "storage_pb", "peak_egress_gbps"} as numbers."""
     ### BEGIN SOLUTION
     avg = 20e6 * 30 / 1e5  # a day is about 10^5 s: 6,000 requests/s (exact: 6,944)
     uploads = avg * 0.05  # 300 uploads/s
     storage = uploads * 1e5 * 500e3 * 365 * 10 * 3  # bytes: 164 PB
     egress = avg * 0.95 * 100e3 * 2 * 8  # bits/s at the peak
     return {
-        "avg_qps": avg,
-        "peak_qps": 2 * avg,
+        "rate_mean": avg,
+        "rate_peak": 2 * avg,
         "storage_pb": storage / 1e15,
         "peak_egress_gbps": egress / 1e9,
     }
@@ -344,14 +344,14 @@ from scalelab.checks import as_float
 
 _est = my_estimates()
 assert type(_est) is dict, f"my_estimates() should return a dict, got {type(_est).__name__}"
-_order = {"avg_qps": 7e3, "peak_qps": 1.4e4, "storage_pb": 160.0, "peak_egress_gbps": 10.0}
+_order = {"rate_mean": 7e3, "rate_peak": 1.4e4, "storage_pb": 160.0, "peak_egress_gbps": 10.0}
 for _key, _rough in _order.items():
     _v = as_float(_est.get(_key), _key)
     assert _v > 0 and abs(math.log10(_v / _rough)) < 1, (
         f"{_key} = {_v:g} is not within a factor of 10 of the right order of magnitude"
     )
 # verify: a web tier sized from your peak, 70 % busy at 250 requests/s per server, 3 DCs
-_n = max(1, math.ceil(as_float(_est["peak_qps"]) / (250 * 0.7) / 3))
+_n = max(1, math.ceil(as_float(_est["rate_peak"]) / (250 * 0.7) / 3))
 _wl = Workload(daily_users=20e6, requests_per_user=30, p_static=0.0, p_write=0.05,
                peak_factor=2.0)
 _run = simulate(Design(n_servers=min(_n, 500), cdn=False), _wl, t_start=19 * 3600.0,
@@ -370,10 +370,10 @@ from scalelab.estimate import Product, estimate_product
 
 _truth = estimate_product(Product(20e6, 30, 0.05, 500, 100, 10, 3, 2.0))
 _want = {
-    "avg_qps": _truth.avg_qps,
-    "peak_qps": _truth.peak_qps,
+    "rate_mean": _truth.rate_mean,
+    "rate_peak": _truth.rate_peak,
     "storage_pb": _truth.storage_bytes / 1e15,
-    "peak_egress_gbps": _truth.peak_egress_bytes_per_s * 8 / 1e9,
+    "peak_egress_gbps": _truth.rate_bytes_egress_peak * 8 / 1e9,
 }
 _score = 0.0
 with library_disabled("scalelab.estimate.estimate_product"):

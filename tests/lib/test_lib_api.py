@@ -13,6 +13,7 @@ outside ``__all__``, are listed in ``KEPT``.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -305,3 +306,120 @@ def test_library_disabled_reaches_the_submodules_that_call_the_name():
     assert round(mmc(3.5, 1.0, 4).p_wait, 4) == 0.7379
     assert _module("scalelab.messaging").credit_once is credit_once
     assert _module("scalelab.queueing.erlang").erlang_c is _module("scalelab.queueing").erlang_c
+
+
+# --------------------------------------------------------------------------------------------
+# One vocabulary (docs/AUTHORING.md, "Vocabulary"; issue #22)
+# --------------------------------------------------------------------------------------------
+
+FORBIDDEN_NAME = re.compile(
+    r"^(lam|mu|c|capacity|offered|throughput|utilisation|rates)$|_rps$|_qps$|_ms$|^mu_"
+)
+"""Parameter and field names the vocabulary replaced: rates are ``rate``/``rate_<what>``,
+server counts ``n_servers``, a cache's size ``n_capacity``, times ``t_<what>`` in seconds,
+utilisation ``rho``/``rho_<what>``."""
+
+RNG_EXEMPT = {
+    # the argument check whose subject is the generator itself, like check_number(name, value)
+    "scalelab.validate.check_rng",
+}
+
+
+def _public_signatures():
+    """(where, callable) of every public function, class and public method that a model
+    module (not the widgets) defines, each once."""
+    seen = set()
+    for name in MODELS:
+        module = _module(name)
+        for obj_name, obj in _defined_here(module).items():
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            where = f"{name}.{obj_name}"
+            yield where, obj
+            if inspect.isclass(obj):
+                for attr, value in vars(obj).items():
+                    if inspect.isfunction(value) and not attr.startswith("_"):
+                        yield f"{where}.{attr}", value
+
+
+def _parameters(obj) -> list[inspect.Parameter]:
+    try:
+        return [p for p in inspect.signature(obj).parameters.values() if p.name != "self"]
+    except (TypeError, ValueError):  # a builtin or an exception class without a signature
+        return []
+
+
+def test_public_names_follow_the_vocabulary():
+    """No public parameter or dataclass field of a model uses a name the vocabulary replaced."""
+    bad = []
+    for where, obj in _public_signatures():
+        names = [p.name for p in _parameters(obj)]
+        if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
+            names += [f.name for f in dataclasses.fields(obj)]
+        bad += [f"{where}: {n}" for n in sorted(set(names)) if FORBIDDEN_NAME.search(n)]
+    assert not bad, "names outside the vocabulary (docs/AUTHORING.md):\n" + "\n".join(bad)
+
+
+def test_rng_is_the_last_parameter_and_keyword_only():
+    """``rng`` comes last and keyword-only (``def f(rate, *, n=None, rng)``); only a
+    ``**kwargs`` may follow it. Dataclass fields are exempt."""
+    bad = []
+    for where, obj in _public_signatures():
+        if where in RNG_EXEMPT or (inspect.isclass(obj) and dataclasses.is_dataclass(obj)):
+            continue
+        params = _parameters(obj)
+        names = [p.name for p in params]
+        if "rng" not in names:
+            continue
+        i = names.index("rng")
+        after = [p for p in params[i + 1 :] if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        if params[i].kind is not inspect.Parameter.KEYWORD_ONLY or after:
+            bad.append(f"{where}{inspect.signature(obj)}")
+    assert not bad, "rng must be the last parameter, keyword-only:\n" + "\n".join(bad)
+
+
+DEPRECATED_ALIASES = [
+    # (module, old name, its replacement, a call on the old and on the new name that agree)
+    ("scalelab.estimate", "average_qps", "average_rate", lambda f: f(86_400, 2)),
+    ("scalelab.estimate", "peak_qps", "peak_rate", lambda f: f(1_000.0, 3.0)),
+    (
+        "scalelab.geo",
+        "mean_rtt_ms",
+        "mean_rtt",
+        lambda f: f([1, 3], [[20, 100], [100, 20]], [0, 0]),
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "old", "new", "call"), DEPRECATED_ALIASES)
+def test_renamed_functions_still_import_deprecated(module, old, new, call):
+    """A name renamed to the vocabulary stays importable (outside ``__all__``), with a
+    ``DeprecationWarning``, and does what the new name does."""
+    mod = _module(module)
+    assert old not in mod.__all__ and new in mod.__all__
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated; use {new}"):
+        exec(f"from {module} import {old} as alias", namespace := {})  # noqa: S102
+    assert call(namespace["alias"]) == call(getattr(mod, new))
+
+
+def test_geo_names_in_milliseconds_keep_their_milliseconds_deprecated():
+    """``scalelab.geo``'s old millisecond names still give milliseconds (deprecated); the new
+    names give seconds."""
+    import scalelab.geo as geo
+
+    with pytest.warns(DeprecationWarning, match="BACKBONE_RTT_MS is deprecated"):
+        backbone_ms = geo.BACKBONE_RTT_MS
+    assert backbone_ms.ravel().tolist() == pytest.approx((geo.BACKBONE_RTT * 1000).ravel().tolist())
+    with pytest.warns(DeprecationWarning, match="T_ACCESS_MS is deprecated"):
+        assert geo.T_ACCESS_MS == pytest.approx(20.0) and geo.T_ACCESS == pytest.approx(0.020)
+    with pytest.warns(DeprecationWarning, match="FIBRE_KM_PER_MS is deprecated"):
+        assert geo.FIBRE_KM_PER_MS == pytest.approx(200.0)
+    with pytest.warns(DeprecationWarning, match="rtt_lower_bound_ms is deprecated"):
+        from scalelab.geo import rtt_lower_bound_ms
+    assert rtt_lower_bound_ms(6531) == pytest.approx(65.31)
+    assert geo.rtt_lower_bound(6531) == pytest.approx(0.06531)
+    for old in ("BACKBONE_RTT_MS", "T_ACCESS_MS", "FIBRE_KM_PER_MS", "rtt_lower_bound_ms"):
+        assert old not in geo.__all__
+    with pytest.raises(AttributeError):
+        geo.no_such_name  # noqa: B018

@@ -68,16 +68,16 @@ def test_components_reproduce_their_own_bucketed_outputs():
         GeoRouting(rtt_matrix(REGIONS, GOOD.regions), np.full(3, 1e12), t_ttl=60.0),
         up=np.ones((n, 3), bool),
     )
-    np.testing.assert_array_equal(p["geo"].served_rps, geo.served_rps)
+    np.testing.assert_array_equal(p["geo"].rate_served, geo.rate_served)
     pool = pool_buckets(
-        geo.served_rps,
+        geo.rate_served,
         dt,
         ServerPool(250.0, ar.N_QUEUE_MAX, price_per_server_hour=ar.PRICE_SERVER_HOUR),
         n_up=30,
     )
-    np.testing.assert_array_equal(p["pool"].served_rps, pool.served_rps)
+    np.testing.assert_array_equal(p["pool"].rate_served, pool.rate_served)
     sess = sessions_buckets(
-        geo.served_rps[:, 0],
+        geo.rate_served[:, 0],
         dt,
         SessionTier(mode="store", n_sessions=ar.N_SESSIONS_PER_SERVER * 30, rate_capacity=250.0),
         n_servers=np.full(n, 30),
@@ -100,7 +100,7 @@ def test_cache_and_shards_are_called_with_the_runs_inputs():
     np.testing.assert_array_equal(p["cache"].hit_ratio, cache.hit_ratio)
     np.testing.assert_array_equal(p["cache"].rate_failed, cache.rate_failed)
     rng = np.random.default_rng(9)
-    ar.traffic(W, r.t, rng)  # the run draws its noise first, then the shards' Poisson counts
+    ar.traffic(W, r.t, rng=rng)  # the run draws its noise first, then the shards' Poisson counts
     served_db = cache.rate_db - cache.rate_failed
     db = ShardedDatabase(4, ar.MU_DB, n_read_replicas=2)
     shards = shard_buckets(p["writes"], 60.0, db, rate_reads=served_db, rng=rng)
@@ -121,14 +121,14 @@ def test_with_everything_else_idle_the_cdn_outage_is_the_cdns_own():
         outage=Outage(0.5 * H, 1.0 * H),
         strategy="origin",
     )
-    np.testing.assert_allclose(r.failed, cdn.rate_failed, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(r.rate_failed, cdn.rate_failed, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(r.static_p99, cdn.p99_all)
 
 
 def test_with_everything_else_idle_a_dc_outage_is_geodns_own():
     f = (ar.Failure("datacenter", 19.5 * H, 20 * H, 1),)
     r = run(IDLE, f)
-    np.testing.assert_allclose(r.failed, r.parts["geo"].failed_rps, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(r.rate_failed, r.parts["geo"].rate_failed, rtol=1e-6, atol=1e-6)
     up = np.ones((r.t.size, 3), bool)
     up[30:60, 1] = False
     share = np.asarray(W.users) / sum(W.users)
@@ -138,15 +138,15 @@ def test_with_everything_else_idle_a_dc_outage_is_geodns_own():
         GeoRouting(rtt_matrix(REGIONS, IDLE.regions), np.full(3, 1e12), t_ttl=60.0),
         up=up,
     )
-    np.testing.assert_array_equal(r.parts["geo"].failed_rps, geo.failed_rps)
+    np.testing.assert_array_equal(r.parts["geo"].rate_failed, geo.rate_failed)
 
 
 def test_with_everything_else_idle_the_queue_is_the_fluid_queue():
     r = run(IDLE)
     jobs = queue_buckets(
-        r.metrics["writes_ok_rps"],
+        r.metrics["rate_writes_ok"],
         60.0,
-        WorkQueue(IDLE.worker_rps, n_buffer=IDLE.queue_max),
+        WorkQueue(IDLE.rate_worker, n_buffer=IDLE.queue_max),
         n_servers=IDLE.n_workers,
     )
     np.testing.assert_array_equal(r.metrics["queue_backlog"], jobs.backlog)
@@ -155,7 +155,7 @@ def test_with_everything_else_idle_the_queue_is_the_fluid_queue():
 
 def test_idle_system_has_no_errors_and_no_loss():
     r = run(ar.Design(n_servers=60), t_start=3 * H, t_end=4 * H)
-    assert r.failed.max() < 1e-6 * r.offered.min()
+    assert r.rate_failed.max() < 1e-6 * r.rate_offered.min()
     assert r.data_lost.sum() == 0.0
 
 
@@ -245,7 +245,7 @@ def test_no_replica_loses_the_day_on_a_master_failure():
         ("cdn_ttl", -5),
         ("cdn_strategy", "pray"),
         ("n_servers", 0),
-        ("server_rps", 0),
+        ("rate_server", 0),
         ("lb_policy", "magic"),
         ("t_check", 0),
         ("session_mode", "cookie"),
@@ -254,7 +254,7 @@ def test_no_replica_loses_the_day_on_a_master_failure():
         ("n_shards", 0),
         ("n_replicas", 11),
         ("n_workers", 0),
-        ("worker_rps", 0),
+        ("rate_worker", 0),
         ("queue_max", -1),
     ],
 )

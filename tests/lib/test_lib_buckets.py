@@ -323,7 +323,7 @@ def test_a_new_tier_is_one_more_stage(monkeypatch):
             failed=(turned_away,),
             costs=(np.full(day.n_buckets, 2.0),),
             t_added=(0.001,),
-            metrics={"limited_rps": turned_away},
+            metrics={"rate_limited": turned_away},
         )
 
     def run():
@@ -334,10 +334,10 @@ def test_a_new_tier_is_one_more_stage(monkeypatch):
     stages.insert(stages.index(simulation._errors), _limiter)
     monkeypatch.setattr(simulation, "STAGES", tuple(stages))
     after = run()
-    np.testing.assert_allclose(after.failed, before.failed + 0.01 * before.offered)
+    np.testing.assert_allclose(after.rate_failed, before.rate_failed + 0.01 * before.rate_offered)
     np.testing.assert_allclose(after.cost_per_hour, before.cost_per_hour + 2.0)
     assert np.all(after.p50 > before.p50)
-    assert "limited_rps" in after.metrics and "limiter" in after.parts
+    assert "rate_limited" in after.metrics and "limiter" in after.parts
     np.testing.assert_array_equal(after.parts["cache"].hit_ratio, before.parts["cache"].hit_ratio)
 
 

@@ -290,17 +290,17 @@ def test_bad_parameters_raise_value_error_naming_them(call, name):
 
 def test_regions_are_the_geo_regions_and_drawn_by_users():
     assert REGIONS == cdn.REGIONS and cdn.ORIGIN_REGION in REGIONS
-    a = cdn.assign_regions(50_000, np.random.default_rng(3))
-    assert a.tolist() == cdn.assign_regions(50_000, np.random.default_rng(3)).tolist()
+    a = cdn.assign_regions(50_000, rng=np.random.default_rng(3))
+    assert a.tolist() == cdn.assign_regions(50_000, rng=np.random.default_rng(3)).tolist()
     share = np.bincount(a, minlength=len(REGIONS)) / a.size
     want = np.array(CDN().users) / sum(CDN().users)
     assert np.max(np.abs(share - want)) < 0.01
-    only = cdn.assign_regions(100, np.random.default_rng(1), users=[0, 0, 0, 1, 0, 0])
+    only = cdn.assign_regions(100, rng=np.random.default_rng(1), users=[0, 0, 0, 1, 0, 0])
     assert set(only.tolist()) == {REGIONS.index("europe")}
     with pytest.raises(ValueError, match="rng"):
-        cdn.assign_regions(10, 42)
+        cdn.assign_regions(10, rng=42)
     with pytest.raises(ValueError, match="users"):
-        cdn.assign_regions(10, np.random.default_rng(0), users=[1, 2])
+        cdn.assign_regions(10, rng=np.random.default_rng(0), users=[1, 2])
 
 
 # --- explorer -------------------------------------------------------------------------------

@@ -79,21 +79,21 @@ def test_expect_close_and_raises():
 def test_library_disabled_also_catches_names_imported_into_main():
     import __main__
 
-    __main__._test_alias = estimate.average_qps
+    __main__._test_alias = estimate.average_rate
     try:
-        with checks.library_disabled("scalelab.estimate.average_qps"):
+        with checks.library_disabled("scalelab.estimate.average_rate"):
             with pytest.raises(RuntimeError, match="switched off"):
-                estimate.average_qps(1, 1)
+                estimate.average_rate(1, 1)
             with pytest.raises(RuntimeError, match="switched off"):
                 __main__._test_alias(1, 1)
-        assert estimate.average_qps(86_400, 1) == 1.0
+        assert estimate.average_rate(86_400, 1) == 1.0
     finally:
         del __main__._test_alias
 
 
 def test_estimates():
-    assert estimate.average_qps(86_400, 2) == 2.0
-    assert estimate.peak_qps(10.0, 3) == 30.0
+    assert estimate.average_rate(86_400, 2) == 2.0
+    assert estimate.peak_rate(10.0, 3) == 30.0
     hours = np.linspace(0, 24, 24 * 60, endpoint=False)
     rate = estimate.diurnal_rate(hours, 100.0, 1.8)
     assert math.isclose(rate.mean(), 100.0, rel_tol=1e-9)

@@ -367,7 +367,7 @@ def test_vectorised_misses_match_the_readable_reference(queries, ttl):
 def test_simulation_agrees_with_the_resolver_itself():
     rng = np.random.default_rng(3)
     stream = QueryStream(2.0, n_names=3, zipf_s=1.0)
-    times, _res, names = dns.sample_queries(stream, 200.0, rng)
+    times, _res, names = dns.sample_queries(stream, 200.0, rng=rng)
     fast = count_misses(times, names, 5.0)
     zone = "\n".join(f"n{k} 5 A 192.0.2.{k + 1}" for k in range(3))
     r = Resolver(Namespace.from_text({".": "test. NS a.test.", "test.": zone}))
@@ -386,7 +386,7 @@ def test_poisson_hit_ratio_matches_renewal_formula(lam, ttl, seed):
     n_cycles = 4000
     mu = ttl + 1 / lam  # mean cycle: a TTL period then a wait for the next query
     duration = n_cycles * mu
-    s = simulate_cache(QueryStream(lam), ttl, duration, np.random.default_rng(seed))
+    s = simulate_cache(QueryStream(lam), ttl, duration, rng=np.random.default_rng(seed))
     want = hit_ratio(lam, ttl)
     # Renewal-reward: each cycle is one miss plus X ~ Poisson(lam*T) hits, and the hit ratio is
     # sum(X) / sum(1 + X); by the delta method its standard error over n cycles is
@@ -401,7 +401,7 @@ def test_poisson_hit_ratio_matches_renewal_formula(lam, ttl, seed):
 
 def test_expected_stats_match_simulation_with_many_names_and_resolvers():
     stream = QueryStream(50.0, n_names=20, zipf_s=1.1, n_resolvers=5)
-    sim = simulate_cache(stream, 30.0, 4000.0, np.random.default_rng(11))
+    sim = simulate_cache(stream, 30.0, 4000.0, rng=np.random.default_rng(11))
     exp = expected_cache_stats(stream, 30.0, 4000.0)
     assert sim.hit_ratio == pytest.approx(exp.hit_ratio, abs=0.01)
     assert sim.rate_upstream == pytest.approx(exp.rate_upstream, rel=0.05)
@@ -412,11 +412,11 @@ def test_expected_stats_match_simulation_with_many_names_and_resolvers():
 
 def test_simulation_is_seeded():
     stream = QueryStream(5.0, n_names=4)
-    a = simulate_cache(stream, 10.0, 500.0, np.random.default_rng(5))
-    b = simulate_cache(stream, 10.0, 500.0, np.random.default_rng(5))
+    a = simulate_cache(stream, 10.0, 500.0, rng=np.random.default_rng(5))
+    b = simulate_cache(stream, 10.0, 500.0, rng=np.random.default_rng(5))
     assert a == b
     with pytest.raises(ValueError, match="rng must be"):
-        simulate_cache(stream, 10.0, 500.0, 5)
+        simulate_cache(stream, 10.0, 500.0, rng=5)
 
 
 def test_buckets_match_the_steady_state_and_validate():
@@ -438,7 +438,7 @@ def test_buckets_match_the_steady_state_and_validate():
 def test_formula_helpers_validate():
     assert hit_ratio(0.0, 100.0) == 0.0 and hit_ratio(5.0, 0.0) == 0.0
     assert hit_ratio(np.array([1.0, 3.0]), 1.0).tolist() == [0.5, 0.75]
-    with pytest.raises(ValueError, match="lam"):
+    with pytest.raises(ValueError, match="rate"):
         hit_ratio(-1.0, 10.0)
     with pytest.raises(ValueError, match="t_ttl"):
         hit_ratio(1.0, -10.0)

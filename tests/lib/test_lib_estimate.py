@@ -16,8 +16,8 @@ FAST = settings(max_examples=30, derandomize=True, deadline=None, database=None)
 
 def test_chapter_00_names_are_kept():
     assert es.SECONDS_PER_DAY == 86_400
-    assert es.average_qps(86_400, 2) == 2.0
-    assert es.peak_qps(10.0, 3.0) == 30.0
+    assert es.average_rate(86_400, 2) == 2.0
+    assert es.peak_rate(10.0, 3.0) == 30.0
     assert float(es.diurnal_rate(20.0, 100.0, 2.0)) == pytest.approx(200.0)
 
 
@@ -56,12 +56,12 @@ def test_product_estimate_by_hand():
     )
     e = es.estimate_product(p)
     avg = 10e6 * 30 / 86_400
-    assert e.avg_qps == pytest.approx(avg)
-    assert e.peak_qps == pytest.approx(2 * avg)
-    assert e.write_qps == pytest.approx(0.2 * avg)
+    assert e.rate_mean == pytest.approx(avg)
+    assert e.rate_peak == pytest.approx(2 * avg)
+    assert e.rate_writes == pytest.approx(0.2 * avg)
     assert e.storage_bytes == pytest.approx(0.2 * avg * 86_400 * 2_000 * 365 * 5 * 3)
-    assert e.egress_bytes_per_s == pytest.approx(0.8 * avg * 40_000)
-    assert e.peak_egress_bytes_per_s == pytest.approx(2 * e.egress_bytes_per_s)
+    assert e.rate_bytes_egress == pytest.approx(0.8 * avg * 40_000)
+    assert e.rate_bytes_egress_peak == pytest.approx(2 * e.rate_bytes_egress)
 
 
 @pytest.mark.parametrize(
@@ -78,4 +78,4 @@ def test_within_factor_is_symmetric_on_a_log_scale(truth, factor):
     assert es.within_factor(truth * factor, truth, factor)
     assert es.within_factor(truth / factor, truth, factor)
     assert not es.within_factor(truth * factor * 1.01, truth, factor)
-    assert math.isclose(es.average_qps(truth, 1) * 86_400, truth)
+    assert math.isclose(es.average_rate(truth, 1) * 86_400, truth)

@@ -134,8 +134,8 @@ def test_page_load_parts_add_up_and_scale():
 
 
 def test_page_load_times_are_seeded_and_average_right():
-    a = page_load_times(20_000, 0.8, 0.01, 0.11, np.random.default_rng(4))
-    b = page_load_times(20_000, 0.8, 0.01, 0.11, np.random.default_rng(4))
+    a = page_load_times(20_000, 0.8, 0.01, 0.11, rng=np.random.default_rng(4))
+    b = page_load_times(20_000, 0.8, 0.01, 0.11, rng=np.random.default_rng(4))
     assert np.array_equal(a, b)
     rest = page_load(0.0).t_total
     assert float(a.mean()) == pytest.approx(rest + 0.8 * 0.01 + 0.2 * 0.11, abs=0.002)
@@ -143,7 +143,7 @@ def test_page_load_times_are_seeded_and_average_right():
 
 
 def test_sample_users_is_seeded():
-    a = sample_users(50, np.random.default_rng(1))
-    assert a == sample_users(50, np.random.default_rng(1))
+    a = sample_users(50, rng=np.random.default_rng(1))
+    assert a == sample_users(50, rng=np.random.default_rng(1))
     assert sorted(a) == list(range(1, 51))
     assert all(set(u) == {"name", "email", "joined"} for u in a.values())

@@ -48,8 +48,10 @@ T_RUN, T_WARM = 40_000.0, 1_000.0
 def mean_wait(policy, seeds=range(4), **kw) -> float:
     waits = []
     for seed in seeds:
-        p = PoolParams(lam=LAM, n_servers=C, mu=MU, policy=policy, t_end=T_RUN, **kw)
-        waits.append(summarize(simulate_pool(p, np.random.default_rng(seed)), T_WARM).t_wait_mean)
+        p = PoolParams(rate=LAM, n_servers=C, rate_service=MU, policy=policy, t_end=T_RUN, **kw)
+        waits.append(
+            summarize(simulate_pool(p, rng=np.random.default_rng(seed)), T_WARM).t_wait_mean
+        )
     return float(np.mean(waits))
 
 
@@ -63,7 +65,7 @@ def test_formulas_canonical_values():
     # One server: all three are the M/M/1 queue.
     for f in (wait_random_split, wait_round_robin, wait_shared_queue):
         assert f(0.5, 1.0, 1) == pytest.approx(1.0, rel=1e-9)
-    with pytest.raises(ValueError, match="lam / \\(c \\* mu\\) must be < 1"):
+    with pytest.raises(ValueError, match="rate / \\(n_servers \\* rate_service\\) must be < 1"):
         wait_round_robin(4.0, 1.0, 4)
 
 
@@ -84,7 +86,9 @@ def test_shared_queue_is_mmc():
     """The floor the policies are compared with, simulated by scalelab.queueing (M/M/4)."""
     # per-run sd of the mean wait over 140,000 requests: 0.070 (10 seeds); 4-run mean 2.4 %
     waits = [
-        float(np.mean(simulate_mmc(LAM, MU, C, 140_000, np.random.default_rng(s)).t_wait[3_500:]))
+        float(
+            np.mean(simulate_mmc(LAM, MU, C, 140_000, rng=np.random.default_rng(s)).t_wait[3_500:])
+        )
         for s in range(4)
     ]
     assert np.mean(waits) == pytest.approx(wait_shared_queue(LAM, MU, C), rel=0.10)
@@ -99,37 +103,39 @@ def test_state_aware_policies_land_between_shared_queue_and_round_robin():
 
 
 def test_weighted_policies_with_equal_weights_equal_the_plain_ones():
-    p = dict(lam=LAM, n_servers=C, mu=MU, t_end=2_000.0)
+    p = dict(rate=LAM, n_servers=C, rate_service=MU, t_end=2_000.0)
     for plain, weighted in [
         ("round_robin", "weighted_round_robin"),
         ("random", "weighted_random"),
         ("least_connections", "weighted_least_connections"),
     ]:
-        a = simulate_pool(PoolParams(policy=plain, **p), np.random.default_rng(5))
-        b = simulate_pool(PoolParams(policy=weighted, **p), np.random.default_rng(5))
+        a = simulate_pool(PoolParams(policy=plain, **p), rng=np.random.default_rng(5))
+        b = simulate_pool(PoolParams(policy=weighted, **p), rng=np.random.default_rng(5))
         assert np.array_equal(a.server, b.server), plain
 
 
 def test_weighted_round_robin_is_smooth_and_proportional():
-    p = PoolParams(lam=10.0, n_servers=2, mu=(30.0, 10.0), policy="weighted_round_robin", t_end=50)
-    r = simulate_pool(p, np.random.default_rng(0))
+    p = PoolParams(
+        rate=10.0, n_servers=2, rate_service=(30.0, 10.0), policy="weighted_round_robin", t_end=50
+    )
+    r = simulate_pool(p, rng=np.random.default_rng(0))
     assert r.server[:8].tolist() == [0, 0, 1, 0, 0, 0, 1, 0]  # nginx's smooth interleaving
 
 
 def test_weighted_policies_protect_a_small_server():
     """Round robin sends a slow server as much as a fast one; the weighted variants do not."""
-    p = dict(lam=30.0, n_servers=2, mu=(30.0, 10.0), t_end=2_000.0, n_queue_max=100)
+    p = dict(rate=30.0, n_servers=2, rate_service=(30.0, 10.0), t_end=2_000.0, n_queue_max=100)
     plain = summarize(
-        simulate_pool(PoolParams(policy="round_robin", **p), np.random.default_rng(1))
+        simulate_pool(PoolParams(policy="round_robin", **p), rng=np.random.default_rng(1))
     )
     for policy in ("weighted_round_robin", "weighted_random", "weighted_least_connections"):
-        w = summarize(simulate_pool(PoolParams(policy=policy, **p), np.random.default_rng(1)))
+        w = summarize(simulate_pool(PoolParams(policy=policy, **p), rng=np.random.default_rng(1)))
         assert w.n_dropped < plain.n_dropped / 10 and w.t_p99 < plain.t_p99 / 3, policy
 
 
 def test_simulated_round_robin_follows_the_readable_version():
-    p = PoolParams(lam=5.0, n_servers=3, mu=5.0, t_end=20.0, policy="round_robin")
-    r = simulate_pool(p, np.random.default_rng(0))
+    p = PoolParams(rate=5.0, n_servers=3, rate_service=5.0, t_end=20.0, policy="round_robin")
+    r = simulate_pool(p, rng=np.random.default_rng(0))
     assert r.server[:7].tolist() == round_robin(7, [True, True, True])
     assert round_robin(4, [False, True, True]) == [1, 2, 1, 2]
 
@@ -145,17 +151,21 @@ def test_a_policy_function_plugs_in_and_matches_the_builtin():
     """The readable least_connections, plugged in, behaves like the built-in policy."""
     waits = []
     for seed in range(3):
-        p = PoolParams(lam=LAM, n_servers=C, mu=MU, policy=least_connections, t_end=15_000.0)
-        waits.append(summarize(simulate_pool(p, np.random.default_rng(seed)), T_WARM).t_wait_mean)
+        p = PoolParams(
+            rate=LAM, n_servers=C, rate_service=MU, policy=least_connections, t_end=15_000.0
+        )
+        waits.append(
+            summarize(simulate_pool(p, rng=np.random.default_rng(seed)), T_WARM).t_wait_mean
+        )
     # built-in: 1.72; plugged in, 8 x 15,000 s gave 1.69 with a 3-run-mean sd of 0.045
     assert np.mean(waits) == pytest.approx(1.72, rel=0.15)
 
 
 def test_power_of_two_readable_version_picks_the_less_busy():
     rng = np.random.default_rng(0)
-    picks = {lb.power_of_two([9, 0, 9], [True, True, True], rng) for _ in range(50)}
+    picks = {lb.power_of_two([9, 0, 9], [True, True, True], rng=rng) for _ in range(50)}
     assert picks <= {0, 1, 2} and 1 in picks
-    assert lb.power_of_two([3, 9], [True, False], rng) == 0
+    assert lb.power_of_two([3, 9], [True, False], rng=rng) == 0
 
 
 # ---------------------------------------------------------------------------- health checks, failures
@@ -195,9 +205,9 @@ def _params(case) -> PoolParams:
         for j, (a, d) in enumerate(case["downs"][:n])
     )
     return PoolParams(
-        lam=case["lam"],
+        rate=case["lam"],
         n_servers=n,
-        mu=4.0,
+        rate_service=4.0,
         policy=case["policy"],
         n_queue_max=case["k"],
         t_check_interval=case["dt"],
@@ -211,7 +221,7 @@ def _params(case) -> PoolParams:
 @SETTINGS
 def test_failed_server_gets_nothing_after_the_first_check_that_follows_its_failure(case):
     p = _params(case)
-    r = simulate_pool(p, np.random.default_rng(case["seed"]))
+    r = simulate_pool(p, rng=np.random.default_rng(case["seed"]))
     dt = p.t_check_interval
     for k, o in enumerate(p.outages):
         seen = _first_check(o.t_down, dt)
@@ -229,7 +239,7 @@ def test_failed_server_gets_nothing_after_the_first_check_that_follows_its_failu
 @SETTINGS
 def test_requests_are_conserved_through_failures(case):
     p = _params(case)
-    r = simulate_pool(p, np.random.default_rng(case["seed"]))
+    r = simulate_pool(p, rng=np.random.default_rng(case["seed"]))
     s = summarize(r)
     assert s.n_arrivals == len(r.t_arrival) == s.n_served + s.n_errors + s.n_dropped
     served = r.outcome == SERVED
@@ -255,7 +265,7 @@ def test_fast_path_through_queueing_equals_the_event_loop(case):
     """Oblivious policies go through scalelab.queueing.simulate_fifo per server and up-period;
     the plain event-by-event loop is the reference, with failures, joins and full queues."""
     p = _params(case)
-    fast = simulate_pool(p, np.random.default_rng(case["seed"]))
+    fast = simulate_pool(p, rng=np.random.default_rng(case["seed"]))
     slow = lb._simulate(p, np.random.default_rng(case["seed"]), event_by_event=True)
     assert np.array_equal(fast.server, slow.server)
     assert np.array_equal(fast.outcome, slow.outcome)
@@ -266,14 +276,14 @@ def test_fast_path_through_queueing_equals_the_event_loop(case):
 
 def test_crash_loses_in_flight_requests_and_no_healthy_server_means_503():
     p = PoolParams(
-        lam=20.0,
+        rate=20.0,
         n_servers=1,
-        mu=10.0,
+        rate_service=10.0,
         t_end=30.0,
         t_check_interval=2.0,
         outages=(Outage(0, 10.5, 20.0),),
     )
-    r = simulate_pool(p, np.random.default_rng(4))
+    r = simulate_pool(p, rng=np.random.default_rng(4))
     before = (r.t_arrival < 10.5) & (r.outcome == ERROR)
     assert before.sum() > 0  # the queue it held at the crash
     blind = (r.t_arrival >= 10.5) & (r.t_arrival < 12.0)
@@ -285,9 +295,14 @@ def test_crash_loses_in_flight_requests_and_no_healthy_server_means_503():
 
 def test_added_server_takes_traffic_from_the_next_check():
     p = PoolParams(
-        lam=10.0, n_servers=3, mu=5.0, t_end=40.0, t_join=(0.0, 0.0, 13.0), t_check_interval=5.0
+        rate=10.0,
+        n_servers=3,
+        rate_service=5.0,
+        t_end=40.0,
+        t_join=(0.0, 0.0, 13.0),
+        t_check_interval=5.0,
     )
-    r = simulate_pool(p, np.random.default_rng(2))
+    r = simulate_pool(p, rng=np.random.default_rng(2))
     assert not np.any(r.server[r.t_arrival < 15.0] == 2)
     assert np.any(r.server[r.t_arrival >= 15.0] == 2)
 
@@ -299,14 +314,14 @@ def test_errors_during_detection_grow_with_the_check_interval():
         n_err = []
         for seed in range(10):
             p = PoolParams(
-                lam=40.0,
+                rate=40.0,
                 n_servers=4,
-                mu=20.0,
+                rate_service=20.0,
                 t_end=60.0,
                 t_check_interval=dt,
                 outages=(Outage(1, 20.3),),
             )
-            n_err.append(summarize(simulate_pool(p, np.random.default_rng(seed))).n_errors)
+            n_err.append(summarize(simulate_pool(p, rng=np.random.default_rng(seed))).n_errors)
         errs[dt] = np.mean(n_err)
     # detection after 0.7 s and 9.7 s: about 7 and 97 requests sent to the dead server
     assert errs[1.0] == pytest.approx(10 * 0.7 + 1, abs=4)
@@ -332,7 +347,7 @@ def test_simulated_availability_matches_one_minus_q_to_the_n(n):
     p = t_mttf / (t_mttf + t_mttr)
     fracs = [
         fraction_time_up(
-            failure_schedule(n, t_mttf, t_mttr, t_end, np.random.default_rng(s)), n, t_end
+            failure_schedule(n, t_mttf, t_mttr, t_end, rng=np.random.default_rng(s)), n, t_end
         )
         for s in range(4)
     ]
@@ -349,11 +364,16 @@ def test_requests_see_the_same_availability():
     shares = []
     for seed in range(3):
         rng = np.random.default_rng(seed)
-        outs = failure_schedule(n, t_mttf, t_mttr, t_end, rng)
+        outs = failure_schedule(n, t_mttf, t_mttr, t_end, rng=rng)
         p = PoolParams(
-            lam=1.0, n_servers=n, mu=50.0, t_end=t_end, t_check_interval=0.0, outages=outs
+            rate=1.0,
+            n_servers=n,
+            rate_service=50.0,
+            t_end=t_end,
+            t_check_interval=0.0,
+            outages=outs,
         )
-        s = summarize(simulate_pool(p, rng))
+        s = summarize(simulate_pool(p, rng=rng))
         shares.append(s.n_dropped / s.n_arrivals)
     # relative standard error of the 3-run mean: 2.9 % (measured over 8 seeds)
     assert np.mean(shares) == pytest.approx(q, rel=0.12)
@@ -369,7 +389,7 @@ def test_vertical_has_a_hard_limit_and_horizontal_does_not():
     v = plan_vertical(biggest * 1.01, rate)
     assert not v.feasible and v.instance.name == "m7i.48xlarge"
     h = plan_horizontal(biggest * 1.01, rate, n_spare=3)
-    assert h.feasible and h.capacity_rps >= biggest * 1.01
+    assert h.feasible and h.rate_capacity >= biggest * 1.01
     assert h.availability > v.availability
     # With 49 servers needed, one spare is not enough: some two of 50 are often down together.
     assert plan_horizontal(biggest * 1.01, rate, n_spare=1).availability < v.availability
@@ -397,13 +417,15 @@ def test_bucketed_form_matches_the_simulation_at_steady_state():
     b = pool_buckets([LAM], 60.0, ServerPool(MU, 5), n_up=C)
     got = []
     for seed in range(4):
-        p = PoolParams(lam=LAM, n_servers=C, mu=MU, policy="random", n_queue_max=5, t_end=20_000)
-        s = summarize(simulate_pool(p, np.random.default_rng(seed)), 200.0)
+        p = PoolParams(
+            rate=LAM, n_servers=C, rate_service=MU, policy="random", n_queue_max=5, t_end=20_000
+        )
+        s = summarize(simulate_pool(p, rng=np.random.default_rng(seed)), 200.0)
         span = 20_000 - 200.0
         got.append((s.n_served / span, s.n_dropped / span, s.t_response_mean))
     served, dropped, resp = np.mean(got, axis=0)
-    assert served == pytest.approx(b.served_rps[0], rel=0.02)
-    assert dropped == pytest.approx(b.dropped_rps[0], rel=0.06)
+    assert served == pytest.approx(b.rate_served[0], rel=0.02)
+    assert dropped == pytest.approx(b.rate_dropped[0], rel=0.06)
     assert resp == pytest.approx(b.t_response_mean[0], rel=0.03)
     # The pooled form is an optimistic bound for least connections (2.04 s against 2.25 s).
     pooled = pool_buckets([LAM], 60.0, ServerPool(MU, 5, model="pooled"), n_up=C)
@@ -418,11 +440,11 @@ def test_bucketed_form_overload_failure_and_cost():
         n_up=[2, 2, 2, 0],
         n_in_view=[2, 3, 2, 1],
     )
-    assert b.served_rps[0] == 0 and math.isnan(b.t_response_mean[0])
-    assert b.error_rps[1] == pytest.approx(10.0 / 3)  # one server in view is dead
-    assert b.served_rps[2] == pytest.approx(20.0, rel=0.01) and b.dropped_rps[2] > 79
-    assert b.dropped_rps[3] == 0 and b.error_rps[3] == 10.0
-    np.testing.assert_allclose(b.served_rps + b.dropped_rps + b.error_rps, b.offered_rps)
+    assert b.rate_served[0] == 0 and math.isnan(b.t_response_mean[0])
+    assert b.rate_errors[1] == pytest.approx(10.0 / 3)  # one server in view is dead
+    assert b.rate_served[2] == pytest.approx(20.0, rel=0.01) and b.rate_dropped[2] > 79
+    assert b.rate_dropped[3] == 0 and b.rate_errors[3] == 10.0
+    np.testing.assert_allclose(b.rate_served + b.rate_dropped + b.rate_errors, b.rate_offered)
     np.testing.assert_allclose(b.cost, [0.4, 0.4, 0.4, 0.0])
 
 
@@ -432,10 +454,10 @@ def test_bucketed_form_overload_failure_and_cost():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"lam": -1.0}, "lam must be in \\[0, 1000000.0\\]; got -1.0"),
+        ({"rate": -1.0}, "rate must be in \\[0, 1000000.0\\]; got -1.0"),
         ({"n_servers": 0}, "n_servers must be a whole number in \\[1, 1000\\]; got 0"),
-        ({"mu": 0.0}, "mu must be in \\(0, 1000000.0\\]; got 0.0"),
-        ({"mu": (1.0, 2.0)}, "mu must be a number or 4 numbers"),
+        ({"rate_service": 0.0}, "rate_service must be in \\(0, 1000000.0\\]; got 0.0"),
+        ({"rate_service": (1.0, 2.0)}, "rate_service must be a number or 4 numbers"),
         ({"policy": "fastest"}, "policy must be one of"),
         ({"n_queue_max": 0}, "n_queue_max must be a whole number >= 1; got 0"),
         ({"t_check_interval": -1.0}, "t_check_interval must be in"),
@@ -445,7 +467,7 @@ def test_bucketed_form_overload_failure_and_cost():
     ],
 )
 def test_bad_parameters_name_the_parameter_and_range(kwargs, message):
-    base = dict(lam=1.0, n_servers=4)
+    base = dict(rate=1.0, n_servers=4)
     base.update(kwargs)
     with pytest.raises(ValueError, match=message):
         PoolParams(**base)
@@ -455,11 +477,11 @@ def test_other_bad_arguments():
     with pytest.raises(ValueError, match="t_up must be > t_down"):
         Outage(0, 5.0, 5.0)
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
-        simulate_pool(PoolParams(lam=1.0, n_servers=1), 42)
+        simulate_pool(PoolParams(rate=1.0, n_servers=1), rng=42)
     with pytest.raises(ValueError, match="policy must return a server index"):
         simulate_pool(
-            PoolParams(lam=5.0, n_servers=2, policy=lambda a, h: 7, t_end=5.0),
-            np.random.default_rng(0),
+            PoolParams(rate=5.0, n_servers=2, policy=lambda a, h: 7, t_end=5.0),
+            rng=np.random.default_rng(0),
         )
     with pytest.raises(ValueError, match="rate must be"):
         pool_buckets([-1.0], 1.0, ServerPool(1.0, 5), n_up=2)
@@ -469,15 +491,15 @@ def test_other_bad_arguments():
 
 def test_one_seed_one_run():
     p = PoolParams(
-        lam=20.0,
+        rate=20.0,
         n_servers=3,
-        mu=8.0,
+        rate_service=8.0,
         policy="power_of_two",
         t_end=50.0,
         outages=(Outage(1, 10.0, 30.0),),
     )
-    a = simulate_pool(p, np.random.default_rng(9))
-    b = simulate_pool(p, np.random.default_rng(9))
+    a = simulate_pool(p, rng=np.random.default_rng(9))
+    b = simulate_pool(p, rng=np.random.default_rng(9))
     assert np.array_equal(a.server, b.server) and np.array_equal(a.outcome, b.outcome)
     np.testing.assert_array_equal(a.t_response, b.t_response)
 

@@ -88,25 +88,25 @@ def test_mmck_reduces_to_mmc_and_erlang_b():
 
 
 def test_littles_law_solves_for_the_missing_one():
-    assert q.littles_law(lam=4.0, w=0.5) == 2.0
-    assert q.littles_law(lam=4.0, l=2.0) == 0.5
-    assert q.littles_law(l=2.0, w=0.5) == 4.0
+    assert q.littles_law(rate=4.0, t_response=0.5) == 2.0
+    assert q.littles_law(rate=4.0, n_system=2.0) == 0.5
+    assert q.littles_law(n_system=2.0, t_response=0.5) == 4.0
     with pytest.raises(ValueError, match="exactly two"):
-        q.littles_law(lam=1.0)
+        q.littles_law(rate=1.0)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: q.mmc(-1.0, 1.0, 1), "lam must be >= 0; got -1.0"),
-        (lambda: q.mmc(1.0, 0.0, 1), "mu must be > 0; got 0.0"),
+        (lambda: q.mmc(-1.0, 1.0, 1), "rate must be >= 0; got -1.0"),
+        (lambda: q.mmc(1.0, 0.0, 1), "rate_service must be > 0; got 0.0"),
         (lambda: q.mmc(1.0, 1.0, 0), "n_servers must be a whole number >= 1; got 0"),
-        (lambda: q.mmc(4.0, 1.0, 4), r"rho = lam / \(n_servers \* mu\) must be < 1"),
+        (lambda: q.mmc(4.0, 1.0, 4), r"rho = rate / \(n_servers \* rate_service\) must be < 1"),
         (lambda: q.mm1(2.0, 1.0), "must be < 1 for a steady state; got rho = 2"),
         (lambda: q.erlang_c(2, 2.5), r"load must be in \[0, 2\); got 2.5"),
         (lambda: q.ArrivalProcess("weekly"), "kind must be one of 'poisson', 'daily', 'burst'"),
-        (lambda: q.poisson_arrivals(1.0, 42, n=3), "rng must be a numpy.random.Generator"),
-        (lambda: q.poisson_arrivals(0.0, np.random.default_rng(1), n=3), "lam must be > 0"),
+        (lambda: q.poisson_arrivals(1.0, rng=42, n=3), "rng must be a numpy.random.Generator"),
+        (lambda: q.poisson_arrivals(0.0, rng=np.random.default_rng(1), n=3), "rate must be > 0"),
         (lambda: q.simulate_fifo([1.0, 0.0], [1.0, 1.0]), "t_arrival must be sorted"),
         (lambda: q.simulate_fifo([0.0], [1.0], 0), "n_servers must be a whole number >= 1"),
         (lambda: q.simulate_fifo([0.0], [-1.0]), "t_service must be >= 0"),
@@ -126,30 +126,32 @@ def test_bad_parameters_name_the_parameter_and_range(call, message):
 
 def test_poisson_arrivals_rate_and_order():
     rng = np.random.default_rng(7)
-    a = q.poisson_arrivals(20.0, rng, t_end=1000.0)
+    a = q.poisson_arrivals(20.0, rng=rng, t_end=1000.0)
     assert np.all(np.diff(a) >= 0) and a.min() >= 0 and a.max() < 1000
     assert abs(a.size - 20_000) < 4 * math.sqrt(20_000)
-    b = q.poisson_arrivals(20.0, rng, n=50_000)
+    b = q.poisson_arrivals(20.0, rng=rng, n=50_000)
     assert np.diff(b, prepend=0).mean() == pytest.approx(1 / 20, rel=4 / math.sqrt(50_000))
 
 
 def test_time_varying_arrivals_follow_their_rate():
     rng = np.random.default_rng(11)
-    daily = q.ArrivalProcess("daily", lam=40.0, peak_factor=1.8, t_period=600.0, t_peak=300.0)
-    a = q.generate_arrivals(daily, 1200.0, rng)
+    daily = q.ArrivalProcess("daily", rate_base=40.0, peak_factor=1.8, t_period=600.0, t_peak=300.0)
+    a = q.generate_arrivals(daily, 1200.0, rng=rng)
     assert abs(a.size - daily.mean_count(1200.0)) < 4 * math.sqrt(daily.mean_count(1200.0))
     counts, _ = np.histogram(a % 600.0, bins=6, range=(0, 600))
     assert counts.argmax() in (2, 3) and counts.argmin() in (0, 5)  # busiest around t_peak
-    burst = q.ArrivalProcess("burst", lam=10.0, t_burst_start=100.0, t_burst=50.0, burst_factor=5)
-    b = q.generate_arrivals(burst, 300.0, rng)
+    burst = q.ArrivalProcess(
+        "burst", rate_base=10.0, t_burst_start=100.0, t_burst=50.0, burst_factor=5
+    )
+    b = q.generate_arrivals(burst, 300.0, rng=rng)
     inside = np.count_nonzero((b >= 100) & (b < 150))
     assert abs(inside - 2500) < 4 * 50 and abs(b.size - inside - 2500) < 4 * 50
 
 
 def test_same_seed_same_arrivals():
-    p = q.ArrivalProcess("daily", lam=5.0, t_period=100.0, t_peak=10.0)
-    a1 = q.generate_arrivals(p, 100.0, np.random.default_rng(3))
-    a2 = q.generate_arrivals(p, 100.0, np.random.default_rng(3))
+    p = q.ArrivalProcess("daily", rate_base=5.0, t_period=100.0, t_peak=10.0)
+    a1 = q.generate_arrivals(p, 100.0, rng=np.random.default_rng(3))
+    a2 = q.generate_arrivals(p, 100.0, rng=np.random.default_rng(3))
     assert np.array_equal(a1, a2)
 
 
@@ -198,14 +200,14 @@ def test_invariants_conservation_no_early_start_fifo(work):
 
 def test_many_segments_on_a_long_heavy_run_are_exact():
     rng = np.random.default_rng(4)
-    a = q.poisson_arrivals(9.5, rng, n=30_000)
+    a = q.poisson_arrivals(9.5, rng=rng, n=30_000)
     s = rng.exponential(1.0, 30_000)
     got = q.simulate_fifo(a, s, 10, segment=200)
     assert np.allclose(got.t_start, reference_fifo(a, s, 10), rtol=1e-12, atol=1e-9)
     got_b = q.simulate_fifo(a, s, 10, n_buffer=8, segment=200)
     assert np.allclose(got_b.t_start, reference_fifo(a, s, 10, 8), atol=1e-9, equal_nan=True)
     # overload: the backlog outlasts every segment, so the in-order sweep does the work
-    a = q.poisson_arrivals(12.0, rng, n=20_000)
+    a = q.poisson_arrivals(12.0, rng=rng, n=20_000)
     s = rng.exponential(1.0, 20_000)
     got = q.simulate_fifo(a, s, 10, segment=100)
     assert np.allclose(got.t_start, reference_fifo(a, s, 10), rtol=1e-12, atol=1e-9)
@@ -215,7 +217,7 @@ def test_many_segments_on_a_long_heavy_run_are_exact():
 
 def test_lindley_closed_form_matches_the_loop_on_a_long_run():
     rng = np.random.default_rng(8)
-    a = q.poisson_arrivals(0.95, rng, n=20_000)
+    a = q.poisson_arrivals(0.95, rng=rng, n=20_000)
     s = rng.exponential(1.0, 20_000)
     assert np.allclose(q.simulate_fifo(a, s).t_start, reference_fifo(a, s, 1), atol=1e-7)
 
@@ -236,7 +238,7 @@ def test_simulated_mean_wait_agrees_with_erlang_c(lam, mu, c, n):
     theory = q.mmc(lam, mu, c)
 
     def wait(rng):
-        r = q.simulate_mmc(lam, mu, c, n, rng)
+        r = q.simulate_mmc(lam, mu, c, n, rng=rng)
         return r.t_wait[n // 20 :].mean()  # leave out the start, which begins empty
 
     mean, se = replicated(wait, 8, seed=2026)
@@ -247,7 +249,7 @@ def test_simulated_mean_wait_agrees_with_erlang_c(lam, mu, c, n):
 def test_simulated_wait_p95_and_p_wait():
     lam, mu, c = 3.5, 1.0, 4
     rng = np.random.default_rng(5)
-    r = q.simulate_mmc(lam, mu, c, 200_000, rng)
+    r = q.simulate_mmc(lam, mu, c, 200_000, rng=rng)
     w = r.t_wait[5000:]
     assert np.mean(w > 0) == pytest.approx(q.mmc(lam, mu, c).p_wait, abs=0.02)
     p95 = q.percentiles(w)["p95"]
@@ -256,16 +258,18 @@ def test_simulated_wait_p95_and_p_wait():
 
 def test_littles_law_holds_in_simulation():
     rng = np.random.default_rng(12)
-    r = q.simulate_mmc(3.0, 1.0, 4, 50_000, rng)
+    r = q.simulate_mmc(3.0, 1.0, 4, 50_000, rng=rng)
     t_end = r.t_arrival[-1]
     grid = np.linspace(0, t_end, 20_001)
     tr = q.backlog_over_time(r, grid)
     l_measured = (tr.n_queue + tr.n_service).mean()
     s = q.summarize(r, 0.0, t_end)
     lam_hat = r.n_arrived / t_end
-    assert l_measured == pytest.approx(q.littles_law(lam=lam_hat, w=s.t_response_mean), rel=0.03)
+    assert l_measured == pytest.approx(
+        q.littles_law(rate=lam_hat, t_response=s.t_response_mean), rel=0.03
+    )
     assert s.n_system_mean == pytest.approx(l_measured, rel=0.03)
-    assert s.utilisation == pytest.approx(3.0 / 4.0, rel=0.03)
+    assert s.rho == pytest.approx(3.0 / 4.0, rel=0.03)
 
 
 def test_finite_buffer_drop_rate_agrees_with_mmck():
@@ -273,7 +277,7 @@ def test_finite_buffer_drop_rate_agrees_with_mmck():
     theory = q.mmck_drop_probability(lam, mu, c, b)
 
     def p_drop(rng):
-        return q.simulate_mmc(lam, mu, c, 40_000, rng, n_buffer=b).dropped[1000:].mean()
+        return q.simulate_mmc(lam, mu, c, 40_000, rng=rng, n_buffer=b).dropped[1000:].mean()
 
     mean, se = replicated(p_drop, 6, seed=9)
     assert abs(mean - theory) < 4 * se + 1e-3, (mean, se, theory)
@@ -295,10 +299,10 @@ def test_fluid_equals_theory_at_steady_load_and_simulation_agrees():
     lam, mu, c = 9.0, 1.0, 10
     f = q.queue_buckets(np.full(20, lam), 60.0, q.WorkQueue(mu), n_servers=c)
     assert np.allclose(f.t_wait, q.mmc(lam, mu, c).t_wait)
-    assert np.allclose(f.throughput, lam) and np.all(f.backlog == 0)
+    assert np.allclose(f.rate_served, lam) and np.all(f.backlog == 0)
 
     def wait(rng):
-        return q.simulate_mmc(lam, mu, c, 60_000, rng).t_wait[3000:].mean()
+        return q.simulate_mmc(lam, mu, c, 60_000, rng=rng).t_wait[3000:].mean()
 
     mean, se = replicated(wait, 6, seed=31)
     assert abs(mean - f.t_wait[0]) < 4 * se
@@ -310,23 +314,23 @@ def test_fluid_backlog_in_overload_agrees_with_simulation():
     ends = []
     for k in range(5):
         rng = np.random.default_rng([77, k])
-        a = q.poisson_arrivals(lam, rng, t_end=t_end)
+        a = q.poisson_arrivals(lam, rng=rng, t_end=t_end)
         r = q.simulate_fifo(a, rng.exponential(1 / mu, a.size), c)
         ends.append(q.backlog_over_time(r, [t_end]).n_queue[0])
     # the backlog grows by lam - c mu = 2 per second: 4000 after 2000 s (spread ~ 100)
     assert f.backlog[-1] == pytest.approx(4000.0)
     assert np.mean(ends) == pytest.approx(f.backlog[-1], rel=0.05)
-    assert np.allclose(f.throughput, c * mu)
+    assert np.allclose(f.rate_served, c * mu)
 
 
 def test_fluid_buffer_drops_and_varying_servers():
     f = q.queue_buckets([10.0, 10.0, 0.0, 0.0], 10.0, q.WorkQueue(1.0, 50), n_servers=[2, 2, 2, 8])
     assert f.backlog.tolist() == [50.0, 50.0, 30.0, 0.0]
     assert f.dropped.tolist() == [30.0, 80.0, 0.0, 0.0]
-    assert f.throughput.tolist() == [2.0, 2.0, 2.0, 3.0]
+    assert f.rate_served.tolist() == [2.0, 2.0, 2.0, 3.0]
     assert np.all(f.t_wait >= 0) and f.n_servers.tolist() == [2, 2, 2, 8]
-    total_in = f.offered.sum() * 10
-    assert total_in == pytest.approx(f.throughput.sum() * 10 + f.dropped.sum() + f.backlog[-1])
+    total_in = f.rate_offered.sum() * 10
+    assert total_in == pytest.approx(f.rate_served.sum() * 10 + f.dropped.sum() + f.backlog[-1])
 
 
 # --- producers and consumers: at-least-once delivery ----------------------------------------
@@ -341,9 +345,9 @@ def test_fluid_buffer_drops_and_varying_servers():
 @PROPS
 def test_at_least_once_and_idempotent_consumers(n, p_after, p_before, seed):
     rng = np.random.default_rng(seed)
-    messages = q.payment_messages(n, rng)
+    messages = q.payment_messages(n, rng=rng)
     log = q.deliver_at_least_once(
-        messages, rng, p_crash_after=p_after, p_crash_before=p_before, t_visibility=7.0
+        messages, rng=rng, p_crash_after=p_after, p_crash_before=p_before, t_visibility=7.0
     )
     ids = [d.message["id"] for d in log]
     acked = [d.message["id"] for d in log if d.crash == "none"]
@@ -362,7 +366,7 @@ def test_at_least_once_and_idempotent_consumers(n, p_after, p_before, seed):
 def test_redeliveries_follow_the_crash_probability():
     rng = np.random.default_rng(3)
     messages = [{"id": i} for i in range(20_000)]
-    log = q.deliver_at_least_once(messages, rng, p_crash_after=0.2, p_crash_before=0.05)
+    log = q.deliver_at_least_once(messages, rng=rng, p_crash_after=0.2, p_crash_before=0.05)
     attempts = len(log) / len(messages)
     assert attempts == pytest.approx(1 / (1 - 0.25), rel=0.02)  # geometric: 1 / P(ack)
     after = sum(d.crash == "after" for d in log)
@@ -372,26 +376,26 @@ def test_redeliveries_follow_the_crash_probability():
 def test_delivery_arguments_are_checked():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="p_crash_after must be in"):
-        q.deliver_at_least_once([{"id": 1}], rng, p_crash_after=1.0)
+        q.deliver_at_least_once([{"id": 1}], rng=rng, p_crash_after=1.0)
     with pytest.raises(ValueError, match="must be < 1"):
-        q.deliver_at_least_once([{"id": 1}], rng, p_crash_after=0.6, p_crash_before=0.5)
+        q.deliver_at_least_once([{"id": 1}], rng=rng, p_crash_after=0.6, p_crash_before=0.5)
     with pytest.raises(ValueError, match="dicts with an 'id'"):
-        q.deliver_at_least_once([5], rng)
+        q.deliver_at_least_once([5], rng=rng)
 
 
 # --- autoscaling consumers ------------------------------------------------------------------
 
 
 def day(seed, lam=50.0):
-    wave = q.ArrivalProcess("daily", lam=lam, peak_factor=1.8, t_peak=20 * 3600.0)
-    return q.workload_rates(wave, 86_400.0, 300.0, np.random.default_rng(seed))
+    wave = q.ArrivalProcess("daily", rate_base=lam, peak_factor=1.8, t_peak=20 * 3600.0)
+    return q.workload_rates(wave, 86_400.0, 300.0, rng=np.random.default_rng(seed))
 
 
 def test_fixed_consumers_match_the_fluid_queue():
     offered = day(1)
     r = q.simulate_consumers(offered, 300.0, 0.2, 18, n_start=18)
     f = q.queue_buckets(offered, 300.0, q.WorkQueue(5.0), n_servers=18)
-    assert np.allclose(r.backlog, f.backlog) and np.allclose(r.throughput, f.throughput)
+    assert np.allclose(r.backlog, f.backlog) and np.allclose(r.rate_served, f.rate_served)
     assert np.allclose(r.t_wait, f.t_wait)
     assert np.all(r.t_wait_p95 >= 0) and r.total_cost == pytest.approx(18 * 24 * 0.10)
 
@@ -415,7 +419,7 @@ def test_boot_delay_pays_before_it_serves_and_conserves_messages():
     first_up = int(np.argmax(r.n_workers > 3))
     assert r.n_active[first_up] == 3 and r.n_active[first_up + 3] > 3  # three buckets to boot
     total = offered.sum() * 60.0
-    assert total == pytest.approx(r.throughput.sum() * 60 + r.dropped.sum() + r.backlog[-1])
+    assert total == pytest.approx(r.rate_served.sum() * 60 + r.dropped.sum() + r.backlog[-1])
     with pytest.raises(ValueError, match="whole number of workers"):
         q.simulate_consumers(offered, 60.0, 0.5, lambda b, n, lam: 2.5)
 

@@ -69,10 +69,10 @@ def test_replication_params_name_the_parameter(kwargs, message):
 def test_other_arguments_are_checked():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
-        simulate_replication(ReplicationParams(), 42)
+        simulate_replication(ReplicationParams(), rng=42)
     with pytest.raises(ValueError, match="params must be a ReplicationParams"):
-        simulate_replication({"n_replicas": 2}, rng)
-    run = simulate_replication(ReplicationParams(t_end=10.0), rng)
+        simulate_replication({"n_replicas": 2}, rng=rng)
+    run = simulate_replication(ReplicationParams(t_end=10.0), rng=rng)
     with pytest.raises(ValueError, match="t_fail must be in \\[0, 10.0\\]; got 11"):
         failover(run, 11)
     with pytest.raises(ValueError, match="cut_link must be a ring link"):
@@ -108,8 +108,8 @@ def test_in_order_apply_matches_reference(pairs):
 
 
 def test_simulation_is_seeded_and_in_order():
-    a = simulate_replication(ReplicationParams(), np.random.default_rng(5))
-    b = simulate_replication(ReplicationParams(), np.random.default_rng(5))
+    a = simulate_replication(ReplicationParams(), rng=np.random.default_rng(5))
+    b = simulate_replication(ReplicationParams(), rng=np.random.default_rng(5))
     assert np.array_equal(a.t_apply, b.t_apply) and np.array_equal(a.read_stale, b.read_stale)
     assert np.all(np.diff(a.t_apply, axis=1) >= 0)
     assert np.all(a.t_apply >= a.t_write[None, :])
@@ -118,12 +118,12 @@ def test_simulation_is_seeded_and_in_order():
 
 def test_stale_reads_follow_lag_and_routing():
     rng = np.random.default_rng(1)
-    none = simulate_replication(ReplicationParams(t_lag_mean=0.0), rng)
+    none = simulate_replication(ReplicationParams(t_lag_mean=0.0), rng=rng)
     assert none.stale_read_rate == 0.0
-    primary_only = simulate_replication(ReplicationParams(p_read_replica=0.0), rng)
+    primary_only = simulate_replication(ReplicationParams(p_read_replica=0.0), rng=rng)
     assert primary_only.stale_read_rate == 0.0 and np.all(primary_only.read_target == -1)
     rates = [
-        simulate_replication(ReplicationParams(t_lag_mean=lag), np.random.default_rng(2))
+        simulate_replication(ReplicationParams(t_lag_mean=lag), rng=np.random.default_rng(2))
         for lag in (0.01, 0.1, 1.0)
     ]
     assert rates[0].stale_read_rate < rates[1].stale_read_rate < rates[2].stale_read_rate
@@ -141,13 +141,13 @@ def test_stale_reads_follow_lag_and_routing():
 
 def test_failed_replica_reads_fall_back():
     p = ReplicationParams(n_replicas=2, t_replica_fail=20.0)
-    run = simulate_replication(p, np.random.default_rng(3))
+    run = simulate_replication(p, rng=np.random.default_rng(3))
     late = run.t_read >= 20.0
     assert not np.any(run.read_target[late] == 0)
     assert np.any(run.read_target[~late] == 0)
     assert np.all(np.isinf(run.t_apply[0][run.t_write > 20.0 + 10]))
     solo = simulate_replication(
-        ReplicationParams(n_replicas=1, t_replica_fail=20.0), np.random.default_rng(3)
+        ReplicationParams(n_replicas=1, t_replica_fail=20.0), rng=np.random.default_rng(3)
     )
     assert np.all(solo.read_target[solo.t_read >= 20.0] == -1)
     fo = failover(run, 30.0)
@@ -158,7 +158,7 @@ def test_promote_policies():
     assert promote([5, 9, 9, 2]) == 1
     assert promote([None, 3, 7], policy="lowest_id") == 1
     rng = np.random.default_rng(0)
-    assert {promote([1, None, 3], "random", rng) for _ in range(50)} == {0, 2}
+    assert {promote([1, None, 3], "random", rng=rng) for _ in range(50)} == {0, 2}
     assert promote([4, 8], policy=lambda pos: 0) == 0
     with pytest.raises(ValueError, match="at least one live replica"):
         promote([None, None])
@@ -180,7 +180,7 @@ def test_async_failover_loses_exactly_the_unshipped_writes(seed, t_fail, lag, n_
     """Lost = acknowledged positions between the promoted replica's position and the primary's."""
     rng = np.random.default_rng(seed)
     p = ReplicationParams(n_replicas=n_replicas, t_lag_mean=lag, t_end=20.0)
-    run = simulate_replication(p, rng)
+    run = simulate_replication(p, rng=rng)
     fo = failover(run, t_fail, policy=policy, rng=rng)
     new = fo.replica_positions[fo.promoted]
     assert fo.lost == tuple(range(new + 1, fo.primary_position + 1))
@@ -202,15 +202,15 @@ def test_async_failover_loses_exactly_the_unshipped_writes(seed, t_fail, lag, n_
 def test_sync_replication_loses_no_acknowledged_write(seed, t_fail, lag, n_replicas, policy):
     rng = np.random.default_rng(seed)
     p = ReplicationParams(n_replicas=n_replicas, t_lag_mean=lag, t_end=20.0, mode="sync")
-    fo = failover(simulate_replication(p, rng), t_fail, policy=policy, rng=rng)
+    fo = failover(simulate_replication(p, rng=rng), t_fail, policy=policy, rng=rng)
     assert fo.lost == ()
     semi = ReplicationParams(n_replicas=n_replicas, t_lag_mean=lag, t_end=20.0, mode="semisync")
-    assert failover(simulate_replication(semi, rng), t_fail).lost == ()
+    assert failover(simulate_replication(semi, rng=rng), t_fail).lost == ()
 
 
 def test_ack_latency_orders_the_modes_and_recovery_times():
     runs = {
-        m: simulate_replication(ReplicationParams(mode=m), np.random.default_rng(9))
+        m: simulate_replication(ReplicationParams(mode=m), rng=np.random.default_rng(9))
         for m in rp.MODES
     }
     lat = [runs[m].mean_ack_latency for m in rp.MODES]
@@ -226,7 +226,7 @@ def test_ack_latency_orders_the_modes_and_recovery_times():
 
 def test_golden_failover_at_seed_2026():
     """The numbers the 03 notebook quotes for its canonical run."""
-    run = simulate_replication(ReplicationParams(), np.random.default_rng(2026))
+    run = simulate_replication(ReplicationParams(), rng=np.random.default_rng(2026))
     fo = failover(run, 30.0)
     assert fo.primary_position == 544
     assert fo.replica_positions == (530, 526, 521)
@@ -255,13 +255,13 @@ def test_availability_formula_matches_simulation():
     """Sampling error: |simulated - formula| within 4 standard errors, and the tiny case."""
     rng = np.random.default_rng(2026)
     for p_up, n in [(0.9, 1), (0.9, 2), (0.9, 3), (0.99, 2), (0.5, 5)]:
-        est, se = simulate_availability(p_up, n, 1_000_000, rng)
+        est, se = simulate_availability(p_up, n, 1_000_000, rng=rng)
         want = availability_at_least_one(p_up, n)
         sd = math.sqrt(want * (1 - want) / 1_000_000)
         assert abs(est - want) <= 4 * sd + 1e-12, (p_up, n, est, want)
         assert se >= 0
     # Unavailability 1e-4 (two copies at 99 %): compare the small number itself.
-    est, _ = simulate_availability(0.99, 2, 4_000_000, rng)
+    est, _ = simulate_availability(0.99, 2, 4_000_000, rng=rng)
     assert abs((1 - est) - 1e-4) <= 4 * math.sqrt(1e-4 / 4_000_000)
 
 
@@ -271,7 +271,7 @@ def test_timeline_shapes_and_trends():
     tl = replication_buckets(w, 60.0, ReplicaSet(n_replicas=3, rate_service=2_000.0), rate_reads=q)
     assert tl.t_lag.shape == w.shape and np.all(np.diff(tl.t_lag) > 0)
     assert np.all(np.diff(tl.p_stale) > 0) and np.all(tl.p_stale <= 0.9)
-    assert np.allclose(tl.read_capacity, 3 * (2_000.0 - w))
+    assert np.allclose(tl.rate_read_capacity, 3 * (2_000.0 - w))
     with pytest.raises(ValueError, match="one length"):
         replication_buckets([1.0], 60.0, ReplicaSet(), rate_reads=[1.0, 2.0])
     with pytest.raises(ValueError, match="finite and >= 0"):
@@ -394,7 +394,7 @@ mm_params = st.builds(
 @given(mm_params, st.integers(0, 10_000))
 @settings(max_examples=N_SIM, **FAST)
 def test_version_vectors_flag_exactly_the_concurrent_pairs(params, seed):
-    run = simulate_multi_master(params, np.random.default_rng(seed))
+    run = simulate_multi_master(params, rng=np.random.default_rng(seed))
     ref = protocol_vvs(run)
     names = range(params.n_nodes)
     for w in range(run.n_writes):
@@ -416,7 +416,7 @@ def test_version_vectors_flag_exactly_the_concurrent_pairs(params, seed):
 @given(mm_params, st.integers(0, 10_000))
 @settings(max_examples=N_SIM, **FAST)
 def test_all_nodes_converge_without_a_cut(params, seed):
-    run = simulate_multi_master(params, np.random.default_rng(seed))
+    run = simulate_multi_master(params, rng=np.random.default_rng(seed))
     assert run.converged
     assert run.disagreement([params.t_end + 1_000.0]).tolist() == [0]
     if run.n_writes:
@@ -436,7 +436,7 @@ def test_all_nodes_converge_without_a_cut(params, seed):
 def test_cut_link_and_stopped_node_stop_propagation():
     base = dict(n_nodes=4, rate_writes=5.0, t_end=20.0, topology="ring")
     cut = simulate_multi_master(
-        MultiMasterParams(**base, cut_link=(0, 1)), np.random.default_rng(1)
+        MultiMasterParams(**base, cut_link=(0, 1)), rng=np.random.default_rng(1)
     )
     assert not cut.converged and math.isinf(cut.t_converged)
     from_b = cut.origin == 1  # B -> C -> D -> A: the cut A -> B is only the way back to B
@@ -444,12 +444,12 @@ def test_cut_link_and_stopped_node_stop_propagation():
     from_d = cut.origin == 3  # D -> A, then A -> B is cut
     assert np.all(np.isinf(cut.delivered[from_d][:, [1, 2]]))
     stopped = simulate_multi_master(
-        MultiMasterParams(**base, stopped_node=2), np.random.default_rng(1)
+        MultiMasterParams(**base, stopped_node=2), rng=np.random.default_rng(1)
     )
     assert not np.any(stopped.origin == 2) and np.all(np.isinf(stopped.delivered[:, 2]))
     assert not stopped.converged
     mesh = simulate_multi_master(
-        MultiMasterParams(n_nodes=3, topology="mesh", cut_link=(0, 1)), np.random.default_rng(1)
+        MultiMasterParams(n_nodes=3, topology="mesh", cut_link=(0, 1)), rng=np.random.default_rng(1)
     )
     assert np.all(np.isinf(mesh.delivered[mesh.origin == 0, 1]))
     assert np.all(np.isfinite(mesh.delivered[mesh.origin == 0, 2]))
@@ -465,14 +465,16 @@ def test_ring_convergence_is_n_minus_one_hops():
     p = MultiMasterParams(n_nodes=4, topology="ring", t_delay=0.5, rate_writes=2.0)
     gaps = []
     for seed in range(20):
-        run = simulate_multi_master(p, np.random.default_rng(seed))
+        run = simulate_multi_master(p, rng=np.random.default_rng(seed))
         gaps.append(np.max(run.delivered - run.t_write[:, None], axis=1).mean())
     assert math.isclose(np.mean(gaps), 3 * 0.5, rel_tol=0.1)  # three hops of 0.5 s on average
 
 
 def test_skew_makes_later_writes_lose():
     runs = [
-        simulate_multi_master(MultiMasterParams(t_skew=s, rate_writes=10), np.random.default_rng(2))
+        simulate_multi_master(
+            MultiMasterParams(t_skew=s, rate_writes=10), rng=np.random.default_rng(2)
+        )
         for s in (0.0, 0.5, 2.0)
     ]
     assert runs[0].n_lost_to_earlier == 0

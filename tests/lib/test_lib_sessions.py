@@ -67,7 +67,7 @@ def test_hash_route_and_its_errors():
         ({"routing": "ip"}, "routing must be one of 'cookie', 'hash'"),
         ({"n_servers": 0}, "n_servers must be a whole number in [1, 1000]; got 0"),
         ({"rate_capacity": 0.0}, "rate_capacity must be > 0; got 0.0"),
-        ({"p_target": 1.5}, "p_target must be in (0, 1]; got 1.5"),
+        ({"rho_target": 1.5}, "rho_target must be in (0, 1]; got 1.5"),
         ({"n_min": 5, "n_max": 3}, "n_max must be a whole number in [5, 1000]; got 3"),
         ({"t_store_down": 10.0}, "t_store_down and t_store_up must be given together"),
         ({"t_store_down": 10.0, "t_store_up": 5.0}, "t_store_up must be > 10.0; got 5.0"),
@@ -84,9 +84,9 @@ def test_bad_parameters_name_the_parameter_and_range(kwargs, message):
 
 def test_simulate_checks_its_arguments():
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
-        simulate_sessions(SessionParams(), 42)
+        simulate_sessions(SessionParams(), rng=42)
     with pytest.raises(ValueError, match="params must be a SessionParams"):
-        simulate_sessions({"mode": "sticky"}, rng())
+        simulate_sessions({"mode": "sticky"}, rng=rng())
 
 
 # ---------------------------------------------------------------- properties of the simulation
@@ -117,7 +117,7 @@ def test_stateless_tier_loses_no_session_when_servers_die_or_are_removed(
         peak_factor=2.0,
         t_session=300.0,
     )
-    run = simulate_sessions(p, rng(seed))
+    run = simulate_sessions(p, rng=rng(seed))
     assert run.n_lost == 0
     assert all(e.n_lost == 0 for e in run.events)
 
@@ -134,7 +134,7 @@ def test_sticky_kill_loses_exactly_the_sessions_on_the_dead_server(kill_t, k, n,
     p = SessionParams(
         mode="sticky", n_users=257, n_servers=n, kills=((kill_t, k),), t_session=churn
     )
-    run = simulate_sessions(p, rng(seed))
+    run = simulate_sessions(p, rng=rng(seed))
     (event,) = run.events
     b = int(kill_t // p.t_bucket)
     victim = event.servers[0]
@@ -154,7 +154,7 @@ def test_sticky_cookie_loses_exactly_the_removed_servers_sessions(scale_to, kill
     p = SessionParams(
         mode="sticky", n_users=200, n_servers=4, scale_to=tuple(scale_to), kills=tuple(kills)
     )
-    run = simulate_sessions(p, rng(seed))
+    run = simulate_sessions(p, rng=rng(seed))
     by_bucket: dict[int, list] = {}
     for e in run.events:
         by_bucket.setdefault(int(round(e.t / p.t_bucket)), []).append(e)
@@ -173,7 +173,7 @@ def test_cookie_relogin_is_the_load_balancers_least_connections():
     from scalelab.load_balancer import least_connections
 
     p = SessionParams(mode="sticky", n_users=103, n_servers=5, kills=((20.0, 2),), t_end=30.0)
-    run = simulate_sessions(p, rng())
+    run = simulate_sessions(p, rng=rng())
     before = np.arange(103) % 5
     active = np.bincount(before[before != 2], minlength=5).tolist()
     healthy = [True, True, False, True, True]
@@ -189,18 +189,18 @@ def test_stateless_spread_is_the_load_balancers_round_robin():
     from scalelab.load_balancer import round_robin
 
     p = SessionParams(mode="token", n_users=300, n_servers=3, kills=((50.0, 1),), t_end=100.0)
-    run = simulate_sessions(p, rng(4))
+    run = simulate_sessions(p, rng=rng(4))
     for b in range(run.t.size):
         live = run.live[b]
         got = np.rint(run.load[b][live] * p.t_bucket).astype(int)
-        picks = round_robin(int(run.offered[b]), [True] * int(live.sum()))
+        picks = round_robin(int(run.n_offered[b]), [True] * int(live.sum()))
         want = np.bincount(picks, minlength=int(live.sum()))
         assert sorted(got.tolist()) == sorted(want.tolist()), b
 
 
 def test_sticky_hash_loses_more_than_the_removed_server():
     p = SessionParams(mode="sticky", routing="hash", n_users=1200, n_servers=4, kills=((50.0, 1),))
-    run = simulate_sessions(p, rng())
+    run = simulate_sessions(p, rng=rng())
     uid = np.arange(1200)
     expected = int(np.count_nonzero(uid % 4 != np.array([0, 2, 3])[uid % 3]))
     assert run.n_lost == expected > 300  # far more than the 300 users on the dead server
@@ -228,12 +228,12 @@ def test_requests_are_conserved(mode, routing, kills, autoscale, store, seed):
         t_store_down=100.0 if store else None,
         t_store_up=200.0 if store else None,
     )
-    run = simulate_sessions(p, rng(seed))
-    np.testing.assert_array_equal(run.offered, run.served + run.errors)
+    run = simulate_sessions(p, rng=rng(seed))
+    np.testing.assert_array_equal(run.n_offered, run.n_served + run.n_errors)
     reached = run.load.sum(axis=1) * p.t_bucket
-    np.testing.assert_allclose(reached[run.n_live > 0], run.offered[run.n_live > 0])
+    np.testing.assert_allclose(reached[run.n_live > 0], run.n_offered[run.n_live > 0])
     assert np.all(run.load[~run.live] == 0)
-    assert np.all(run.served <= run.n_live * p.rate_capacity * p.t_bucket + 1e-9)
+    assert np.all(run.n_served <= run.n_live * p.rate_capacity * p.t_bucket + 1e-9)
 
 
 def test_measured_sticky_imbalance_matches_the_sum_of_activity_per_server():
@@ -242,20 +242,20 @@ def test_measured_sticky_imbalance_matches_the_sum_of_activity_per_server():
     p = SessionParams(
         mode="sticky", n_users=40, n_servers=4, rate_user=2.0, sigma_activity=1.5, t_end=4000.0
     )
-    run = simulate_sessions(p, rng(7))
+    run = simulate_sessions(p, rng=rng(7))
     measured = imbalance(run.load.sum(axis=0))
-    direct = imbalance(sticky_load(run.rates, run.server_of, 4))
+    direct = imbalance(sticky_load(run.rate_users, run.server_of, 4))
     assert direct > 1.3
     assert measured == pytest.approx(direct, rel=0.02)
-    direct_per_server = sticky_load(run.rates, run.server_of, 4)
+    direct_per_server = sticky_load(run.rate_users, run.server_of, 4)
     np.testing.assert_allclose(run.load.mean(axis=0), direct_per_server, rtol=0.03)
-    stateless = simulate_sessions(SessionParams(**{**p.__dict__, "mode": "store"}), rng(7))
+    stateless = simulate_sessions(SessionParams(**{**p.__dict__, "mode": "store"}), rng=rng(7))
     assert imbalance(stateless.load.sum(axis=0)) < 1.01
 
 
 def test_scale_out_does_not_help_cookie_sticky_without_churn():
     p = SessionParams(mode="sticky", n_users=400, n_servers=2, scale_to=((100.0, 4),))
-    run = simulate_sessions(p, rng())
+    run = simulate_sessions(p, rng=rng())
     assert run.n_lost == 0
     assert np.all(run.load[-1, 2:] == 0)  # the new servers got nobody
     assert run.imbalance[-1] > 1.8
@@ -263,19 +263,23 @@ def test_scale_out_does_not_help_cookie_sticky_without_churn():
 
 def test_store_outage_errors_and_wipe():
     base = dict(n_users=500, t_store_down=100.0, t_store_up=160.0)
-    store = simulate_sessions(SessionParams(mode="store", **base), rng())
+    store = simulate_sessions(SessionParams(mode="store", **base), rng=rng())
     down = (store.t >= 100.0) & (store.t < 160.0)
-    assert np.all(store.served[down] == 0) and np.all(store.errors[down] == store.offered[down])
+    assert np.all(store.n_served[down] == 0) and np.all(
+        store.n_errors[down] == store.n_offered[down]
+    )
     assert store.lost_by_kind()["store-wipe"] == 500 == store.n_lost
-    durable = simulate_sessions(SessionParams(mode="store", store_durable=True, **base), rng())
-    assert durable.n_lost == 0 and durable.errors.sum() == store.errors.sum()
+    durable = simulate_sessions(SessionParams(mode="store", store_durable=True, **base), rng=rng())
+    assert durable.n_lost == 0 and durable.n_errors.sum() == store.n_errors.sum()
     for mode in ("sticky", "token"):
-        other = simulate_sessions(SessionParams(mode=mode, **base), rng())
-        assert other.n_lost == 0 and other.errors.sum() == 0
+        other = simulate_sessions(SessionParams(mode=mode, **base), rng=rng())
+        assert other.n_lost == 0 and other.n_errors.sum() == 0
 
 
 def test_latency_added_by_the_store_and_by_tokens():
-    runs = {m: simulate_sessions(SessionParams(mode=m, sigma_activity=0.0), rng()) for m in S.MODES}
+    runs = {
+        m: simulate_sessions(SessionParams(mode=m, sigma_activity=0.0), rng=rng()) for m in S.MODES
+    }
     assert runs["store"].t_added == S.STORE_RTT and runs["token"].t_added == S.TOKEN_VERIFY
     gap = np.nanmean(runs["store"].latency) - np.nanmean(runs["token"].latency)
     assert gap == pytest.approx(S.STORE_RTT - S.TOKEN_VERIFY, rel=1e-6)
@@ -284,7 +288,7 @@ def test_latency_added_by_the_store_and_by_tokens():
 
 def test_autoscaler_follows_the_traffic():
     p = SessionParams(mode="token", peak_factor=3.0, autoscale=True, n_servers=2, n_max=20)
-    run = simulate_sessions(p, rng())
+    run = simulate_sessions(p, rng=rng())
     mid = run.n_live[len(run.n_live) // 2]
     assert mid > run.n_live[0] and mid > run.n_live[-1]
     kinds = {e.kind for e in run.events}
@@ -293,7 +297,7 @@ def test_autoscaler_follows_the_traffic():
 
 def test_golden_run_is_reproducible():
     p = SessionParams(mode="sticky", peak_factor=2.0, autoscale=True, kills=((200.0, 0),))
-    a, b = simulate_sessions(p, rng(2026)), simulate_sessions(p, rng(2026))
+    a, b = simulate_sessions(p, rng=rng(2026)), simulate_sessions(p, rng=rng(2026))
     np.testing.assert_array_equal(a.load, b.load)
     assert a.n_lost == b.n_lost
     # The autoscaler trims 4 -> 3 servers at 60 s (a quarter of 2,000 users logged out) and the
@@ -306,11 +310,11 @@ def test_everyone_killed_then_scaled_back():
     p = SessionParams(
         mode="sticky", n_users=100, n_servers=1, kills=((50.0, 0),), scale_to=((100.0, 2),)
     )
-    run = simulate_sessions(p, rng())
+    run = simulate_sessions(p, rng=rng())
     assert run.n_lost == 100
     gone = (run.t >= 50.0) & (run.t < 100.0)
-    assert np.all(run.n_live[gone] == 0) and np.all(run.served[gone] == 0)
-    assert np.all(run.served[run.t >= 100.0] > 0)
+    assert np.all(run.n_live[gone] == 0) and np.all(run.n_served[gone] == 0)
+    assert np.all(run.n_served[run.t >= 100.0] > 0)
 
 
 # ---------------------------------------------------------------- the time-bucketed form
@@ -330,11 +334,11 @@ def test_buckets_form_losses():
         store_up=[True, False, True, True],
     )  # fmt: skip
     assert store.lost.tolist() == [0, 0, 1200, 0]
-    assert store.errors_rps.tolist() == [0.0, 80.0, 0.0, 0.0]
+    assert store.rate_failed.tolist() == [0.0, 80.0, 0.0, 0.0]
     token = sessions_buckets([80.0] * 4, 60.0, SessionTier("token", n_sessions=1200), n_servers=n)
     assert token.lost.sum() == 0
     over = sessions_buckets([300.0], 1.0, SessionTier(rate_capacity=100.0), n_servers=[2])
-    assert over.errors_rps.tolist() == [100.0] and over.utilisation.tolist() == [1.5]
+    assert over.rate_failed.tolist() == [100.0] and over.rho.tolist() == [1.5]
 
 
 def test_buckets_form_validates():
@@ -433,7 +437,7 @@ def test_golden_failure_drills_of_the_chapter(design):
     got = []
     for change in drills:
         p = SessionParams(n_servers=4, peak_factor=2.0, t_session=900.0, **mode, **change)
-        got.append(simulate_sessions(p, np.random.default_rng(2026)))
+        got.append(simulate_sessions(p, rng=np.random.default_rng(2026)))
     assert tuple(r.n_lost for r in got) == want
     if design == "store":
         assert got[2].error_ratio == pytest.approx(0.122, abs=0.001)

@@ -208,21 +208,21 @@ def test_shard_loads_and_load_stats():
 
 
 def test_simulate_shard_load_conserves_traffic_and_is_seeded():
-    db = sh.ShardedDatabase(n_shards=4, mu_shard=5_000, zipf_s=0.8, n_read_replicas=1)
+    db = sh.ShardedDatabase(n_shards=4, rate_shard=5_000, zipf_s=0.8, n_read_replicas=1)
     writes, reads = np.full(24, 4_000.0), np.full(24, 8_000.0)
     a = sh.shard_buckets(writes, 300.0, db, rate_reads=reads, rng=np.random.default_rng(7))
     b = sh.shard_buckets(writes, 300.0, db, rate_reads=reads, rng=np.random.default_rng(7))
     assert np.array_equal(a.load, b.load)
     assert a.load.shape == (24, 4)
     assert a.load.sum(axis=1).mean() == pytest.approx(4_000 + 8_000 / 2, rel=0.01)
-    assert np.allclose(a.hottest_utilisation, a.utilisation.max(axis=1))
+    assert np.allclose(a.rho_hottest, a.rho.max(axis=1))
     assert a.shares.sum() == pytest.approx(1.0)
 
 
 def test_simulate_shard_load_reports_overload_of_a_hot_shard():
-    db = sh.ShardedDatabase(n_shards=8, mu_shard=1_000, p_hot=0.5, zipf_s=0.0)
+    db = sh.ShardedDatabase(n_shards=8, rate_shard=1_000, p_hot=0.5, zipf_s=0.0)
     out = sh.shard_buckets([4_000.0], 60.0, db, rate_reads=[0.0], rng=np.random.default_rng(1))
-    assert out.hottest_utilisation[0] > 2.0 and out.overload[0] > 1_000
+    assert out.rho_hottest[0] > 2.0 and out.overload[0] > 1_000
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_simulate_shard_load_reports_overload_of_a_hot_shard():
             lambda: sh.ShardedDatabase(n_shards=0),
             "n_shards must be a whole number in \\[1, 1024\\]",
         ),
-        (lambda: sh.ShardedDatabase(mu_shard=-1), "mu_shard must be > 0"),
+        (lambda: sh.ShardedDatabase(rate_shard=-1), "rate_shard must be > 0"),
         (
             lambda: sh.shard_buckets([1.0], 60, sh.ShardedDatabase(), rate_reads=[1.0], rng=42),
             "rng must be a numpy.random.Generator",
@@ -293,8 +293,8 @@ def test_explorer_controls_all_change_the_caption():
 
 
 def test_message_workload_hot_spots():
-    w = sh.message_workload(20_000, np.random.default_rng(2026))
-    again = sh.message_workload(20_000, np.random.default_rng(2026))
+    w = sh.message_workload(20_000, rng=np.random.default_rng(2026))
+    again = sh.message_workload(20_000, rng=np.random.default_rng(2026))
     assert all(np.array_equal(w[k], again[k]) for k in w)
     share = {}
     for key, values in w.items():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalelab.cdn import STRATEGIES
-from scalelab.estimate import SECONDS_PER_DAY, average_qps
+from scalelab.estimate import SECONDS_PER_DAY, average_rate
 from scalelab.geo import DEFAULT_USERS_M, REGIONS
 from scalelab.load_balancer import ALB_PRICE_PER_HOUR, M7I
 from scalelab.messaging import PRICE_PER_WORKER_HOUR
@@ -94,11 +94,11 @@ class Design:
     ``regions``: data-centre regions (names from ``scalelab.geo.REGIONS``, no repeats);
     ``dns_ttl``: GeoDNS answers' TTL (s); ``cdn``/``cdn_ttl``/``cdn_strategy``: a CDN for static
     files, its TTL (s) and what clients do when it is down (``scalelab.cdn.STRATEGIES``);
-    ``n_servers``: web servers per data centre, each serving ``server_rps`` requests/s, behind a
+    ``n_servers``: web servers per data centre, each serving ``rate_server`` requests/s, behind a
     balancer with ``lb_policy`` (``LB_POLICIES``) that health-checks every ``t_check`` s;
     ``session_mode``: ``scalelab.sessions.MODES``; ``n_cache_nodes`` (0: no cache) sharing
     ``cache_objects`` objects; ``n_shards`` database shards, each with ``n_replicas`` replicas;
-    ``n_workers`` queue consumers of ``worker_rps`` jobs/s each, the queue holding at most
+    ``n_workers`` queue consumers of ``rate_worker`` jobs/s each, the queue holding at most
     ``queue_max`` jobs.
 
     >>> Design(n_servers=0)
@@ -113,7 +113,7 @@ class Design:
     cdn_ttl: float = 3_600.0
     cdn_strategy: str = "origin"
     n_servers: int = 16
-    server_rps: float = 250.0
+    rate_server: float = 250.0
     lb_policy: str = "random"
     t_check: float = 10.0
     session_mode: str = "store"
@@ -122,7 +122,7 @@ class Design:
     n_shards: int = 4
     n_replicas: int = 2
     n_workers: int = 20
-    worker_rps: float = 50.0
+    rate_worker: float = 50.0
     queue_max: int = 1_000_000
 
     def __post_init__(self):
@@ -140,7 +140,7 @@ class Design:
         check_number("cdn_ttl", self.cdn_ttl, low=0, high=30 * 86_400)
         check_choice("cdn_strategy", self.cdn_strategy, STRATEGIES)
         check_int("n_servers", self.n_servers, low=1, high=500)
-        check_number("server_rps", self.server_rps, low=1, high=100_000)
+        check_number("rate_server", self.rate_server, low=1, high=100_000)
         check_choice("lb_policy", self.lb_policy, LB_POLICIES)
         check_number("t_check", self.t_check, low=1, high=600)
         check_choice("session_mode", self.session_mode, MODES)
@@ -149,7 +149,7 @@ class Design:
         check_int("n_shards", self.n_shards, low=1, high=64)
         check_int("n_replicas", self.n_replicas, low=0, high=10)
         check_int("n_workers", self.n_workers, low=1, high=1_000)
-        check_number("worker_rps", self.worker_rps, low=0.01, high=100_000)
+        check_number("rate_worker", self.rate_worker, low=0.01, high=100_000)
         check_int("queue_max", self.queue_max, low=0, high=10**9)
 
     @property
@@ -224,9 +224,9 @@ class Workload:
         object.__setattr__(self, "users", users)
 
     @property
-    def mean_rps(self) -> float:
+    def rate_mean(self) -> float:
         """Average requests/s over the day."""
-        return average_qps(self.daily_users, self.requests_per_user)
+        return average_rate(self.daily_users, self.requests_per_user)
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ class Failure:
 class Run:
     """Per-bucket results of ``simulate`` (arrays of one value per bucket unless noted).
 
-    ``offered``: requests/s users sent; ``failed``: requests/s that failed; ``error_rate`` and
+    ``rate_offered``: requests/s users sent; ``rate_failed``: requests/s that failed; ``error_rate`` and
     ``availability`` (= 1 - error rate); ``p50``/``p99``: latency percentiles (s) of successful
     dynamic requests; ``static_p99``: the CDN's p99 for static files (nan without a CDN);
     ``data_lost``: acknowledged writes and queued jobs lost in the bucket; ``cost_per_hour``
@@ -263,8 +263,8 @@ class Run:
 
     t: np.ndarray
     t_bucket: float
-    offered: np.ndarray
-    failed: np.ndarray
+    rate_offered: np.ndarray
+    rate_failed: np.ndarray
     error_rate: np.ndarray
     availability: np.ndarray
     p50: np.ndarray
@@ -278,5 +278,5 @@ class Run:
     @property
     def total_availability(self) -> float:
         """Share of all requests of the run that succeeded."""
-        total = float(np.sum(self.offered))
-        return 1.0 - float(np.sum(self.failed)) / total if total > 0 else 1.0
+        total = float(np.sum(self.rate_offered))
+        return 1.0 - float(np.sum(self.rate_failed)) / total if total > 0 else 1.0

@@ -66,18 +66,18 @@ def _windows(t0: np.ndarray, dt: float, start: float, end: float) -> np.ndarray:
     return np.clip(np.minimum(t0 + dt, end) - np.maximum(t0, start), 0.0, None) / dt
 
 
-def traffic(workload: Workload, t, rng: np.random.Generator) -> np.ndarray:
+def traffic(workload: Workload, t, *, rng: np.random.Generator) -> np.ndarray:
     """Requests/s users send at times ``t`` (s since midnight): the daily wave, the spike, noise.
 
     >>> w = Workload(noise=0.0)
-    >>> r = traffic(w, np.arange(0.0, 86_400.0, 60.0), np.random.default_rng(0))
-    >>> round(float(r.mean()) / w.mean_rps, 6)
+    >>> r = traffic(w, np.arange(0.0, 86_400.0, 60.0), rng=np.random.default_rng(0))
+    >>> round(float(r.mean()) / w.rate_mean, 6)
     1.0
     """
     check_rng(rng)
     t = np.asarray(t, dtype=float)
     rate = diurnal_rate(
-        (t / 3600.0) % 24.0, workload.mean_rps, workload.peak_factor, workload.peak_hour
+        (t / 3600.0) % 24.0, workload.rate_mean, workload.peak_factor, workload.peak_hour
     )
     inside = (t >= workload.t_spike) & (t < workload.t_spike + workload.t_spike_len)
     rate = rate * np.where(inside, workload.spike_factor, 1.0)
@@ -195,14 +195,14 @@ class Day:
 def _traffic(day: Day) -> Day:
     """Users' requests/s per bucket and their split: regions, static files, dynamic requests."""
     w = day.workload
-    rate = traffic(w, day.t, day.rng)
+    rate = traffic(w, day.t, rng=day.rng)
     static = rate * w.p_static
     return day.add(
         rate=rate,
         share=np.asarray(w.users, dtype=float) / sum(w.users),
         static=static,
         dynamic=rate - static,
-        metrics={"requests_rps": rate},
+        metrics={"rate_requests": rate},
     )
 
 
@@ -269,7 +269,7 @@ def _geo(day: Day) -> Day:
     rtt = rtt_matrix(REGIONS, day.design.regions)
     routing = GeoRouting(rtt, np.full(day.n_dcs, 1e12), t_ttl=day.design.dns_ttl)
     geo = geo_buckets(np.outer(day.to_web, day.share), day.t_bucket, routing, up=up)
-    return day.add(up=up, rtt=rtt, geo=geo, parts={"geo": geo}, failed=(geo.failed_rps,))
+    return day.add(up=up, rtt=rtt, geo=geo, parts={"geo": geo}, failed=(geo.rate_failed,))
 
 
 def _servers_up(day: Day) -> tuple[np.ndarray, np.ndarray]:
@@ -297,14 +297,16 @@ def _unnoticed(day: Day, servers: ServerPool, n_up, blend, views) -> None:
         return
     b, k = hit[:, 0], hit[:, 1]
     blind = pool_buckets(
-        day.geo.served_rps[b, k],
+        day.geo.rate_served[b, k],
         day.t_bucket,
         replace(servers, price_per_server_hour=0.0),
         n_up=n_up[b, k],
         n_in_view=n_up[b, k] + 1,
     )
     f = blend[b, k]
-    for arr, new in zip(views, (blind.served_rps, blind.dropped_rps, blind.error_rps), strict=True):
+    for arr, new in zip(
+        views, (blind.rate_served, blind.rate_dropped, blind.rate_errors), strict=True
+    ):
         arr[b, k] = (1 - f) * arr[b, k] + f * new
 
 
@@ -313,11 +315,11 @@ def _pool(day: Day) -> Day:
     d, geo = day.design, day.geo
     n_up, blend = _servers_up(day)
     model = "random" if d.lb_policy == "random" else "pooled"
-    servers = ServerPool(d.server_rps, N_QUEUE_MAX, model, PRICE_SERVER_HOUR)
-    pool = pool_buckets(geo.served_rps, day.t_bucket, servers, n_up=n_up)  # buckets x DCs
-    served_w, dropped_w, err_w = pool.served_rps, pool.dropped_rps, pool.error_rps
+    servers = ServerPool(d.rate_server, N_QUEUE_MAX, model, PRICE_SERVER_HOUR)
+    pool = pool_buckets(geo.rate_served, day.t_bucket, servers, n_up=n_up)  # buckets x DCs
+    served_w, dropped_w, err_w = pool.rate_served, pool.rate_dropped, pool.rate_errors
     _unnoticed(day, servers, n_up, blend, (served_w, dropped_w, err_w))  # updates them in place
-    util = np.where(n_up > 0, geo.served_rps / np.maximum(n_up, 1) / d.server_rps, 0.0)
+    util = np.where(n_up > 0, geo.rate_served / np.maximum(n_up, 1) / d.rate_server, 0.0)
     return day.add(
         n_up=n_up,
         served_w=served_w,
@@ -325,7 +327,7 @@ def _pool(day: Day) -> Day:
         web_ok=served_w.sum(axis=1),
         parts={"pool": pool},
         failed=(dropped_w.sum(axis=1), err_w.sum(axis=1)),
-        metrics={"web_utilisation": util.max(axis=1), "servers_up": n_up.sum(axis=1).astype(float)},
+        metrics={"rho_web": util.max(axis=1), "servers_up": n_up.sum(axis=1).astype(float)},
     )
 
 
@@ -336,10 +338,10 @@ def _sessions(day: Day) -> Day:
     tier = SessionTier(
         mode=d.session_mode,
         n_sessions=N_SESSIONS_PER_SERVER * d.n_servers,
-        rate_capacity=d.server_rps,
+        rate_capacity=d.rate_server,
     )
     sess = [
-        sessions_buckets(day.geo.served_rps[:, k], day.t_bucket, tier, n_servers=day.n_up[:, k])
+        sessions_buckets(day.geo.rate_served[:, k], day.t_bucket, tier, n_servers=day.n_up[:, k])
         for k in range(day.n_dcs)
     ]
     lost = np.sum([s.lost for s in sess], axis=0)
@@ -406,7 +408,7 @@ def _shards(day: Day) -> Day:
     """Writes, and the reads the cache missed, spread over the shards; an overloaded shard
     fails its share of the writes."""
     n_rep, writes = day.design.n_replicas, day.writes
-    db = ShardedDatabase(n_shards=day.design.n_shards, mu_shard=MU_DB, n_read_replicas=n_rep)
+    db = ShardedDatabase(n_shards=day.design.n_shards, rate_shard=MU_DB, n_read_replicas=n_rep)
     shards = shard_buckets(writes, day.t_bucket, db, rate_reads=day.served_db, rng=day.rng)
     w_share = np.divide(
         writes, writes + day.served_db / (1 + n_rep), out=np.zeros(day.n_buckets), where=writes > 0
@@ -415,7 +417,7 @@ def _shards(day: Day) -> Day:
         writes_overloaded=shards.overload * w_share,
         share0=float(shards.shares[0]),
         parts={"shards": shards},
-        metrics={"db_utilisation": shards.hottest_utilisation},
+        metrics={"rho_db": shards.rho_hottest},
     )
 
 
@@ -425,8 +427,10 @@ def _replication(day: Day) -> Day:
     d, n_rep = day.design, day.design.n_replicas
     if not n_rep:
         lag = np.zeros(day.n_buckets)
-        u_primary = (day.writes + day.served_db) / d.n_shards / MU_DB
-        return day.add(lag_offered=None, u_primary=u_primary, metrics={"replication_lag_s": lag})
+        rho_primary = (day.writes + day.served_db) / d.n_shards / MU_DB
+        return day.add(
+            lag_offered=None, rho_primary=rho_primary, metrics={"replication_lag_s": lag}
+        )
     replicas = ReplicaSet(n_rep, MU_DB, T_LAG, p_read_replica=n_rep / (n_rep + 1))
     repl = replication_buckets(
         day.writes / d.n_shards, day.t_bucket, replicas, rate_reads=day.served_db / d.n_shards
@@ -440,7 +444,9 @@ def _replication(day: Day) -> Day:
         rate_reads=(day.dynamic - w_offered) * (1.0 - day.hit_ratio) / d.n_shards,
     ).t_lag
     return day.add(
-        lag_offered=lag_offered, u_primary=repl.u_primary, metrics={"replication_lag_s": repl.t_lag}
+        lag_offered=lag_offered,
+        rho_primary=repl.rho_primary,
+        metrics={"replication_lag_s": repl.t_lag},
     )
 
 
@@ -473,7 +479,7 @@ def _master_failure(day: Day) -> Day:
         ok_writes=ok_writes,
         failed=(failed_writes,),
         lost=(lost_writes,),
-        metrics={"writes_ok_rps": ok_writes},
+        metrics={"rate_writes_ok": ok_writes},
     )
 
 
@@ -483,7 +489,7 @@ def _queue(day: Day) -> Day:
     jobs = queue_buckets(
         day.ok_writes * day.workload.jobs_per_write,
         day.t_bucket,
-        WorkQueue(d.worker_rps, n_buffer=d.queue_max),
+        WorkQueue(d.rate_worker, n_buffer=d.queue_max),
         n_servers=d.n_workers,
     )
     return day.add(
@@ -501,7 +507,7 @@ def _errors(day: Day) -> Day:
     return day.add(
         rate_failed=failed,
         error_rate=error_rate,
-        metrics={"failed_rps": failed, "error_rate": error_rate},
+        metrics={"rate_failed": failed, "error_rate": error_rate},
     )
 
 
@@ -519,10 +525,9 @@ def _latency(day: Day) -> Day:
         np.divide((live_w * x).sum(axis=2), norm, out=np.zeros_like(norm), where=norm > 0)
         for x in (resp[:, None, :], day.rtt[None])
     )
-    rtt_s = rtt_s / 1000.0
     reg_w = day.share[None, :] * (norm > 0)
     ok_writes, p_hit = day.ok_writes, day.p_hit
-    t_write = 1.0 / MU_DB / (1.0 - np.minimum(day.u_primary, 0.99))
+    t_write = 1.0 / MU_DB / (1.0 - np.minimum(day.rho_primary, 0.99))
     p_w = np.divide(ok_writes, ok_writes + day.ok_reads, out=np.zeros(n_b), where=day.ok_reads > 0)
     data = [
         ((1 - p_w) * p_hit, np.full(n_b, day.t_cache)),

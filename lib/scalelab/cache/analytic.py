@@ -34,8 +34,8 @@ def _check_popularity(popularity) -> np.ndarray:
     return q
 
 
-def _solve_time(q: np.ndarray, capacity: float, occupancy, slope) -> float:
-    """The T > 0 at which ``sum(occupancy(q * T)) == capacity``.
+def _solve_time(q: np.ndarray, n_capacity: float, occupancy, slope) -> float:
+    """The T > 0 at which ``sum(occupancy(q * T)) == n_capacity``.
 
     ``occupancy`` is increasing and concave with derivative ``slope``, so Newton's method from
     T = 0 climbs to the root from below without overshooting.
@@ -43,18 +43,18 @@ def _solve_time(q: np.ndarray, capacity: float, occupancy, slope) -> float:
     big_t = 0.0
     for _ in range(500):
         x = q * big_t
-        step = (capacity - occupancy(x).sum()) / np.dot(q, slope(x))
+        step = (n_capacity - occupancy(x).sum()) / np.dot(q, slope(x))
         big_t += step
         if step <= 1e-14 * big_t:
             break
     return float(big_t)
 
 
-def che_characteristic_time(popularity, capacity: float) -> float:
-    """Che's characteristic time ``T`` (in requests) of an LRU cache of ``capacity`` objects.
+def che_characteristic_time(popularity, n_capacity: float) -> float:
+    """Che's characteristic time ``T`` (in requests) of an LRU cache of ``n_capacity`` objects.
 
     Under independent requests an object stays in the LRU cache while fewer than ``T`` requests
-    have passed since its last request, where ``sum_k (1 - exp(-q_k T)) = capacity``
+    have passed since its last request, where ``sum_k (1 - exp(-q_k T)) = n_capacity``
     (Che, Tung and Wang, 2002). ``inf`` if everything fits.
 
     >>> round(che_characteristic_time([0.5, 0.5], 1), 3)
@@ -62,40 +62,40 @@ def che_characteristic_time(popularity, capacity: float) -> float:
     """
     q = _check_popularity(popularity)
     n_pos = int(np.count_nonzero(q))
-    c = check_number("capacity", capacity, low=0, low_open=True)
+    c = check_number("n_capacity", n_capacity, low=0, low_open=True)
     if c >= n_pos:
         return math.inf
     return _solve_time(q[q > 0], c, lambda x: -np.expm1(-x), lambda x: np.exp(-x))
 
 
-def che_hit_ratio(popularity, capacity: float) -> float:
+def che_hit_ratio(popularity, n_capacity: float) -> float:
     """Che's approximation of LRU's hit ratio: ``sum_k q_k (1 - exp(-q_k T))``.
 
-    ``popularity`` holds request probabilities (sum 1), ``capacity`` is in objects.
+    ``popularity`` holds request probabilities (sum 1), ``n_capacity`` is in objects.
 
     >>> from scalelab.cache import zipf_popularity
     >>> round(che_hit_ratio(zipf_popularity(100_000, 0.8), 1_000), 3)
     0.204
     """
     q = _check_popularity(popularity)
-    big_t = che_characteristic_time(q, capacity)
+    big_t = che_characteristic_time(q, n_capacity)
     if math.isinf(big_t):
         return 1.0
     return float(np.sum(q * -np.expm1(-q * big_t)))
 
 
-def fifo_hit_ratio_approx(popularity, capacity: float) -> float:
+def fifo_hit_ratio_approx(popularity, n_capacity: float) -> float:
     """The characteristic-time approximation of FIFO's (and RANDOM's) hit ratio.
 
     Object ``k`` is cached with probability ``q_k T / (1 + q_k T)``, with ``T`` such that these
-    sum to ``capacity`` (Gelenbe 1973; Martina, Garetto and Leonardi, 2014).
+    sum to ``n_capacity`` (Gelenbe 1973; Martina, Garetto and Leonardi, 2014).
 
     >>> from scalelab.cache import zipf_popularity
     >>> round(fifo_hit_ratio_approx(zipf_popularity(100_000, 0.8), 1_000), 3)
     0.179
     """
     q = _check_popularity(popularity)
-    c = check_number("capacity", capacity, low=0, low_open=True)
+    c = check_number("n_capacity", n_capacity, low=0, low_open=True)
     qp = q[q > 0]
     if c >= qp.size:
         return 1.0
@@ -103,8 +103,8 @@ def fifo_hit_ratio_approx(popularity, capacity: float) -> float:
     return float(np.sum(qp * (qp * big_t) / (1.0 + qp * big_t)))
 
 
-def ideal_hit_ratio(popularity, capacity: int) -> float:
-    """The hit ratio of a cache that always holds the ``capacity`` most popular objects.
+def ideal_hit_ratio(popularity, n_capacity: int) -> float:
+    """The hit ratio of a cache that always holds the ``n_capacity`` most popular objects.
 
     Under independent requests no policy that does not know the future beats it for long;
     a perfect LFU (``keep_counts=True``) approaches it.
@@ -113,5 +113,5 @@ def ideal_hit_ratio(popularity, capacity: int) -> float:
     0.8
     """
     q = _check_popularity(popularity)
-    c = check_int("capacity", capacity, low=0)
+    c = check_int("n_capacity", n_capacity, low=0)
     return float(np.sort(q)[::-1][:c].sum())

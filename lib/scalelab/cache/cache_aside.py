@@ -146,7 +146,7 @@ class CacheRun:
 def simulate_cache(
     trace: Trace,
     policy: str = "lru",
-    capacity: int = 1_000,
+    n_capacity: int = 1_000,
     *,
     t_ttl: float | None = None,
     t_fetch: float = 0.0,
@@ -178,7 +178,7 @@ def simulate_cache(
     """
     if not isinstance(trace, Trace):
         raise ValueError(f"trace must be a Trace from make_trace; got {type(trace).__name__}")
-    cache = make_cache(policy, capacity, t_ttl=t_ttl)
+    cache = make_cache(policy, n_capacity, t_ttl=t_ttl)
     check_number("t_fetch", t_fetch, low=0)
     check_choice("write_policy", write_policy, WRITE_POLICIES)
     n = len(trace)

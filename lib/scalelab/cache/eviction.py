@@ -35,7 +35,7 @@ _MISSING = object()
 
 
 class Cache:
-    """A cache of at most ``capacity`` objects; subclasses choose the eviction policy.
+    """A cache of at most ``n_capacity`` objects; subclasses choose the eviction policy.
 
     ``get(key, now)`` returns the value (a *hit*, which updates the policy's bookkeeping) or
     ``default``; ``put(key, value, now)`` stores a value, evicting if the cache is full, and
@@ -53,8 +53,8 @@ class Cache:
 
     policy = "base"
 
-    def __init__(self, capacity: int, *, t_ttl: float | None = None):
-        self.capacity = check_int("capacity", capacity, low=1)
+    def __init__(self, n_capacity: int, *, t_ttl: float | None = None):
+        self.n_capacity = check_int("n_capacity", n_capacity, low=1)
         if t_ttl is not None:
             check_number("t_ttl", t_ttl, low=0, low_open=True)
         self.t_ttl = t_ttl
@@ -120,7 +120,7 @@ class Cache:
         if key in self._values:
             self._values[key] = value
         else:
-            while len(self._values) >= self.capacity:
+            while len(self._values) >= self.n_capacity:
                 victim = self._victim()
                 self._remove(victim)
                 self.evictions += 1
@@ -149,7 +149,7 @@ class Cache:
         return False
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(capacity={self.capacity}, size={len(self)})"
+        return f"{type(self).__name__}(n_capacity={self.n_capacity}, size={len(self)})"
 
 
 class LRUCache(Cache):
@@ -164,8 +164,8 @@ class LRUCache(Cache):
 
     policy = "lru"
 
-    def __init__(self, capacity: int, *, t_ttl: float | None = None):
-        super().__init__(capacity, t_ttl=t_ttl)
+    def __init__(self, n_capacity: int, *, t_ttl: float | None = None):
+        super().__init__(n_capacity, t_ttl=t_ttl)
         self._recency: OrderedDict = OrderedDict()
 
     def _on_hit(self, key) -> None:
@@ -196,8 +196,8 @@ class FIFOCache(Cache):
 
     policy = "fifo"
 
-    def __init__(self, capacity: int, *, t_ttl: float | None = None):
-        super().__init__(capacity, t_ttl=t_ttl)
+    def __init__(self, n_capacity: int, *, t_ttl: float | None = None):
+        super().__init__(n_capacity, t_ttl=t_ttl)
         self._queue: OrderedDict = OrderedDict()
 
     def _on_hit(self, key) -> None:
@@ -221,7 +221,7 @@ class LFUCache(Cache):
 
     Counts live in frequency buckets, so every operation is O(1) on average. With
     ``keep_counts=True`` the cache remembers the counts of evicted objects too ("perfect LFU"):
-    under independent requests it converges to holding the ``capacity`` most popular objects.
+    under independent requests it converges to holding the ``n_capacity`` most popular objects.
     Without it ("in-cache LFU") an evicted object starts again from one.
 
     >>> c = LFUCache(2)
@@ -233,8 +233,8 @@ class LFUCache(Cache):
 
     policy = "lfu"
 
-    def __init__(self, capacity: int, *, t_ttl: float | None = None, keep_counts: bool = False):
-        super().__init__(capacity, t_ttl=t_ttl)
+    def __init__(self, n_capacity: int, *, t_ttl: float | None = None, keep_counts: bool = False):
+        super().__init__(n_capacity, t_ttl=t_ttl)
         self.keep_counts = bool(keep_counts)
         self._count: dict = {}
         self._buckets: dict[int, OrderedDict] = {}
@@ -300,8 +300,8 @@ class SIEVECache(Cache):
 
     policy = "sieve"
 
-    def __init__(self, capacity: int, *, t_ttl: float | None = None):
-        super().__init__(capacity, t_ttl=t_ttl)
+    def __init__(self, n_capacity: int, *, t_ttl: float | None = None):
+        super().__init__(n_capacity, t_ttl=t_ttl)
         self._newer: dict = {}  # key -> the next newer key (None at the newest end)
         self._older: dict = {}  # key -> the next older key (None at the oldest end)
         self._visited: dict = {}
@@ -356,18 +356,18 @@ class SIEVECache(Cache):
 _CLASSES = {"lru": LRUCache, "lfu": LFUCache, "fifo": FIFOCache, "sieve": SIEVECache}
 
 
-def make_cache(policy: str, capacity: int, *, t_ttl: float | None = None, **options) -> Cache:
-    """A cache of ``capacity`` objects with eviction ``policy`` (one of :data:`POLICIES`).
+def make_cache(policy: str, n_capacity: int, *, t_ttl: float | None = None, **options) -> Cache:
+    """A cache of ``n_capacity`` objects with eviction ``policy`` (one of :data:`POLICIES`).
 
     ``t_ttl`` is the time to live in seconds (``None``: never expires); ``options`` go to the
     class (``keep_counts=True`` for a perfect LFU).
 
     >>> make_cache("sieve", 100)
-    SIEVECache(capacity=100, size=0)
+    SIEVECache(n_capacity=100, size=0)
     >>> make_cache("mru", 100)
     Traceback (most recent call last):
     ...
     ValueError: policy must be one of 'lru', 'lfu', 'fifo', 'sieve'; got 'mru'
     """
     check_choice("policy", policy, POLICIES)
-    return _CLASSES[policy](capacity, t_ttl=t_ttl, **options)
+    return _CLASSES[policy](n_capacity, t_ttl=t_ttl, **options)

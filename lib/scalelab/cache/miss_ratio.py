@@ -122,9 +122,9 @@ class MissRatioCurve:
         """``1 - hit_ratio`` for every size."""
         return 1.0 - self.hit_ratio
 
-    def at(self, capacity) -> float:
-        """Hit ratio of an LRU cache of ``capacity`` objects (fractions interpolate linearly)."""
-        c = check_number("capacity", capacity, low=0)
+    def at(self, n_capacity) -> float:
+        """Hit ratio of an LRU cache of ``n_capacity`` objects (fractions interpolate linearly)."""
+        c = check_number("n_capacity", n_capacity, low=0)
         top = self.hit_ratio.size - 1
         if c >= top:
             return float(self.hit_ratio[-1])

@@ -24,8 +24,8 @@ __all__ = [
 ]
 
 
-def _lru_hits(keys: list, capacity: int) -> int:
-    """Hits of an LRU cache of ``capacity`` on ``keys``: a tight OrderedDict loop."""
+def _lru_hits(keys: list, n_capacity: int) -> int:
+    """Hits of an LRU cache of ``n_capacity`` on ``keys``: a tight OrderedDict loop."""
     od: OrderedDict = OrderedDict()
     move, pop = od.move_to_end, od.popitem
     misses = 0
@@ -36,7 +36,7 @@ def _lru_hits(keys: list, capacity: int) -> int:
         else:
             od[k] = None
             misses += 1
-            if len(od) == capacity:
+            if len(od) == n_capacity:
                 break
     for k in it:  # full: every miss evicts the least recently used key
         if k in od:
@@ -48,7 +48,7 @@ def _lru_hits(keys: list, capacity: int) -> int:
     return len(keys) - misses
 
 
-def _fifo_hits(keys: list, capacity: int) -> int:
+def _fifo_hits(keys: list, n_capacity: int) -> int:
     od: OrderedDict = OrderedDict()
     pop = od.popitem
     misses = 0
@@ -56,12 +56,12 @@ def _fifo_hits(keys: list, capacity: int) -> int:
         if k not in od:
             od[k] = None
             misses += 1
-            if len(od) > capacity:
+            if len(od) > n_capacity:
                 pop(False)
     return len(keys) - misses
 
 
-def _lfu_hits(keys: list, capacity: int) -> int:
+def _lfu_hits(keys: list, n_capacity: int) -> int:
     """Hits of an in-cache LFU (ties: least recent first), as
     :class:`~scalelab.cache.LFUCache`, in one loop."""
     count: dict = {}
@@ -84,7 +84,7 @@ def _lfu_hits(keys: list, capacity: int) -> int:
                 up = buckets[c + 1] = OrderedDict()
             up[k] = None
             continue
-        if len(count) >= capacity:
+        if len(count) >= n_capacity:
             bucket = buckets[lowest]
             victim, _ = bucket.popitem(last=False)
             if not bucket:
@@ -99,7 +99,7 @@ def _lfu_hits(keys: list, capacity: int) -> int:
     return hits
 
 
-def _sieve_hits(keys: list, capacity: int) -> int:
+def _sieve_hits(keys: list, n_capacity: int) -> int:
     """Hits of SIEVE, as :class:`~scalelab.cache.SIEVECache`, in one loop.
 
     The queue is a list, oldest first; an evicted key leaves a hole (None) that is squeezed out
@@ -114,7 +114,7 @@ def _sieve_hits(keys: list, capacity: int) -> int:
             visited[k] = True
             hits += 1
             continue
-        if len(visited) >= capacity:
+        if len(visited) >= n_capacity:
             while True:
                 if hand >= len(queue):  # past the newest: wrap to the oldest
                     queue = [x for x in queue if x is not None]
@@ -133,7 +133,7 @@ def _sieve_hits(keys: list, capacity: int) -> int:
             if hand >= len(queue):  # evicted the newest: the hand goes back to the oldest
                 queue = [x for x in queue if x is not None]
                 hand = 0
-            elif len(queue) > 2 * capacity + 64:  # squeeze the holes, keep the hand's place
+            elif len(queue) > 2 * n_capacity + 64:  # squeeze the holes, keep the hand's place
                 live_before = sum(1 for x in queue[:hand] if x is not None)
                 queue = [x for x in queue if x is not None]
                 hand = live_before
@@ -142,7 +142,7 @@ def _sieve_hits(keys: list, capacity: int) -> int:
     return hits
 
 
-def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
+def hit_ratio(trace, policy: str, n_capacity: int, **options) -> float:
     """Share of requests in ``trace`` (a :class:`~scalelab.cache.Trace` or keys) that hit.
 
     The cache starts empty and has no TTL; writes in a :class:`~scalelab.cache.Trace` are read
@@ -154,17 +154,17 @@ def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
     0.3333333333333333
     """
     check_choice("policy", policy, POLICIES)
-    capacity = check_int("capacity", capacity, low=1)
+    n_capacity = check_int("n_capacity", n_capacity, low=1)
     keys = trace if type(trace) is list and trace else _keys_of(trace).tolist()
     if policy == "lru" and not options:
-        return _lru_hits(keys, capacity) / len(keys)
+        return _lru_hits(keys, n_capacity) / len(keys)
     if policy == "fifo" and not options:
-        return _fifo_hits(keys, capacity) / len(keys)
+        return _fifo_hits(keys, n_capacity) / len(keys)
     if policy == "sieve" and not options:
-        return _sieve_hits(keys, capacity) / len(keys)
+        return _sieve_hits(keys, n_capacity) / len(keys)
     if policy == "lfu" and not options:
-        return _lfu_hits(keys, capacity) / len(keys)
-    cache = make_cache(policy, capacity, **options)
+        return _lfu_hits(keys, n_capacity) / len(keys)
+    cache = make_cache(policy, n_capacity, **options)
     access = cache.access
     hits = 0
     for k in keys:
@@ -172,16 +172,16 @@ def hit_ratio(trace, policy: str, capacity: int, **options) -> float:
     return hits / len(keys)
 
 
-def hit_ratio_curve(trace, policy: str, capacities, **options) -> np.ndarray:
-    """Hit ratio of ``policy`` at each of ``capacities`` (LRU: read off the one-pass curve).
+def hit_ratio_curve(trace, policy: str, n_capacities, **options) -> np.ndarray:
+    """Hit ratio of ``policy`` at each of ``n_capacities`` (LRU: read off the one-pass curve).
 
     >>> hit_ratio_curve([1, 2, 1, 3, 1, 2], "lru", [1, 2, 3]).tolist()
     [0.0, 0.3333333333333333, 0.5]
     """
     check_choice("policy", policy, POLICIES)
     caps = [
-        check_int("capacities", int(c) if isinstance(c, np.integer) else c, low=1)
-        for c in np.atleast_1d(capacities).tolist()
+        check_int("n_capacities", int(c) if isinstance(c, np.integer) else c, low=1)
+        for c in np.atleast_1d(n_capacities).tolist()
     ]
     if policy == "lru" and not options:
         curve = miss_ratio_curve(trace)

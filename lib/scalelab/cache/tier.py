@@ -57,14 +57,14 @@ class TierBuckets(Buckets):
 
     ``hit_ratio``; ``rate_db``: reads/s offered to the database; ``rate_failed``: reads/s the
     overloaded database could not serve; ``t_mean``: mean latency of the served reads (s);
-    ``utilisation``: database busy share (capped at 1).
+    ``rho``: the database's utilisation, its busy share (capped at 1).
     """
 
     hit_ratio: np.ndarray
     rate_db: np.ndarray
     rate_failed: np.ndarray
     t_mean: np.ndarray
-    utilisation: np.ndarray
+    rho: np.ndarray
 
 
 def cache_tier_buckets(

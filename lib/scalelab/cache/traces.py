@@ -82,7 +82,6 @@ def make_trace(
     n_objects: int = 10_000,
     n_requests: int = 100_000,
     alpha: float = 0.8,
-    rng: np.random.Generator,
     rate: float = 1_000.0,
     p_scan: float = 0.3,
     n_scan: int | None = None,
@@ -90,6 +89,7 @@ def make_trace(
     n_burst: int | None = None,
     p_hot: float = 0.2,
     p_write: float = 0.0,
+    rng: np.random.Generator,
 ) -> Trace:
     """A seeded request trace of ``n_requests`` over a Zipf catalogue of ``n_objects``.
 

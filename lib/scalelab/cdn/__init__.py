@@ -24,7 +24,7 @@ and prices of :mod:`~scalelab.cdn.network`:
   cache key).
 - **TTL analytics** (:mod:`~scalelab.cdn.ttl`) for independent (Poisson) requests:
   :func:`ttl_hit_ratio` (a TTL cache fetches an object, then serves it until it expires:
-  ``lam*T/(1 + lam*T)`` of an object's requests hit; Jung, Berger and Balakrishnan 2003),
+  ``λT/(1 + λT)`` of an object's requests at rate λ hit; Jung, Berger and Balakrishnan 2003),
   :func:`origin_rate` for many edges with or without a shield, and :func:`p_stale` (the share of
   hits that return an outdated copy).
 - **A time-bucketed drill** (:mod:`~scalelab.cdn.drill`: :func:`cdn_buckets`,

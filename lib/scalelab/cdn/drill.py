@@ -43,7 +43,7 @@ from scalelab.cdn.network import (
     T_TIMEOUT,
 )
 from scalelab.cdn.ttl import INVALIDATIONS, _p_stale, _ttl_occupancy
-from scalelab.geo import BACKBONE_RTT_MS, DEFAULT_USERS_M, REGIONS
+from scalelab.geo import BACKBONE_RTT, DEFAULT_USERS_M, REGIONS
 from scalelab.validate import check_choice, check_int, check_number, check_probability
 
 __all__ = [
@@ -173,7 +173,7 @@ class CDNBuckets(Buckets):
     origin (local, edge, shield and second-CDN hits; failed requests excluded);
     ``edge_hit_ratio``: share of the primary CDN's requests its edges answered; ``rate_origin``:
     requests/s offered to the origin; ``rate_failed``: requests/s that failed (an unreachable
-    edge, or an origin past its capacity); ``utilisation``: the origin's busy share;
+    edge, or an origin past its capacity); ``rho``: the origin's utilisation (busy share);
     ``p50``/``p99``: latency percentiles (s) per region, a failure counting ``T_TIMEOUT``;
     ``p50_all``/``p99_all``: the same over all users; ``rate_stale``: responses/s that were
     outdated; ``cost``: dollars spent in the bucket.
@@ -184,7 +184,7 @@ class CDNBuckets(Buckets):
     edge_hit_ratio: np.ndarray
     rate_origin: np.ndarray
     rate_failed: np.ndarray
-    utilisation: np.ndarray
+    rho: np.ndarray
     p50: np.ndarray
     p99: np.ndarray
     p50_all: np.ndarray
@@ -270,7 +270,7 @@ def cdn_buckets(
     ``rate``: requests/s offered by all users in each bucket of ``t_bucket`` seconds, split over
     the regions by ``cdn.users`` (``cdn``: default ``CDN()``). Every bucket, each cache (each region's edge of the primary
     CDN, the shield, each edge of a second CDN) holds each object with some probability, its
-    *occupancy*: a TTL cache under steady requests holds a share ``lam*T/(1+lam*T)`` of the time
+    *occupancy*: a TTL cache under steady requests holds a share ``λT/(1 + λT)`` of the time (rate λ)
     (bounded by the LRU capacity limit), an empty cache fills at the request rate, a fuller one
     drains as copies expire. A request hits with that probability. Caches start warm.
 
@@ -303,7 +303,7 @@ def cdn_buckets(
         p2 = 0.0
 
     n_b = r.size
-    rtt = BACKBONE_RTT_MS / 1000
+    rtt = BACKBONE_RTT
     t0 = np.arange(n_b) * dt
     down, f_und, f_det, dead_mid = _outage_phases(t0, dt, cdn, outage, strategy)
     nearest, redirect_ok = _reroute(down, rtt, strategy)

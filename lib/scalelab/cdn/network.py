@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalelab.geo import BACKBONE_RTT_MS, DEFAULT_USERS_M, REGIONS, T_ACCESS_MS
+from scalelab.geo import BACKBONE_RTT, DEFAULT_USERS_M, REGIONS, T_ACCESS
 from scalelab.validate import check_choice, check_int, check_rng
 
 __all__ = [
@@ -37,9 +37,9 @@ __all__ = [
 ORIGIN_REGION = "na-east"
 """Where the origin (and the origin shield, which CDNs place next to it) stands."""
 
-T_EDGE = T_ACCESS_MS / 1000
+T_EDGE = T_ACCESS
 """Round trip (s) from a user to a CDN edge in the user's own metro area: the access network
-(20 ms; :data:`scalelab.geo.T_ACCESS_MS`). Large CDNs place edges within a few tens of
+(20 ms; :data:`scalelab.geo.T_ACCESS`). Large CDNs place edges within a few tens of
 milliseconds of most users (Nygren, Sitaraman and Sun, 'The Akamai network', 2010)."""
 
 T_LOCAL = 0.001
@@ -84,14 +84,14 @@ def rtt_to_origin(region: str) -> float:
     (0.02, 0.17)
     """
     check_choice("region", region, REGIONS)
-    return round(T_EDGE + float(BACKBONE_RTT_MS[_REGION_INDEX[region], _ORIGIN]) / 1000, 6)
+    return round(T_EDGE + float(BACKBONE_RTT[_REGION_INDEX[region], _ORIGIN]), 6)
 
 
-def assign_regions(n_requests: int, rng: np.random.Generator, users=None) -> np.ndarray:
+def assign_regions(n_requests: int, *, users=None, rng: np.random.Generator) -> np.ndarray:
     """The user region (index into :data:`REGIONS`) of each of ``n_requests`` requests, drawn
     independently in proportion to ``users`` (default :data:`scalelab.geo.DEFAULT_USERS_M`).
 
-    >>> regions = assign_regions(10_000, np.random.default_rng(0))
+    >>> regions = assign_regions(10_000, rng=np.random.default_rng(0))
     >>> int(regions.min()) >= 0 and int(regions.max()) < len(REGIONS)
     True
     """

@@ -1,7 +1,7 @@
 """TTL analytics for independent (Poisson) requests: hit ratio, origin load, staleness.
 
 A TTL cache fetches an object, then serves it until it expires: under Poisson requests at
-``lam`` per second and a TTL of ``T`` seconds, ``lam*T/(1 + lam*T)`` of an object's requests hit
+rate λ per second and a TTL of ``T`` seconds, ``λT/(1 + λT)`` of an object's requests hit
 (Jung, Berger and Balakrishnan 2003), whatever the cache's policy, as long as it is large enough.
 :func:`ttl_hit_ratio` sums that over objects, :func:`origin_rate` gives the requests/s that reach
 the origin from many edges with or without an origin shield, and :func:`p_stale` the share of
@@ -27,8 +27,8 @@ INVALIDATIONS = ("ttl", "purge", "versioned")
 """How a changed static object reaches users: wait for the TTL, purge it, or change its URL."""
 
 
-def _rates(rates, name: str = "rates") -> np.ndarray:
-    lam = np.asarray(rates, dtype=float)
+def _rates(rate, name: str = "rate") -> np.ndarray:
+    lam = np.asarray(rate, dtype=float)
     if lam.ndim == 0:
         lam = lam.reshape(1)
     if lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
@@ -41,12 +41,13 @@ def _ttl_occupancy(lam: np.ndarray, t_ttl) -> np.ndarray:
     return x / (1.0 + x)
 
 
-def ttl_hit_ratio(rates, t_ttl: float) -> float:
-    """Hit ratio of one TTL cache whose objects are requested at ``rates`` (requests/s each).
+def ttl_hit_ratio(rate, t_ttl: float) -> float:
+    """Hit ratio of one TTL cache whose objects are requested at ``rate`` (requests/s, one per
+    object).
 
     The first request after an object expires misses and fetches it; the copy is then served for
-    ``t_ttl`` seconds, during which ``lam * t_ttl`` requests arrive on average, all hits. So a
-    share ``lam*T / (1 + lam*T)`` of the object's requests hit, and the cache's hit ratio is that
+    ``t_ttl`` seconds, during which ``rate * t_ttl`` requests arrive on average, all hits. So a
+    share ``λT / (1 + λT)`` of the object's requests hit, and the cache's hit ratio is that
     share averaged over objects *weighted by their rates* (busy objects count more).
 
     >>> round(ttl_hit_ratio([1.0, 0.1], 60.0), 4)  # 98 % hits for one, 86 % for the other
@@ -54,7 +55,7 @@ def ttl_hit_ratio(rates, t_ttl: float) -> float:
     >>> ttl_hit_ratio([5.0], 0.0)
     0.0
     """
-    lam = _rates(rates)
+    lam = _rates(rate)
     t = check_number("t_ttl", t_ttl, low=0)
     total = lam.sum()
     if total == 0:
@@ -62,11 +63,11 @@ def ttl_hit_ratio(rates, t_ttl: float) -> float:
     return float(np.sum(lam * _ttl_occupancy(lam, t)) / total)
 
 
-def origin_rate(edge_rates, t_ttl: float, *, shield: bool = False) -> float:
+def origin_rate(rate_edge, t_ttl: float, *, shield: bool = False) -> float:
     """Requests/s that reach the origin from several TTL edges, with or without a shield.
 
-    ``edge_rates[e][k]`` is the rate (requests/s) of object ``k`` at edge ``e``. Each edge misses
-    object ``k`` at ``lam/(1 + lam*T)`` per second, once per TTL at most. Without a shield every
+    ``rate_edge[e][k]`` is the rate (requests/s) of object ``k`` at edge ``e``. Each edge misses
+    object ``k`` at ``λ/(1 + λT)`` per second (λ its rate), once per TTL at most. Without a shield every
     edge's misses reach the origin; a shield is one more TTL cache that receives all edges'
     misses, ``m_k``, and passes on only ``m_k/(1 + m_k*T)``. (Treating an edge's misses as a
     Poisson stream is an approximation; they are more regular than that.)
@@ -75,11 +76,11 @@ def origin_rate(edge_rates, t_ttl: float, *, shield: bool = False) -> float:
     >>> round(origin_rate(rates, 60.0), 3), round(origin_rate(rates, 60.0, shield=True), 3)
     (0.184, 0.028)
     """
-    lam = np.asarray(edge_rates, dtype=float)
+    lam = np.asarray(rate_edge, dtype=float)
     if lam.ndim == 1:
         lam = lam[None, :]
     if lam.ndim != 2 or lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError("edge_rates must be a 2-d array [edge][object] of requests/s >= 0")
+        raise ValueError("rate_edge must be a 2-d array [edge][object] of requests/s >= 0")
     t = check_number("t_ttl", t_ttl, low=0)
     misses = lam / (1.0 + lam * t)
     if not shield:

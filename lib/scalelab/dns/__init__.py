@@ -49,12 +49,12 @@ The public API, in the order a learner meets it, one module per part (import fro
 
 **Caching, in numbers** (:mod:`~scalelab.dns.caching`)
 
-- ``hit_ratio(lam, t_ttl)``: ``lam*T / (1 + lam*T)``, the hit ratio of one name queried as a
-  Poisson stream at ``lam`` queries/s through one cache with TTL ``T`` (Jung, Berger and
+- ``hit_ratio(rate, t_ttl)``: ``λT / (1 + λT)``, the hit ratio of one name queried as a
+  Poisson stream at ``rate`` (λ) queries/s through one cache with TTL ``T`` (Jung, Berger and
   Balakrishnan 2003). ``mean_lookup_time(p_hit, t_hit, t_miss)``: the expected lookup time.
 - ``QueryStream(rate_queries, n_names, zipf_s, n_resolvers)``: Poisson queries spread over names
   with Zipf popularity and over resolvers (each has its own cache).
-  ``simulate_cache(stream, t_ttl, t_duration, rng)`` measures hit ratio, queries reaching the
+  ``simulate_cache(stream, t_ttl, t_duration, rng=rng)`` measures hit ratio, queries reaching the
   authoritative servers and mean lookup time; ``expected_cache_stats(stream, t_ttl)`` gives the
   same from the formula. ``sample_queries`` and ``count_misses`` are its two halves (draw the
   lookups; mark which miss a TTL cache), for callers with their own streams.

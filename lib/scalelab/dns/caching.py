@@ -1,7 +1,7 @@
 """Caching, in numbers: hit ratios, lookup times and load on the authoritative servers.
 
-:func:`hit_ratio` is ``lam*T / (1 + lam*T)``, the hit ratio of one name queried as a Poisson
-stream at ``lam`` queries/s through one cache with TTL ``T`` seconds (Jung, Berger and
+:func:`hit_ratio` is ``λT / (1 + λT)``, the hit ratio of one name queried as a Poisson
+stream at ``rate`` (λ) queries/s through one cache with TTL ``T`` seconds (Jung, Berger and
 Balakrishnan 2003); :func:`mean_lookup_time` the expected lookup time. A :class:`QueryStream`
 spreads Poisson queries over names with Zipf popularity (:func:`zipf_popularity`) and over
 resolvers, each with its own cache; :func:`simulate_cache` measures hit ratio, queries reaching
@@ -40,21 +40,21 @@ __all__ = [
 ]
 
 
-def hit_ratio(lam, t_ttl):
-    """Hit ratio of one name queried at ``lam`` queries/s (Poisson) through a TTL-``t_ttl`` cache.
+def hit_ratio(rate, t_ttl):
+    """Hit ratio of one name queried at ``rate`` queries/s (Poisson) through a TTL-``t_ttl`` cache.
 
     A miss fetches the record and starts a TTL period of ``t_ttl`` s in which, on average,
-    ``lam * t_ttl`` more queries arrive and hit; then the next query misses again after an
-    average ``1/lam`` s. So ``h = lam*T / (1 + lam*T)`` (renewal argument; Jung, Berger and
+    ``rate * t_ttl`` more queries arrive and hit; then the next query misses again after an
+    average ``1/rate`` s. So with rate λ, ``h = λT / (1 + λT)`` (renewal argument; Jung, Berger and
     Balakrishnan, INFOCOM 2003). Works elementwise on arrays.
 
     >>> hit_ratio(1.0, 9.0)
     0.9
     """
-    lam_a = np.asarray(lam, dtype=float)
+    lam_a = np.asarray(rate, dtype=float)
     t_a = np.asarray(t_ttl, dtype=float)
     if np.any(~np.isfinite(lam_a)) or np.any(lam_a < 0):
-        raise ValueError(f"lam must be >= 0 queries/s; got {lam!r}")
+        raise ValueError(f"rate must be >= 0 queries/s; got {rate!r}")
     if np.any(~np.isfinite(t_a)) or np.any(t_a < 0):
         raise ValueError(f"t_ttl must be >= 0 s; got {t_ttl!r}")
     x = lam_a * t_a
@@ -129,11 +129,11 @@ class CacheStats:
     t_duration: float
 
 
-def sample_queries(stream: QueryStream, t_duration: float, rng: np.random.Generator):
+def sample_queries(stream: QueryStream, t_duration: float, *, rng: np.random.Generator):
     """Sample the stream for ``t_duration`` s: sorted arrival times (s) and, for each, the
     resolver and the name (indices), as three arrays.
 
-    >>> t, r, n = sample_queries(QueryStream(10.0, n_names=3), 100.0, np.random.default_rng(1))
+    >>> t, r, n = sample_queries(QueryStream(10.0, n_names=3), 100.0, rng=np.random.default_rng(1))
     >>> len(t) > 900, bool(np.all(np.diff(t) >= 0)), int(r.max()), int(n.max()) <= 2
     (True, True, 0, True)
     """
@@ -188,10 +188,10 @@ def simulate_cache(
     stream: QueryStream,
     t_ttl: float,
     t_duration: float,
-    rng: np.random.Generator,
     *,
     t_hit: float = T_CLIENT,
     t_miss: float = T_CLIENT + T_AUTH,
+    rng: np.random.Generator,
 ) -> CacheStats:
     """Simulate resolver caches under ``stream`` for ``t_duration`` s with TTL ``t_ttl`` s.
 
@@ -199,14 +199,14 @@ def simulate_cache(
     of a hit and of a miss (default: the stub leg, plus the authoritative round trip for a miss,
     as when the TLD delegation is already cached).
 
-    >>> s = simulate_cache(QueryStream(1.0), 9.0, 20_000.0, np.random.default_rng(7))
+    >>> s = simulate_cache(QueryStream(1.0), 9.0, 20_000.0, rng=np.random.default_rng(7))
     >>> abs(s.hit_ratio - 0.9) < 0.01
     True
     """
     check_number("t_ttl", t_ttl, low=0)
     check_number("t_hit", t_hit, low=0)
     check_number("t_miss", t_miss, low=0)
-    times, resolvers, names = sample_queries(stream, t_duration, rng)
+    times, resolvers, names = sample_queries(stream, t_duration, rng=rng)
     n = len(times)
     miss = count_misses(times, resolvers * stream.n_names + names, float(t_ttl))
     n_up = int(miss.sum())

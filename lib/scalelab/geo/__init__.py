@@ -14,7 +14,7 @@ over read stale or missing data.
 What the package models, and how it simplifies:
 
 - **Regions** stand for where users are; each has a site (latitude/longitude of a typical cloud
-  region), and ``BACKBONE_RTT_MS`` gives measured round-trip times between the sites. A user
+  region), and ``BACKBONE_RTT`` gives measured round-trip times between the sites. A user
   reaches a DC in ``access RTT + backbone RTT`` (``rtt_matrix``). Within a region everyone is at
   the same distance.
 - **Routing** is per region: GeoDNS gives every client of a region the same answer (as
@@ -47,11 +47,13 @@ scenario), :mod:`~scalelab.geo.resolvers` (individual resolvers, the reference f
 and :mod:`~scalelab.geo.sync` (asynchronous cross-region sync).
 
 >>> world = default_world()
->>> [world.dcs[int(i)].name for i in nearest_healthy(world.rtt_ms, [True, True, True])]
+>>> [world.dcs[int(i)].name for i in nearest_healthy(world.t_rtt, [True, True, True])]
 ['dc-na-east', 'dc-na-east', 'dc-na-east', 'dc-europe', 'dc-asia', 'dc-asia']
 """
 
 from __future__ import annotations
+
+import warnings
 
 from scalelab.geo.failover import (
     FailoverParams,
@@ -76,44 +78,45 @@ from scalelab.geo.routing import (
     capacity_aware,
     capacity_for_one_loss,
     dc_load,
-    mean_rtt_ms,
+    mean_rtt,
     nearest_healthy,
 )
 from scalelab.geo.sync import SyncParams, SyncResult, apply_times, simulate_sync, unsynced_writes
 from scalelab.geo.world import (
-    BACKBONE_RTT_MS,
+    _BACKBONE_RTT_MS,
+    BACKBONE_RTT,
     DEFAULT_USERS_M,
-    FIBRE_KM_PER_MS,
+    FIBRE_KM_PER_S,
     REGIONS,
     SITES,
-    T_ACCESS_MS,
+    T_ACCESS,
     DataCenter,
     World,
     default_world,
     great_circle_km,
     make_world,
-    rtt_lower_bound_ms,
+    rtt_lower_bound,
     rtt_matrix,
 )
 
 __all__ = [
     "REGIONS",
     "SITES",
-    "BACKBONE_RTT_MS",
-    "T_ACCESS_MS",
-    "FIBRE_KM_PER_MS",
+    "BACKBONE_RTT",
+    "T_ACCESS",
+    "FIBRE_KM_PER_S",
     "DEFAULT_USERS_M",
     "DataCenter",
     "World",
     "make_world",
     "default_world",
     "great_circle_km",
-    "rtt_lower_bound_ms",
+    "rtt_lower_bound",
     "rtt_matrix",
     "nearest_healthy",
     "assignment_matrix",
     "dc_load",
-    "mean_rtt_ms",
+    "mean_rtt",
     "capacity_aware",
     "brute_force_assignment",
     "capacity_for_one_loss",
@@ -138,3 +141,29 @@ __all__ = [
     "SyncResult",
     "simulate_sync",
 ]
+
+
+def _rtt_lower_bound_ms(distance_km: float) -> float:
+    """``rtt_lower_bound_ms``, the name before the vocabulary (#22): the bound in milliseconds."""
+    return rtt_lower_bound(distance_km) * 1000
+
+
+_DEPRECATED = {
+    # old name (release before the vocabulary of #22): (its replacement, the object under the
+    # old name, in the old unit: milliseconds)
+    "BACKBONE_RTT_MS": ("BACKBONE_RTT (seconds)", _BACKBONE_RTT_MS),
+    "T_ACCESS_MS": ("T_ACCESS (seconds)", T_ACCESS * 1000),
+    "FIBRE_KM_PER_MS": ("FIBRE_KM_PER_S", FIBRE_KM_PER_S / 1000),
+    "rtt_lower_bound_ms": ("rtt_lower_bound (seconds)", _rtt_lower_bound_ms),
+    "mean_rtt_ms": ("mean_rtt (any unit: the mean of the round trips given)", mean_rtt),
+}
+
+
+def __getattr__(name: str):
+    # names from before the vocabulary (#22), in milliseconds as they were, kept (deprecated,
+    # outside __all__) so that notebooks of an older release still run
+    if name in _DEPRECATED:
+        new, value = _DEPRECATED[name]
+        warnings.warn(f"{name} is deprecated; use {new}", DeprecationWarning, stacklevel=2)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ capacity-aware), health checks and the DNS TTL delay every change, a DC that is 
 requests sent to it, and a live DC serves up to its capacity and drops the rest (no queueing
 delay is modelled). :func:`simulate_failover` runs the chapter's scenario (a DC dies and comes
 back, :class:`FailoverParams`) and :func:`failover_summary` reduces it to a
-:class:`FailoverSummary`. Rates in requests/s, times in seconds, round trips in milliseconds.
+:class:`FailoverSummary`. Rates in requests/s, times (round trips too) in seconds.
 """
 
 from __future__ import annotations
@@ -38,17 +38,17 @@ __all__ = [
 class GeoRouting:
     """GeoDNS in front of the data centres, for the bucketed form (:func:`geo_buckets`).
 
-    ``rtt_ms[r][d]``: round trip (ms) from user region ``r`` to DC ``d``; ``rate_capacity[d]``:
+    ``t_rtt[r][d]``: round trip (s) from user region ``r`` to DC ``d``; ``rate_capacity[d]``:
     requests/s DC ``d`` serves at most. GeoDNS answers each region by ``policy`` ("nearest":
     the nearest healthy DC; "capacity": :func:`~scalelab.geo.capacity_aware` with each bucket's
     demand) from what health checks every ``t_check`` s say (``n_fail`` failed checks in a row
     mark a DC down, ``n_ok`` good ones up again); clients keep an answer for the DNS TTL
     ``t_ttl`` s, except a share ``p_sticky`` of them that keep it ``t_sticky`` s (browsers,
-    runtimes and resolvers that cache longer than told). Arrays may be given for ``rtt_ms`` and
+    runtimes and resolvers that cache longer than told). Arrays may be given for ``t_rtt`` and
     ``rate_capacity``; they are kept as tuples (``rtt`` and ``capacity`` give arrays).
     """
 
-    rtt_ms: tuple
+    t_rtt: tuple
     rate_capacity: tuple
     t_ttl: float = 60.0
     t_check: float = 10.0
@@ -59,14 +59,14 @@ class GeoRouting:
     t_sticky: float = 900.0
 
     def __post_init__(self):
-        rtt = _as_rtt(self.rtt_ms)
+        rtt = _as_rtt(self.t_rtt)
         cap = np.asarray(self.rate_capacity, dtype=float)
         if cap.shape != (rtt.shape[1],) or not np.all(np.isfinite(cap)) or np.any(cap < 0):
             raise ValueError(
                 f"rate_capacity must hold one rate >= 0 requests/s per DC ({rtt.shape[1]}); "
                 f"got {self.rate_capacity!r}"
             )
-        object.__setattr__(self, "rtt_ms", tuple(tuple(float(x) for x in row) for row in rtt))
+        object.__setattr__(self, "t_rtt", tuple(tuple(float(x) for x in row) for row in rtt))
         object.__setattr__(self, "rate_capacity", tuple(float(x) for x in cap))
         check_number("t_ttl", self.t_ttl, low=0)
         check_number("t_check", self.t_check, low=0, low_open=True)
@@ -80,12 +80,12 @@ class GeoRouting:
     def from_world(cls, world: World, **options) -> GeoRouting:
         """The routing of ``world``'s data centres (its round trips and capacities), with
         ``options`` for the other fields."""
-        return cls(world.rtt_ms, tuple(dc.capacity_rps for dc in world.dcs), **options)
+        return cls(world.t_rtt, tuple(dc.rate_capacity for dc in world.dcs), **options)
 
     @property
     def rtt(self) -> np.ndarray:
-        """Round trips (ms), regions × DCs."""
-        return np.asarray(self.rtt_ms, dtype=float)
+        """Round trips (s), regions × DCs."""
+        return np.asarray(self.t_rtt, dtype=float)
 
     @property
     def capacity(self) -> np.ndarray:
@@ -95,27 +95,27 @@ class GeoRouting:
 
 @dataclass(frozen=True)
 class GeoBuckets(Buckets):
-    """Per-step results of ``geo_buckets`` (rates in requests/s, RTTs in ms), besides ``t`` and
-    ``t_bucket``.
+    """Per-step results of ``geo_buckets`` (rates in requests/s, round trips in s), besides ``t``
+    and ``t_bucket``.
 
     ``share``: steps × regions × DCs, expected traffic share; ``answers``: steps × regions,
-    GeoDNS's answer; ``marked_up``: steps × DCs, health-check view; ``load_rps``/``served_rps``:
-    steps × DCs; ``failed_rps``: steps, every request not served: ``dead_rps`` (sent to a DC that
-    is down) plus ``dropped_rps`` (above a live DC's capacity); ``rtt_region_ms``: steps ×
-    regions, mean RTT of the requests sent to live DCs (nan if none); ``rtt_mean_ms``: steps,
-    over all those requests.
+    GeoDNS's answer; ``marked_up``: steps × DCs, health-check view; ``rate_load`` (offered to
+    each DC) / ``rate_served``: steps × DCs; ``rate_failed``: steps, every request not served:
+    ``rate_dead`` (sent to a DC that is down) plus ``rate_dropped`` (above a live DC's
+    capacity); ``t_rtt_region``: steps × regions, mean RTT of the requests sent to live DCs (nan
+    if none); ``t_rtt_mean``: steps, over all those requests.
     """
 
     share: np.ndarray
     answers: np.ndarray
     marked_up: np.ndarray
-    load_rps: np.ndarray
-    served_rps: np.ndarray
-    failed_rps: np.ndarray
-    dead_rps: np.ndarray
-    dropped_rps: np.ndarray
-    rtt_region_ms: np.ndarray
-    rtt_mean_ms: np.ndarray
+    rate_load: np.ndarray
+    rate_served: np.ndarray
+    rate_failed: np.ndarray
+    rate_dead: np.ndarray
+    rate_dropped: np.ndarray
+    t_rtt_region: np.ndarray
+    t_rtt_mean: np.ndarray
 
 
 _POLICIES = ("nearest", "capacity")
@@ -151,7 +151,7 @@ def geo_buckets(rate, t_bucket: float, routing: GeoRouting, *, up=None) -> GeoBu
     >>> up = np.ones((3, 3), bool); up[1:, 1] = False
     >>> routing = GeoRouting.from_world(w, t_ttl=0, n_fail=1)
     >>> out = geo_buckets(np.tile(w.demand, (3, 1)), 60.0, routing, up=up)
-    >>> out.load_rps[:, 1].round().tolist(), out.failed_rps.round().tolist()
+    >>> out.rate_load[:, 1].round().tolist(), out.rate_failed.round().tolist()
     ([3241.0, 0.0, 0.0], [0.0, 1259.0, 1259.0])
     """
     if not isinstance(routing, GeoRouting):
@@ -292,7 +292,7 @@ class FailoverSummary:
     t_all_moved: float  # s until no traffic went to the dead DC
     failed_requests: float  # requests sent to the dead DC (they time out or are refused)
     dropped_requests: float  # requests above a live DC's capacity (overload after failover)
-    peak_load_rps: dict[str, float]  # highest load on each DC during the run
+    rate_peak: dict[str, float]  # highest load (requests/s) on each DC during the run
     t_back: float  # s after recovery until the DC had its traffic back (nan if it never did)
 
 
@@ -307,12 +307,12 @@ def failover_summary(world: World, params: FailoverParams, out: GeoBuckets) -> F
     """
     d, dt = params.dc, params.t_step
     t = out.t
-    before = out.load_rps[t < params.t_fail, d].mean() if np.any(t < params.t_fail) else 0.0
+    before = out.rate_load[t < params.t_fail, d].mean() if np.any(t < params.t_fail) else 0.0
     after = t >= params.t_fail
     down_now = after & (t < params.t_recover)
     marked_down = np.flatnonzero(down_now & ~out.marked_up[:, d])
     t_det = float(t[marked_down[0]] - params.t_fail) if marked_down.size else math.nan
-    load_d = out.load_rps[:, d]
+    load_d = out.rate_load[:, d]
 
     def first(mask) -> float:
         idx = np.flatnonzero(mask)
@@ -327,10 +327,10 @@ def failover_summary(world: World, params: FailoverParams, out: GeoBuckets) -> F
         t_detected=t_det,
         t_half_moved=t_half,
         t_all_moved=t_all,
-        failed_requests=float(out.dead_rps.sum() * dt),
-        dropped_requests=float(out.dropped_rps.sum() * dt),
-        peak_load_rps={
-            n: float(x) for n, x in zip(world.dc_names, out.load_rps.max(axis=0), strict=True)
+        failed_requests=float(out.rate_dead.sum() * dt),
+        dropped_requests=float(out.rate_dropped.sum() * dt),
+        rate_peak={
+            n: float(x) for n, x in zip(world.dc_names, out.rate_load.max(axis=0), strict=True)
         },
         t_back=t_back,
     )

@@ -53,7 +53,7 @@ def failover_seconds(t_fail: float, t_check: float, n_fail: int, t_ttl: float) -
 
 
 def expected_failed_requests(
-    rate_rps: float,
+    rate: float,
     t_fail: float,
     t_check: float,
     n_fail: int,
@@ -62,7 +62,7 @@ def expected_failed_requests(
     p_sticky: float = 0.0,
     t_sticky: float = 900.0,
 ) -> float:
-    """Expected requests that fail because ``rate_rps`` of traffic kept going to a dead DC.
+    """Expected requests that fail because ``rate`` of traffic kept going to a dead DC.
 
     All of it fails until detection; then the share still cached falls linearly to 0 over one
     TTL, so on average half a TTL's worth more fails: rate × (detection delay + TTL / 2). If a
@@ -74,12 +74,12 @@ def expected_failed_requests(
     >>> expected_failed_requests(100.0, 65.0, 10.0, 3, 60.0, p_sticky=0.1, t_sticky=900.0)
     9700.0
     """
-    check_number("rate_rps", rate_rps, low=0)
+    check_number("rate", rate, low=0)
     check_number("t_ttl", t_ttl, low=0)
     check_probability("p_sticky", p_sticky)
     check_number("t_sticky", t_sticky, low=0)
     delay = detection_time(t_fail, t_check, n_fail) - t_fail
-    return rate_rps * (delay + (1 - p_sticky) * t_ttl / 2 + p_sticky * t_sticky / 2)
+    return rate * (delay + (1 - p_sticky) * t_ttl / 2 + p_sticky * t_sticky / 2)
 
 
 def health_marks(

@@ -95,8 +95,9 @@ class GeoDNS:
 def simulate_resolvers(
     world: World,
     params: FailoverParams,
-    rng: np.random.Generator,
+    *,
     n_resolvers: int = 50,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Traffic share per step, region and DC when each region's clients sit behind ``n_resolvers``
     recursive resolvers of ``scalelab.dns``, each with its own TTL cache (steps × regions × DCs).
@@ -108,7 +109,8 @@ def simulate_resolvers(
     resolvers tends to ``simulate_failover(...).share`` (the moving average of ``client_shares``).
 
     >>> from scalelab.geo import default_world
-    >>> out = simulate_resolvers(default_world(), FailoverParams(t_end=120), np.random.default_rng(1), 20)
+    >>> rng = np.random.default_rng(1)
+    >>> out = simulate_resolvers(default_world(), FailoverParams(t_end=120), n_resolvers=20, rng=rng)
     >>> out.shape, float(out.sum(axis=2).min())
     ((120, 6, 3), 1.0)
     """

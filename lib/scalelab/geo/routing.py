@@ -4,9 +4,9 @@ GeoDNS gives every client of a region the same answer (as geolocation routing do
 :func:`nearest_healthy` picks the nearest DC that is up and ignores capacity;
 :func:`capacity_aware` spills whole regions to the next-nearest DC with room;
 :func:`brute_force_assignment` finds the optimum for up to 4 DCs to compare with.
-:func:`dc_load`, :func:`assignment_matrix` and :func:`mean_rtt_ms` measure an assignment, and
+:func:`dc_load`, :func:`assignment_matrix` and :func:`mean_rtt` measure an assignment, and
 :func:`capacity_for_one_loss` gives the capacity each DC needs to survive the loss of any one.
-Demands in requests/s, round trips in milliseconds.
+Demands in requests/s, round trips in seconds.
 """
 
 from __future__ import annotations
@@ -21,19 +21,19 @@ __all__ = [
     "nearest_healthy",
     "assignment_matrix",
     "dc_load",
-    "mean_rtt_ms",
+    "mean_rtt",
     "capacity_aware",
     "brute_force_assignment",
     "capacity_for_one_loss",
 ]
 
 
-def _as_rtt(rtt_ms) -> np.ndarray:
-    rtt = np.asarray(rtt_ms, dtype=float)
+def _as_rtt(t_rtt) -> np.ndarray:
+    rtt = np.asarray(t_rtt, dtype=float)
     if rtt.ndim != 2 or rtt.shape[0] < 1 or rtt.shape[1] < 1:
-        raise ValueError(f"rtt_ms must be a 2-d (regions × DCs) array; got shape {rtt.shape}")
+        raise ValueError(f"t_rtt must be a 2-d (regions × DCs) array; got shape {rtt.shape}")
     if not np.all(np.isfinite(rtt)) or np.any(rtt < 0):
-        raise ValueError("rtt_ms must hold finite round-trip times >= 0 ms")
+        raise ValueError("t_rtt must hold finite round-trip times >= 0 s")
     return rtt
 
 
@@ -44,26 +44,26 @@ def _as_up(up, n_dcs: int) -> np.ndarray:
     return up_arr.astype(bool)
 
 
-def _as_demand(demand_rps, n_regions: int) -> np.ndarray:
-    demand = np.asarray(demand_rps, dtype=float)
+def _as_demand(rate_demand, n_regions: int) -> np.ndarray:
+    demand = np.asarray(rate_demand, dtype=float)
     if demand.shape != (n_regions,):
         raise ValueError(
-            f"demand_rps must hold one rate per region ({n_regions}); got shape {demand.shape}"
+            f"rate_demand must hold one rate per region ({n_regions}); got shape {demand.shape}"
         )
     if not np.all(np.isfinite(demand)) or np.any(demand < 0):
-        raise ValueError("demand_rps must hold finite rates >= 0 requests/s")
+        raise ValueError("rate_demand must hold finite rates >= 0 requests/s")
     return demand
 
 
-def nearest_healthy(rtt_ms, up) -> np.ndarray:
+def nearest_healthy(t_rtt, up) -> np.ndarray:
     """For each region, the index of the healthy DC with the smallest RTT (-1 if none is up).
 
-    Ties go to the lower index. ``rtt_ms`` is regions × DCs (ms); ``up`` one bool per DC.
+    Ties go to the lower index. ``t_rtt`` is regions × DCs (s); ``up`` one bool per DC.
 
-    >>> nearest_healthy([[20, 110], [110, 20]], [True, False]).tolist()
+    >>> nearest_healthy([[0.020, 0.110], [0.110, 0.020]], [True, False]).tolist()
     [0, 0]
     """
-    rtt = _as_rtt(rtt_ms)
+    rtt = _as_rtt(t_rtt)
     ok = _as_up(up, rtt.shape[1])
     if not ok.any():
         return np.full(rtt.shape[0], -1, dtype=int)
@@ -85,25 +85,25 @@ def assignment_matrix(choice, n_dcs: int) -> np.ndarray:
     return out
 
 
-def dc_load(demand_rps, choice, n_dcs: int) -> np.ndarray:
+def dc_load(rate_demand, choice, n_dcs: int) -> np.ndarray:
     """Offered load (requests/s) on each DC when region ``r`` sends all its traffic to ``choice[r]``.
 
     >>> dc_load([100, 50, 25], [0, 1, 0], 2).tolist()
     [125.0, 50.0]
     """
     choice = np.asarray(choice, dtype=int)
-    demand = _as_demand(demand_rps, choice.size)
+    demand = _as_demand(rate_demand, choice.size)
     return demand @ assignment_matrix(choice, n_dcs)
 
 
-def mean_rtt_ms(demand_rps, rtt_ms, choice) -> float:
-    """Request-weighted mean RTT (ms) of an assignment of regions to DCs.
+def mean_rtt(rate_demand, t_rtt, choice) -> float:
+    """Request-weighted mean RTT (s) of an assignment of regions to DCs.
 
-    >>> mean_rtt_ms([1, 3], [[20, 100], [100, 20]], [0, 0])
-    80.0
+    >>> round(mean_rtt([1, 3], [[0.020, 0.100], [0.100, 0.020]], [0, 0]), 6)
+    0.08
     """
-    rtt = _as_rtt(rtt_ms)
-    demand = _as_demand(demand_rps, rtt.shape[0])
+    rtt = _as_rtt(t_rtt)
+    demand = _as_demand(rate_demand, rtt.shape[0])
     choice = np.asarray(choice, dtype=int)
     if choice.shape != (rtt.shape[0],) or np.any(choice < 0) or np.any(choice >= rtt.shape[1]):
         raise ValueError(f"choice must give each region a DC index in [0, {rtt.shape[1] - 1}]")
@@ -113,21 +113,21 @@ def mean_rtt_ms(demand_rps, rtt_ms, choice) -> float:
     return float(demand @ rtt[np.arange(rtt.shape[0]), choice] / total)
 
 
-def capacity_aware(demand_rps, rtt_ms, capacity_rps, up) -> np.ndarray:
+def capacity_aware(rate_demand, t_rtt, rate_capacity, up) -> np.ndarray:
     """GeoDNS with capacity: whole regions, biggest first, go to the nearest healthy DC with room.
 
     A region that fits nowhere goes to the healthy DC with the most spare capacity (which is then
     overloaded). A greedy heuristic: compare it with ``brute_force_assignment``.
 
-    >>> capacity_aware([80, 50], [[20, 110], [20, 110]], [100, 100], [True, True]).tolist()
+    >>> capacity_aware([80, 50], [[0.02, 0.11], [0.02, 0.11]], [100, 100], [True, True]).tolist()
     [0, 1]
     """
-    rtt = _as_rtt(rtt_ms)
+    rtt = _as_rtt(t_rtt)
     n_regions, n_dcs = rtt.shape
-    demand = _as_demand(demand_rps, n_regions)
-    cap = np.asarray(capacity_rps, dtype=float)
+    demand = _as_demand(rate_demand, n_regions)
+    cap = np.asarray(rate_capacity, dtype=float)
     if cap.shape != (n_dcs,) or np.any(cap < 0):
-        raise ValueError(f"capacity_rps must hold one rate >= 0 per DC ({n_dcs})")
+        raise ValueError(f"rate_capacity must hold one rate >= 0 per DC ({n_dcs})")
     ok = _as_up(up, n_dcs)
     choice = np.full(n_regions, -1, dtype=int)
     if not ok.any():
@@ -142,26 +142,26 @@ def capacity_aware(demand_rps, rtt_ms, capacity_rps, up) -> np.ndarray:
     return choice
 
 
-def brute_force_assignment(demand_rps, rtt_ms, capacity_rps=None, up=None) -> np.ndarray:
+def brute_force_assignment(rate_demand, t_rtt, rate_capacity=None, up=None) -> np.ndarray:
     """The assignment of whole regions to healthy DCs with the lowest mean RTT, by trying all.
 
-    With ``capacity_rps`` it first minimises the overload (requests/s above capacity, summed over
+    With ``rate_capacity`` it first minimises the overload (requests/s above capacity, summed over
     DCs), then the mean RTT. Up to 4 DCs and 8 regions (at most 65,536 assignments).
 
-    >>> brute_force_assignment([80, 50], [[20, 110], [20, 110]], [100, 100]).tolist()
+    >>> brute_force_assignment([80, 50], [[0.02, 0.11], [0.02, 0.11]], [100, 100]).tolist()
     [0, 1]
     """
-    rtt = _as_rtt(rtt_ms)
+    rtt = _as_rtt(t_rtt)
     n_regions, n_dcs = rtt.shape
     check_int("number of DCs", n_dcs, low=1, high=4)
     check_int("number of regions", n_regions, low=1, high=8)
-    demand = _as_demand(demand_rps, n_regions)
+    demand = _as_demand(rate_demand, n_regions)
     ok = np.ones(n_dcs, bool) if up is None else _as_up(up, n_dcs)
     if not ok.any():
         return np.full(n_regions, -1, dtype=int)
-    cap = np.full(n_dcs, np.inf) if capacity_rps is None else np.asarray(capacity_rps, float)
+    cap = np.full(n_dcs, np.inf) if rate_capacity is None else np.asarray(rate_capacity, float)
     if cap.shape != (n_dcs,):
-        raise ValueError(f"capacity_rps must hold one rate per DC ({n_dcs})")
+        raise ValueError(f"rate_capacity must hold one rate per DC ({n_dcs})")
     live = np.flatnonzero(ok)
     combos = np.array(list(itertools.product(live, repeat=n_regions)), dtype=int)  # (K, R)
     rtt_sum = (rtt[np.arange(n_regions)[None, :], combos] * demand[None, :]).sum(axis=1)
@@ -174,18 +174,19 @@ def brute_force_assignment(demand_rps, rtt_ms, capacity_rps=None, up=None) -> np
     return combos[best].astype(int)
 
 
-def capacity_for_one_loss(demand_rps, rtt_ms) -> float:
+def capacity_for_one_loss(rate_demand, t_rtt) -> float:
     """Capacity (requests/s) each DC needs so nearest-healthy routing survives losing any one DC.
 
     The largest load any DC carries when any single DC is down (or none), with every region sent
     to its nearest healthy DC and capacity ignored.
 
-    >>> capacity_for_one_loss([100, 100, 100], [[20, 90, 150], [90, 20, 100], [150, 100, 20]])
+    >>> rtt = [[0.02, 0.09, 0.15], [0.09, 0.02, 0.1], [0.15, 0.1, 0.02]]
+    >>> capacity_for_one_loss([100, 100, 100], rtt)
     200.0
     """
-    rtt = _as_rtt(rtt_ms)
+    rtt = _as_rtt(t_rtt)
     n_regions, n_dcs = rtt.shape
-    demand = _as_demand(demand_rps, n_regions)
+    demand = _as_demand(rate_demand, n_regions)
     if n_dcs < 2:
         raise ValueError(f"capacity_for_one_loss needs at least 2 DCs; got {n_dcs}")
     worst = 0.0

@@ -62,15 +62,15 @@ def unsynced_writes(t_commit, t_lag, t_fail: float) -> int:
 class SyncParams:
     """Writes in one region shipped asynchronously to another, then the home region fails.
 
-    ``rate_writes``: writes/s at the home DC (Poisson); ``t_rtt_ms``: RTT between the regions
-    (ms), half of which is the one-way delay; ``t_batch``: the home DC ships its log every
+    ``rate_writes``: writes/s at the home DC (Poisson); ``t_rtt``: RTT between the regions
+    (s), half of which is the one-way delay; ``t_batch``: the home DC ships its log every
     ``t_batch`` seconds; ``t_jitter``: mean extra delay of a batch (s, exponential: queueing,
     retransmits, a busy replica); ``t_fail``: when the home DC fails (s); ``n_keys``: distinct
     records the writes update, each write picks one uniformly.
     """
 
     rate_writes: float = 200.0
-    t_rtt_ms: float = 90.0
+    t_rtt: float = 0.090
     t_batch: float = 0.5
     t_jitter: float = 0.2
     t_fail: float = 60.0
@@ -78,7 +78,7 @@ class SyncParams:
 
     def validate(self) -> None:
         check_number("rate_writes", self.rate_writes, low=0, high=1e5)
-        check_number("t_rtt_ms", self.t_rtt_ms, low=0, high=10_000)
+        check_number("t_rtt", self.t_rtt, low=0, high=10)
         check_number("t_batch", self.t_batch, low=0.001, high=3600)
         check_number("t_jitter", self.t_jitter, low=0, high=3600)
         check_number("t_fail", self.t_fail, low=0, high=86_400)
@@ -90,7 +90,7 @@ class SyncParams:
     def t_lag_mean(self) -> float:
         """Mean time (s) a write waits before the other region applies it (ignoring reordering):
         half a batch interval + one-way delay + mean jitter."""
-        return self.t_batch / 2 + self.t_rtt_ms / 2000.0 + self.t_jitter
+        return self.t_batch / 2 + self.t_rtt / 2 + self.t_jitter
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,13 @@ class SyncResult:
     t_applied: np.ndarray = field(repr=False)
 
 
-def simulate_sync(params: SyncParams, rng: np.random.Generator) -> SyncResult:
+def simulate_sync(params: SyncParams, *, rng: np.random.Generator) -> SyncResult:
     """Poisson writes, batched in-order asynchronous shipping, and the home DC failing at ``t_fail``.
 
     Reads after the failover go to the other region; a read of a key whose latest write was not
     applied there sees an older version (stale) or nothing (missing).
 
-    >>> r = simulate_sync(SyncParams(), np.random.default_rng(7))
+    >>> r = simulate_sync(SyncParams(), rng=np.random.default_rng(7))
     >>> r.n_lost == r.n_committed - r.n_applied, r.n_lost > 0
     (True, True)
     """
@@ -138,7 +138,7 @@ def simulate_sync(params: SyncParams, rng: np.random.Generator) -> SyncResult:
         else np.zeros(n_batches)
     )
     sent = (batch + 1) * params.t_batch - phase
-    lag = sent - commit + params.t_rtt_ms / 2000.0 + (jitter[batch] if n else 0.0)
+    lag = sent - commit + params.t_rtt / 2 + (jitter[batch] if n else 0.0)
     applied = apply_times(commit, lag)
     keys = rng.integers(0, params.n_keys, size=n)
     done = applied <= params.t_fail

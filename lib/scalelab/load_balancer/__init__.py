@@ -10,7 +10,7 @@ on: failover and redundancy come with the design.
 
 This package models that pool, request by request:
 
-- each server has a capacity ``mu`` (requests/s it can finish) and its own first-in, first-out
+- each server has a service rate ``rate_service`` (requests/s it can finish) and its own first-in, first-out
   queue; a request waits for the requests ahead of it on *its* server, never for the others;
 - the balancer picks a server for every request with a **policy**: ``round_robin``, ``random``,
   ``least_connections``, ``power_of_two`` (ask two servers at random, take the less busy), and
@@ -57,8 +57,8 @@ that state-aware policies need (they look at every server's queue at every arriv
 robin formula (an E_c/M/1 queue, a G/M/1 case that queueing does not cover) is here too.
 
 >>> import numpy as np
->>> res = simulate_pool(PoolParams(lam=30.0, n_servers=4, mu=10.0, t_end=60.0),
-...                     np.random.default_rng(1))
+>>> res = simulate_pool(PoolParams(rate=30.0, n_servers=4, rate_service=10.0, t_end=60.0),
+...                     rng=np.random.default_rng(1))
 >>> s = summarize(res)
 >>> s.n_arrivals == s.n_served + s.n_errors + s.n_dropped
 True

@@ -28,7 +28,7 @@ __all__ = [
 class ServerPool:
     """The servers behind a balancer, for the bucketed form (:func:`pool_buckets`).
 
-    Each server finishes ``rate_service`` requests/s (``mu``) and holds at most ``n_queue_max``
+    Each server finishes ``rate_service`` requests/s (the service rate μ) and holds at most ``n_queue_max``
     requests (in service and waiting; more are turned away). ``model="random"``: each server an
     M/M/1/K queue fed a random share (exact for the random policy); ``model="pooled"``: one
     M/M/c/(cK) queue (exact for a shared queue, an optimistic bound for least connections).
@@ -51,16 +51,18 @@ class ServerPool:
 
 @dataclass(frozen=True)
 class PoolBuckets(Buckets):
-    """Per bucket: offered, served, dropped and failed requests/s, mean response time (s) of
-    the served requests, utilisation of the servers that are up, and cost (USD) of the bucket
-    (besides ``t`` and ``t_bucket``)."""
+    """Per bucket (besides ``t`` and ``t_bucket``): ``rate_offered``, ``rate_served``,
+    ``rate_dropped`` (turned away by a full server) and ``rate_errors`` (sent to a server that is
+    down), all requests/s; ``t_response_mean``, the mean response time (s) of the served
+    requests; ``rho``, the utilisation of the servers that are up; and ``cost`` (USD) of the
+    bucket."""
 
-    offered_rps: np.ndarray
-    served_rps: np.ndarray
-    dropped_rps: np.ndarray
-    error_rps: np.ndarray
+    rate_offered: np.ndarray
+    rate_served: np.ndarray
+    rate_dropped: np.ndarray
+    rate_errors: np.ndarray
     t_response_mean: np.ndarray
-    utilisation: np.ndarray
+    rho: np.ndarray
     cost: np.ndarray
 
 
@@ -76,7 +78,7 @@ def pool_buckets(rate, t_bucket: float, pool: ServerPool, *, n_up, n_in_view=Non
 
     >>> pool = ServerPool(rate_service=5.0, n_queue_max=20)
     >>> b = pool_buckets([10.0, 30.0], 60.0, pool, n_up=4)
-    >>> b.utilisation.round(2).tolist(), bool(b.dropped_rps[1] > b.dropped_rps[0])
+    >>> b.rho.round(2).tolist(), bool(b.rate_dropped[1] > b.rate_dropped[0])
     ([0.5, 1.0], True)
     """
     check_number("t_bucket", t_bucket, low=0, low_open=True)

@@ -71,12 +71,14 @@ def least_connections(active: Sequence[int], healthy: Sequence[bool]) -> int:
     return min(idx, key=lambda i: (active[i], i))
 
 
-def power_of_two(active: Sequence[int], healthy: Sequence[bool], rng: np.random.Generator) -> int:
+def power_of_two(
+    active: Sequence[int], healthy: Sequence[bool], *, rng: np.random.Generator
+) -> int:
     """Ask two different healthy servers picked at random; return the less busy (tie: the first).
 
     With one healthy server, that one.
 
-    >>> power_of_two([5, 0], [True, True], np.random.default_rng(0))
+    >>> power_of_two([5, 0], [True, True], rng=np.random.default_rng(0))
     1
     """
     check_rng(rng)

@@ -1,7 +1,7 @@
 """A pool of servers behind a balancer: its parameters and its results, as data.
 
-:class:`PoolParams` describes a run: arrivals at ``lam`` requests/s, ``n_servers`` servers of
-capacity ``mu`` requests/s each with its own FIFO queue of at most ``n_queue_max``, a policy, the
+:class:`PoolParams` describes a run: arrivals at ``rate`` requests/s, ``n_servers`` servers of
+service rate ``rate_service`` requests/s each with its own FIFO queue of at most ``n_queue_max``, a policy, the
 health-check interval and the :class:`Outage` s (a server down from one time to another). A run
 returns a :class:`PoolResult` (every request's server, outcome (:data:`SERVED`, :data:`ERROR`,
 :data:`DROPPED`), wait and response time), which reduces to a :class:`PoolSummary` or a
@@ -58,20 +58,21 @@ Policy = str | Callable[[list, list], int]
 class PoolParams:
     """A pool of servers behind a load balancer, and the traffic it gets.
 
-    ``lam``: offered load (requests/s, Poisson). ``n_servers``: servers in the pool.
-    ``mu``: capacity of each server (requests/s; exponential service times of mean ``1/mu``), a
-    number or one per server. ``policy``: a name from :data:`POLICIES`, or a function
+    ``rate``: offered load (requests/s, Poisson; λ). ``n_servers``: servers in the pool.
+    ``rate_service``: service rate μ of each server (requests/s; exponential service times of
+    mean ``1/rate_service``), a number or one per server. ``policy``: a name from :data:`POLICIES`, or a function
     ``policy(active, healthy) -> index`` given each server's requests in progress and the
-    balancer's view of its health. ``weights``: for the weighted policies (default: ``mu``).
+    balancer's view of its health. ``weights``: for the weighted policies (default:
+    ``rate_service``).
     ``n_queue_max``: most requests a server holds (waiting + in service) before it turns new
     ones away (None: no limit). ``t_check_interval``: seconds between health checks (0: the
     balancer knows at once). ``outages``: :class:`Outage` s. ``t_join``: when each server joins
     the pool (s; default all at 0). ``t_end``: length of the run (s).
     """
 
-    lam: float
+    rate: float
     n_servers: int
-    mu: float | tuple[float, ...] = 1.0
+    rate_service: float | tuple[float, ...] = 1.0
     policy: Policy = "round_robin"
     weights: tuple[float, ...] | None = None
     n_queue_max: int | None = None
@@ -81,15 +82,20 @@ class PoolParams:
     t_end: float = 1000.0
 
     def __post_init__(self):
-        check_number("lam", self.lam, low=0, high=1e6)
+        check_number("rate", self.rate, low=0, high=1e6)
         n = check_int("n_servers", self.n_servers, low=1, high=1000)
-        mus = self.mu if isinstance(self.mu, tuple | list) else (self.mu,) * n
+        mus = (
+            self.rate_service
+            if isinstance(self.rate_service, tuple | list)
+            else (self.rate_service,) * n
+        )
         if len(mus) != n:
             raise ValueError(
-                f"mu must be a number or {n} numbers (one per server); got {self.mu!r}"
+                f"rate_service must be a number or {n} numbers (one per server); "
+                f"got {self.rate_service!r}"
             )
         for m in mus:
-            check_number("mu", m, low=0, low_open=True, high=1e6)
+            check_number("rate_service", m, low=0, low_open=True, high=1e6)
         if isinstance(self.policy, str):
             check_choice("policy", self.policy, POLICIES)
         elif not callable(self.policy):
@@ -123,10 +129,10 @@ class PoolParams:
 
     @property
     def mus(self) -> np.ndarray:
-        """Capacity of each server (requests/s)."""
-        if isinstance(self.mu, tuple | list):
-            return np.asarray(self.mu, dtype=float)
-        return np.full(self.n_servers, float(self.mu))
+        """Service rate of each server (requests/s), an array."""
+        if isinstance(self.rate_service, tuple | list):
+            return np.asarray(self.rate_service, dtype=float)
+        return np.full(self.n_servers, float(self.rate_service))
 
     @property
     def capacity(self) -> float:
@@ -136,7 +142,7 @@ class PoolParams:
     @property
     def utilisation(self) -> float:
         """Offered load over total capacity (above 1 the pool cannot keep up)."""
-        return self.lam / self.capacity
+        return self.rate / self.capacity
 
 
 @dataclass(frozen=True)

@@ -40,14 +40,14 @@ def availability(n_servers: int, p_up: float, n_needed: int = 1) -> float:
 
 
 def failure_schedule(
-    n_servers: int, t_mttf: float, t_mttr: float, t_end: float, rng: np.random.Generator
+    n_servers: int, t_mttf: float, t_mttr: float, t_end: float, *, rng: np.random.Generator
 ) -> tuple[Outage, ...]:
     """Random outages: each server alternates up (mean ``t_mttf`` s) and down (mean ``t_mttr`` s).
 
     Up and down times are exponential, and each server starts up with its long-run probability
     ``p_up = t_mttf / (t_mttf + t_mttr)``, so the schedule is stationary from ``t = 0``.
 
-    >>> outs = failure_schedule(2, 100.0, 10.0, 500.0, np.random.default_rng(0))
+    >>> outs = failure_schedule(2, 100.0, 10.0, 500.0, rng=np.random.default_rng(0))
     >>> all(0 <= o.t_down < 500.0 for o in outs)
     True
     """

@@ -85,7 +85,7 @@ def usl_capacity(
 class ScalingPlan:
     """A way to serve a peak: ``n_servers`` of ``instance`` (plus a balancer, if more than one).
 
-    ``capacity_rps``: requests/s the servers can serve at the target utilisation with every
+    ``rate_capacity``: requests/s the servers can serve at the target utilisation with every
     server up; ``cost_per_hour`` (USD); ``availability``: probability that enough servers are up
     to carry the peak; ``feasible``: False when even the largest machine is too small.
     """
@@ -93,14 +93,14 @@ class ScalingPlan:
     kind: str
     instance: InstanceType
     n_servers: int
-    capacity_rps: float
+    rate_capacity: float
     cost_per_hour: float
     availability: float
     feasible: bool
 
 
 def plan_vertical(
-    peak_rps: float,
+    rate_peak: float,
     rate_per_vcpu: float,
     *,
     rho_target: float = 0.7,
@@ -109,7 +109,7 @@ def plan_vertical(
     sigma: float = 0.0,
     kappa: float = 0.0,
 ) -> ScalingPlan:
-    """The smallest single machine in ``catalogue`` that serves ``peak_rps`` at ``rho_target``.
+    """The smallest single machine in ``catalogue`` that serves ``rate_peak`` at ``rho_target``.
 
     If none does, the largest one, with ``feasible=False``: the hard limit of scaling up. One
     machine is a single point of failure, so availability is its own ``p_up``.
@@ -120,7 +120,7 @@ def plan_vertical(
     >>> plan_vertical(20_000.0, 100.0).feasible
     False
     """
-    check_number("peak_rps", peak_rps, low=0)
+    check_number("rate_peak", rate_peak, low=0)
     check_number("rho_target", rho_target, low=0, low_open=True, high=1)
     check_probability("p_up", p_up)
     if not catalogue:
@@ -128,7 +128,7 @@ def plan_vertical(
     sizes = sorted(catalogue, key=lambda m: m.n_vcpu)
     for m in sizes:
         cap = usl_capacity(m.n_vcpu, rate_per_vcpu, sigma, kappa) * rho_target
-        if cap >= peak_rps:
+        if cap >= rate_peak:
             return ScalingPlan("vertical", m, 1, cap, m.price_per_hour, p_up, True)
     best = max(sizes, key=lambda m: usl_capacity(m.n_vcpu, rate_per_vcpu, sigma, kappa))
     cap = usl_capacity(best.n_vcpu, rate_per_vcpu, sigma, kappa) * rho_target
@@ -136,7 +136,7 @@ def plan_vertical(
 
 
 def plan_horizontal(
-    peak_rps: float,
+    rate_peak: float,
     rate_per_vcpu: float,
     *,
     instance: InstanceType = M7I[1],
@@ -145,22 +145,22 @@ def plan_horizontal(
     p_up: float = 0.995,
     lb_price_per_hour: float = ALB_PRICE_PER_HOUR,
 ) -> ScalingPlan:
-    """Enough copies of ``instance`` to serve ``peak_rps`` at ``rho_target``, plus ``n_spare``.
+    """Enough copies of ``instance`` to serve ``rate_peak`` at ``rho_target``, plus ``n_spare``.
 
-    ``n = ceil(peak / (capacity * rho_target)) + n_spare``; the balancer's hourly price is added.
+    ``n = ceil(rate_peak / (capacity * rho_target)) + n_spare``; the balancer's hourly price is added.
     Availability is the chance that at least ``n - n_spare`` servers are up.
 
     >>> plan = plan_horizontal(1000.0, 100.0)
     >>> plan.n_servers, round(plan.cost_per_hour, 4)
     (5, 1.0305)
     """
-    check_number("peak_rps", peak_rps, low=0)
+    check_number("rate_peak", rate_peak, low=0)
     check_number("rho_target", rho_target, low=0, low_open=True, high=1)
     spare = check_int("n_spare", n_spare, low=0)
     check_probability("p_up", p_up)
     check_number("lb_price_per_hour", lb_price_per_hour, low=0)
     per = usl_capacity(instance.n_vcpu, rate_per_vcpu) * rho_target
-    needed = max(1, math.ceil(peak_rps / per - 1e-9))
+    needed = max(1, math.ceil(rate_peak / per - 1e-9))
     n = needed + spare
     cost = n * instance.price_per_hour + (lb_price_per_hour if n > 1 else 0.0)
     return ScalingPlan(

@@ -1,7 +1,7 @@
 """The load balancer simulated request by request, with health checks and failures.
 
 :func:`simulate_pool` runs a :class:`~scalelab.load_balancer.PoolParams`: each server has a
-capacity ``mu`` (requests/s it can finish) and its own first-in, first-out queue; the balancer
+service rate ``rate_service`` (requests/s it can finish) and its own first-in, first-out queue; the balancer
 picks a server for every request with its policy and learns about failures only through
 **health checks** every ``t_check_interval`` seconds (a server that crashes keeps receiving
 requests, which fail, until the next check notices; a server that recovers gets traffic from the
@@ -72,7 +72,7 @@ def _true_up(params: PoolParams, server: int, t: float) -> bool:
     return any(t0 <= t < t1 for t0, t1 in _up_periods(params, server))
 
 
-def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
+def simulate_pool(params: PoolParams, *, rng: np.random.Generator) -> PoolResult:
     """Run the pool request by request and return every request's fate.
 
     The balancer's view of server ``i`` at time ``t`` is the server's true state at the last
@@ -84,9 +84,9 @@ def simulate_pool(params: PoolParams, rng: np.random.Generator) -> PoolResult:
     so one seed gives one run.
 
     >>> from scalelab.load_balancer import Outage
-    >>> p = PoolParams(lam=2.0, n_servers=2, mu=5.0, t_end=30.0,
+    >>> p = PoolParams(rate=2.0, n_servers=2, rate_service=5.0, t_end=30.0,
     ...                outages=(Outage(0, 10.0, 20.0),), t_check_interval=4.0)
-    >>> r = simulate_pool(p, np.random.default_rng(3))
+    >>> r = simulate_pool(p, rng=np.random.default_rng(3))
     >>> r.t_detect
     (12.0,)
     >>> bool(np.all(r.server[(r.t_arrival >= 12.0) & (r.t_arrival < 20.0)] == 1))
@@ -111,9 +111,9 @@ def _simulate(params: PoolParams, rng: np.random.Generator, event_by_event: bool
     check_rng(rng)
     p = params
     c = p.n_servers
-    arrivals = poisson_arrivals(p.lam, rng, t_end=p.t_end) if p.lam > 0 else np.zeros(0)
+    arrivals = poisson_arrivals(p.rate, t_end=p.t_end, rng=rng) if p.rate > 0 else np.zeros(0)
     n = len(arrivals)
-    unit = exponential_service(1.0, n, rng)  # service times in units of 1/mu
+    unit = exponential_service(1.0, n, rng=rng)  # service times in units of 1/rate_service
     policy = p.policy
     custom = policy if callable(policy) else None
     # queueing.simulate_fifo is vectorised for one server with no queue limit (Lindley's
@@ -361,8 +361,8 @@ def summarize(result: PoolResult, t_from: float = 0.0, t_to: float | None = None
 
     Use ``t_from`` to skip the warm-up of a run that starts empty.
 
-    >>> r = simulate_pool(PoolParams(lam=5.0, n_servers=2, mu=5.0, t_end=100.0),
-    ...                   np.random.default_rng(7))
+    >>> r = simulate_pool(PoolParams(rate=5.0, n_servers=2, rate_service=5.0, t_end=100.0),
+    ...                   rng=np.random.default_rng(7))
     >>> s = summarize(r, t_from=10.0)
     >>> s.n_errors, s.n_dropped
     (0, 0)
@@ -396,8 +396,8 @@ def summarize(result: PoolResult, t_from: float = 0.0, t_to: float | None = None
 def timeline(result: PoolResult, t_bucket: float = 1.0) -> Timeline:
     """Bucket a run by arrival time (``t_bucket`` seconds per bucket): counts, p50/p99 latency.
 
-    >>> r = simulate_pool(PoolParams(lam=20.0, n_servers=2, mu=15.0, t_end=10.0),
-    ...                   np.random.default_rng(2))
+    >>> r = simulate_pool(PoolParams(rate=20.0, n_servers=2, rate_service=15.0, t_end=10.0),
+    ...                   rng=np.random.default_rng(2))
     >>> tl = timeline(r, 2.0)
     >>> tl.t.tolist(), int(tl.n_arrivals.sum()) == len(r.t_arrival)
     ([0.0, 2.0, 4.0, 6.0, 8.0], True)

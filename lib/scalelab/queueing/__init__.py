@@ -1,14 +1,14 @@
-"""Queues: requests that wait for one of ``c`` servers, in theory and in simulation.
+"""Queues: requests that wait for one of ``n_servers`` servers, in theory and in simulation.
 
-The picture is a post office with one line and ``c`` counters (or a message queue with ``c``
-consumers, or a web server with ``c`` worker threads). Customers arrive at random; each is
+The picture is a post office with one line and ``n_servers`` counters (or a message queue with
+``n_servers`` consumers, or a web server with ``n_servers`` worker threads). Customers arrive at random; each is
 served by the first counter to come free, in arrival order (first in, first out); while every
 counter is busy, newcomers wait in the line, and if the line has a fixed size (a *finite
 buffer*) a newcomer who finds it full is turned away (*dropped*). Three things decide how long
-people wait: the arrival rate ``lam`` (customers/s), the service rate of one server ``mu``
-(customers/s, so a mean service time of ``1/mu`` seconds) and the number of servers ``c``.
-Their ratio, the utilisation ``rho = lam / (c * mu)``, must stay below 1 or the line grows
-without end.
+people wait: the arrival rate ``rate`` (λ, customers/s), the service rate of one server
+``rate_service`` (μ, customers/s, so a mean service time of ``1/rate_service`` seconds) and the
+number of servers ``n_servers`` (c). Their ratio, the utilisation
+``rho = rate / (n_servers * rate_service)``, must stay below 1 or the line grows without end.
 
 The package has four modules, all with the same units (seconds, requests/s); import from the
 package (``from scalelab.queueing import erlang_c``):
@@ -21,11 +21,11 @@ package (``from scalelab.queueing import erlang_c``):
   (``"poisson"``, ``"daily"``, ``"burst"``), :func:`generate_arrivals` (exact, by thinning),
   :func:`poisson_arrivals` and :func:`exponential_service`.
 - :mod:`~scalelab.queueing.simulation`, **per-request simulation**: :func:`simulate_fifo` (every
-  request's start, wait and response for ``c`` servers and an optional finite buffer; exact and
+  request's start, wait and response for ``n_servers`` servers and an optional finite buffer; exact and
   vectorised), :func:`simulate_mmc`, :func:`summarize`, :func:`percentiles` and
   :func:`backlog_over_time`.
 - :mod:`~scalelab.queueing.fluid`, **the time-bucketed (fluid) form**: :func:`queue_buckets`,
-  offered requests/s per bucket and a :class:`WorkQueue` in, throughput, backlog, mean wait and
+  offered requests/s per bucket and a :class:`WorkQueue` in, requests/s served, backlog, mean wait and
   drops per bucket out (the contract of :mod:`scalelab.buckets`), fast enough for the capstone to
   run a whole day.
 
@@ -39,12 +39,12 @@ Chapter 09's message-queue model (delivery guarantees, autoscaling consumers) li
 import simulate_consumers``), as they were before the split, but are not part of ``__all__``.
 
 >>> import numpy as np
->>> m = mmc(lam=3.5, mu=1.0, n_servers=4)
+>>> m = mmc(rate=3.5, rate_service=1.0, n_servers=4)
 >>> round(m.t_wait, 4), round(m.p_wait, 4)
 (1.4757, 0.7379)
 >>> rng = np.random.default_rng(1)
->>> res = simulate_mmc(lam=0.5, mu=1.0, n_servers=1, n_requests=20_000, rng=rng)
->>> round(float(res.t_wait.mean()), 1)  # theory: rho / (mu - lam) = 1.0
+>>> res = simulate_mmc(rate=0.5, rate_service=1.0, n_servers=1, n_requests=20_000, rng=rng)
+>>> round(float(res.t_wait.mean()), 1)  # theory: rho / (μ - λ) = 1.0
 1.0
 """
 

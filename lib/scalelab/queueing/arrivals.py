@@ -33,21 +33,21 @@ ARRIVAL_KINDS = ("poisson", "daily", "burst")
 class ArrivalProcess:
     """A workload: how the arrival rate (requests/s) changes with time.
 
-    - ``"poisson"``: a constant rate ``lam``;
-    - ``"daily"``: a smooth wave around ``lam`` that peaks at ``lam * peak_factor`` at time
+    - ``"poisson"``: a constant rate ``rate_base`` (λ);
+    - ``"daily"``: a smooth wave around ``rate_base`` that peaks at ``rate_base * peak_factor`` at time
       ``t_peak`` of each ``t_period``-second cycle (``peak_factor`` in [1, 2]; 86,400 s is a day,
       but a shorter period gives the same shape in a short run);
-    - ``"burst"``: the constant rate ``lam``, times ``burst_factor`` from ``t_burst_start`` for
+    - ``"burst"``: the constant rate ``rate_base``, times ``burst_factor`` from ``t_burst_start`` for
       ``t_burst`` seconds (a flash sale, a retry storm).
 
     Arrivals are a Poisson process with this rate (non-homogeneous for daily and burst).
 
-    >>> ArrivalProcess("burst", lam=10, t_burst_start=5, t_burst=2, burst_factor=3).rate([0, 6])
+    >>> ArrivalProcess("burst", rate_base=10, t_burst_start=5, t_burst=2, burst_factor=3).rate([0, 6])
     array([10., 30.])
     """
 
     kind: str = "poisson"
-    lam: float = 1.0
+    rate_base: float = 1.0
     peak_factor: float = 2.0
     t_period: float = 86_400.0
     t_peak: float = 72_000.0
@@ -57,7 +57,7 @@ class ArrivalProcess:
 
     def __post_init__(self):
         check_choice("kind", self.kind, ARRIVAL_KINDS)
-        check_number("lam", self.lam, low=0)
+        check_number("rate_base", self.rate_base, low=0)
         check_number("peak_factor", self.peak_factor, low=1, high=2)
         check_number("t_period", self.t_period, low=0, low_open=True)
         check_number("t_peak", self.t_peak, low=0)
@@ -69,20 +69,20 @@ class ArrivalProcess:
         """Instantaneous arrival rate (requests/s) at times ``t`` (s)."""
         t = np.asarray(t, dtype=float)
         if self.kind == "poisson":
-            return np.full(t.shape, float(self.lam))
+            return np.full(t.shape, float(self.rate_base))
         if self.kind == "daily":
             phase = 2 * np.pi * (t - self.t_peak) / self.t_period
-            return self.lam * (1.0 + (self.peak_factor - 1.0) * np.cos(phase))
+            return self.rate_base * (1.0 + (self.peak_factor - 1.0) * np.cos(phase))
         inside = (t >= self.t_burst_start) & (t < self.t_burst_start + self.t_burst)
-        return np.where(inside, self.lam * self.burst_factor, float(self.lam))
+        return np.where(inside, self.rate_base * self.burst_factor, float(self.rate_base))
 
     def max_rate(self) -> float:
         """The highest rate the process reaches (requests/s)."""
         if self.kind == "daily":
-            return self.lam * self.peak_factor
+            return self.rate_base * self.peak_factor
         if self.kind == "burst" and self.t_burst > 0:
-            return self.lam * max(1.0, self.burst_factor)
-        return float(self.lam)
+            return self.rate_base * max(1.0, self.burst_factor)
+        return float(self.rate_base)
 
     def mean_count(self, t_end: float) -> float:
         """Expected number of arrivals in [0, ``t_end``) (numerically, on a fine grid)."""
@@ -92,37 +92,37 @@ class ArrivalProcess:
 
 
 def poisson_arrivals(
-    lam: float, rng: np.random.Generator, *, n: int | None = None, t_end: float | None = None
+    rate: float, *, n: int | None = None, t_end: float | None = None, rng: np.random.Generator
 ) -> np.ndarray:
-    """Arrival times (s, sorted) of a Poisson process at ``lam`` requests/s.
+    """Arrival times (s, sorted) of a Poisson process at ``rate`` (λ) requests/s.
 
     Give ``n`` (exactly that many arrivals) or ``t_end`` (every arrival in [0, ``t_end``)).
 
-    >>> poisson_arrivals(2.0, np.random.default_rng(0), n=3).round(3)
+    >>> poisson_arrivals(2.0, n=3, rng=np.random.default_rng(0)).round(3)
     array([0.34, 0.85, 0.86])
     """
-    check_number("lam", lam, low=0, low_open=True)
+    check_number("rate", rate, low=0, low_open=True)
     check_rng(rng)
     if (n is None) == (t_end is None):
         raise ValueError("give exactly one of n (a count) or t_end (seconds)")
     if n is not None:
         n = check_int("n", n, low=0)
-        return np.cumsum(rng.exponential(1.0 / lam, n))
+        return np.cumsum(rng.exponential(1.0 / rate, n))
     check_number("t_end", t_end, low=0)
-    count = rng.poisson(lam * t_end)
+    count = rng.poisson(rate * t_end)
     return np.sort(rng.uniform(0.0, t_end, count))
 
 
 def generate_arrivals(
-    process: ArrivalProcess, t_end: float, rng: np.random.Generator
+    process: ArrivalProcess, t_end: float, *, rng: np.random.Generator
 ) -> np.ndarray:
     """Arrival times (s, sorted) in [0, ``t_end``) of ``process``, drawn exactly by thinning.
 
     Thinning (Lewis and Shedler, 1979): draw a Poisson process at the peak rate, keep each
     point with probability ``rate(t) / peak``.
 
-    >>> p = ArrivalProcess("daily", lam=50, peak_factor=1.5, t_period=100, t_peak=50)
-    >>> a = generate_arrivals(p, 100.0, np.random.default_rng(3))
+    >>> p = ArrivalProcess("daily", rate_base=50, peak_factor=1.5, t_period=100, t_peak=50)
+    >>> a = generate_arrivals(p, 100.0, rng=np.random.default_rng(3))
     >>> bool(np.all(np.diff(a) >= 0)), 4000 < len(a) < 6000
     (True, True)
     """
@@ -139,13 +139,14 @@ def generate_arrivals(
     return t[keep]
 
 
-def exponential_service(mu: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` exponential service times (s) with rate ``mu`` (mean ``1/mu`` seconds).
+def exponential_service(rate_service: float, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """``n`` exponential service times (s) with service rate μ ``rate_service`` (mean
+    ``1/rate_service`` seconds).
 
-    >>> exponential_service(1.0, 2, np.random.default_rng(0)).round(3)
+    >>> exponential_service(1.0, 2, rng=np.random.default_rng(0)).round(3)
     array([0.68, 1.02])
     """
-    check_number("mu", mu, low=0, low_open=True)
+    check_number("rate_service", rate_service, low=0, low_open=True)
     n = check_int("n", n, low=0)
     check_rng(rng)
-    return rng.exponential(1.0 / mu, n)
+    return rng.exponential(1.0 / rate_service, n)

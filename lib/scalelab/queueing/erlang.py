@@ -1,19 +1,19 @@
 """Steady-state queueing theory: Erlang's formulas, the M/M/c queue and Little's law.
 
 The picture is a post office with one line and ``c`` counters, watched long enough that its
-averages settle (the *steady state*). For Poisson arrivals at ``lam`` requests/s and exponential
-service at ``mu`` requests/s per server (the M/M/1 and M/M/c queues), :func:`mm1` and :func:`mmc`
+averages settle (the *steady state*). For Poisson arrivals at ``rate`` (λ) requests/s and
+exponential service at ``rate_service`` (μ) requests/s per server (the M/M/1 and M/M/c queues), :func:`mm1` and :func:`mmc`
 give the classic figures: the probability of waiting (Erlang C, :func:`erlang_c`), the mean wait
 in line ``t_wait`` (Wq), the mean time in the system ``t_response`` (W) and the mean numbers
 waiting and present (Lq, L), as a :class:`QueueMetrics`. :func:`littles_law` solves
-``L = lam * W`` for whichever of the three is missing; it holds for any stable queue, not only
+``L = λ W`` (``n_system = rate * t_response``) for whichever of the three is missing; it holds for any stable queue, not only
 M/M/c. :func:`mmc_wait_quantile` gives wait percentiles, :func:`mmc_p_wait_longer` the chance of
 waiting longer than a time, and :func:`servers_for_wait` the fewest servers that meet a
 mean-wait target. :func:`erlang_b`, :func:`mmck` and :func:`mmck_drop_probability` cover queues
 with a finite buffer (the blocking probability).
 
 Simplifications: identical servers that never fail, one shared first-in first-out line, nobody
-gives up waiting; every formula needs utilisation ``rho = lam / (c * mu)`` below 1 except the
+gives up waiting; every formula needs utilisation ``rho = rate / (n_servers * rate_service)`` below 1 except the
 finite-buffer ones, where a full buffer keeps the queue finite. Units: seconds, requests/s.
 """
 
@@ -59,8 +59,8 @@ class QueueMetrics:
 
 
 def _check_rates(lam, mu, n_servers) -> tuple[float, float, int]:
-    check_number("lam", lam, low=0)
-    check_number("mu", mu, low=0, low_open=True)
+    check_number("rate", lam, low=0)
+    check_number("rate_service", mu, low=0, low_open=True)
     c = check_int("n_servers", n_servers, low=1)
     return float(lam), float(mu), c
 
@@ -69,8 +69,9 @@ def _check_stable(lam: float, mu: float, c: int) -> float:
     rho = lam / (c * mu)
     if rho >= 1:
         raise ValueError(
-            f"utilisation rho = lam / (n_servers * mu) must be < 1 for a steady state; got "
-            f"rho = {rho:g} (lam={lam:g}, mu={mu:g}, n_servers={c}): the queue grows without end"
+            f"utilisation rho = rate / (n_servers * rate_service) must be < 1 for a steady state; "
+            f"got rho = {rho:g} (rate={lam:g}, rate_service={mu:g}, n_servers={c}): the queue "
+            "grows without end"
         )
     return rho
 
@@ -78,7 +79,7 @@ def _check_stable(lam: float, mu: float, c: int) -> float:
 def erlang_b(n_servers: int, load: float) -> float:
     """Erlang B: the probability that all ``n_servers`` are busy with no room to wait.
 
-    ``load`` is the offered load in Erlangs, ``lam / mu`` (any value >= 0). Computed with the
+    ``load`` is the offered load in Erlangs, ``rate / rate_service`` (λ/μ) (any value >= 0). Computed with the
     stable recursion ``B(k) = a B(k-1) / (k + a B(k-1))``, so thousands of servers are fine.
 
     >>> round(erlang_b(2, 1.0), 4)
@@ -95,7 +96,7 @@ def erlang_b(n_servers: int, load: float) -> float:
 def erlang_c(n_servers: int, load: float) -> float:
     """Erlang C: the probability that an arrival must wait (all ``n_servers`` busy).
 
-    ``load`` is ``lam / mu`` in Erlangs and must be below ``n_servers`` (utilisation < 1).
+    ``load`` is ``rate / rate_service`` (λ/μ) in Erlangs and must be below ``n_servers`` (utilisation < 1).
 
     >>> round(erlang_c(1, 0.9), 6)  # one server: P(wait) = rho
     0.9
@@ -109,30 +110,32 @@ def erlang_c(n_servers: int, load: float) -> float:
     return c * b / (c - a * (1.0 - b))
 
 
-def mm1(lam: float, mu: float) -> QueueMetrics:
-    """Steady state of the M/M/1 queue: Poisson arrivals (``lam``/s), one exponential server (``mu``/s).
+def mm1(rate: float, rate_service: float) -> QueueMetrics:
+    """Steady state of the M/M/1 queue: Poisson arrivals (rate λ, ``rate``/s), one exponential
+    server (service rate μ, ``rate_service``/s).
 
-    Needs ``lam < mu``.
+    Needs ``rate < rate_service``.
 
     >>> m = mm1(0.9, 1.0)
     >>> round(m.t_wait, 6), round(m.n_system, 6)
     (9.0, 9.0)
     """
-    return mmc(lam, mu, 1)
+    return mmc(rate, rate_service, 1)
 
 
-def mmc(lam: float, mu: float, n_servers: int) -> QueueMetrics:
+def mmc(rate: float, rate_service: float, n_servers: int) -> QueueMetrics:
     """Steady state of the M/M/c queue: Poisson arrivals, ``n_servers`` exponential servers.
 
-    ``lam``: arrival rate (requests/s, >= 0); ``mu``: service rate of one server (requests/s,
-    > 0); needs ``lam < n_servers * mu``. Wq = C(c, a) / (c mu - lam), W = Wq + 1/mu, and the
-    means follow from Little's law (Lq = lam Wq, L = lam W).
+    ``rate``: arrival rate λ (requests/s, >= 0); ``rate_service``: service rate μ of one server
+    (requests/s, > 0); needs ``rate < n_servers * rate_service``. With c = ``n_servers``,
+    Wq = C(c, a) / (c μ - λ), W = Wq + 1/μ, and the means follow from Little's law
+    (Lq = λ Wq, L = λ W).
 
     >>> m = mmc(9.0, 1.0, 10)
     >>> round(m.t_wait, 4)
     0.6687
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
     rho = _check_stable(lam, mu, c)
     p_wait = erlang_c(c, lam / mu) if lam > 0 else 0.0
     t_wait = p_wait / (c * mu - lam)
@@ -140,10 +143,10 @@ def mmc(lam: float, mu: float, n_servers: int) -> QueueMetrics:
     return QueueMetrics(rho, p_wait, t_wait, t_response, lam * t_wait, lam * t_response)
 
 
-def mmck(lam: float, mu: float, n_servers: int, n_buffer: int) -> QueueMetrics:
+def mmck(rate: float, rate_service: float, n_servers: int, n_buffer: int) -> QueueMetrics:
     """Steady state of the M/M/c/K queue: ``n_buffer`` places to wait, newcomers beyond are dropped.
 
-    Any ``lam >= 0`` is allowed (a full buffer keeps the queue finite). ``p_wait`` is the
+    Any ``rate >= 0`` is allowed (a full buffer keeps the queue finite). ``p_wait`` is the
     probability that an accepted request waits; means are over accepted requests (Little's law
     with the accepted rate); ``rho`` is the utilisation of each server (carried load / c). The
     chance of being dropped is :func:`mmck_drop_probability`.
@@ -152,7 +155,7 @@ def mmck(lam: float, mu: float, n_servers: int, n_buffer: int) -> QueueMetrics:
     >>> round(m.rho, 4), m.t_wait
     (0.6667, 0.0)
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
     k = check_int("n_buffer", n_buffer, low=0)
     p = _mmck_probs(lam / mu, c, k)
     n = np.arange(c + k + 1)
@@ -178,31 +181,31 @@ def _mmck_probs(a: float, c: int, k: int) -> np.ndarray:
     return w / w.sum()
 
 
-def mmck_drop_probability(lam: float, mu: float, n_servers: int, n_buffer: int) -> float:
+def mmck_drop_probability(rate: float, rate_service: float, n_servers: int, n_buffer: int) -> float:
     """Probability that an arrival finds ``n_servers`` busy and ``n_buffer`` waiting (dropped).
 
     >>> round(mmck_drop_probability(2.0, 1.0, 1, 0), 4)
     0.6667
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
     k = check_int("n_buffer", n_buffer, low=0)
     return float(_mmck_probs(lam / mu, c, k)[-1])
 
 
-def mmc_p_wait_longer(lam: float, mu: float, n_servers: int, t: float) -> float:
-    """P(wait in line > ``t`` seconds) in an M/M/c queue: ``C * exp(-(c mu - lam) t)``.
+def mmc_p_wait_longer(rate: float, rate_service: float, n_servers: int, t: float) -> float:
+    """P(wait in line > ``t`` seconds) in an M/M/c queue: ``C * exp(-(c μ - λ) t)``.
 
     >>> round(mmc_p_wait_longer(0.9, 1.0, 1, 0.0), 3)
     0.9
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
     _check_stable(lam, mu, c)
     check_number("t", t, low=0)
     p = erlang_c(c, lam / mu) if lam > 0 else 0.0
     return p * math.exp(-(c * mu - lam) * t)
 
 
-def mmc_wait_quantile(lam: float, mu: float, n_servers: int, q: float) -> float:
+def mmc_wait_quantile(rate: float, rate_service: float, n_servers: int, q: float) -> float:
     """The ``q``-quantile of the wait in line (s) in an M/M/c queue (``q`` in [0, 1)).
 
     Zero when the chance of waiting at all is below ``1 - q`` (most arrivals find a free server).
@@ -210,7 +213,7 @@ def mmc_wait_quantile(lam: float, mu: float, n_servers: int, q: float) -> float:
     >>> round(mmc_wait_quantile(0.9, 1.0, 1, 0.99), 2)  # p99 wait, M/M/1 at 90 %
     45.0
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
     _check_stable(lam, mu, c)
     check_number("q", q, low=0, high=1, high_open=True)
     p = erlang_c(c, lam / mu) if lam > 0 else 0.0
@@ -219,15 +222,18 @@ def mmc_wait_quantile(lam: float, mu: float, n_servers: int, q: float) -> float:
     return math.log(p / (1.0 - q)) / (c * mu - lam)
 
 
-def servers_for_wait(lam: float, mu: float, t_wait: float, *, n_max: int = 100_000) -> int:
+def servers_for_wait(
+    rate: float, rate_service: float, t_wait: float, *, n_max: int = 100_000
+) -> int:
     """The fewest servers (consumers) whose M/M/c mean wait in line is at most ``t_wait`` seconds.
 
-    Starts from the smallest stable count, ``floor(lam / mu) + 1``, and adds one at a time.
+    Starts from the smallest stable count, ``floor(rate / rate_service) + 1``, and adds one at a
+    time.
 
     >>> servers_for_wait(3.5, 1.0, 0.5)
     5
     """
-    lam, mu, _ = _check_rates(lam, mu, 1)
+    lam, mu, _ = _check_rates(rate, rate_service, 1)
     check_number("t_wait", t_wait, low=0)
     c = max(1, math.floor(lam / mu) + 1)
     while c <= n_max:
@@ -237,26 +243,39 @@ def servers_for_wait(lam: float, mu: float, t_wait: float, *, n_max: int = 100_0
     raise ValueError(f"n_max must be larger: no server count up to {n_max} meets t_wait={t_wait}")
 
 
-def littles_law(*, lam: float | None = None, l: float | None = None, w: float | None = None):  # noqa: E741
-    """Little's law ``L = lam * W``: give two of the three, get the third.
+def littles_law(
+    *,
+    rate: float | None = None,
+    n_system: float | None = None,
+    t_response: float | None = None,
+):
+    """Little's law ``L = λ W`` (``n_system = rate * t_response``): give two of the three, get
+    the third.
 
-    ``lam``: throughput (requests/s); ``l``: mean number in the system (or in the line);
-    ``w``: mean time in the system (or in the line), seconds. Holds for any stable system.
+    ``rate``: throughput λ (requests/s); ``n_system``: mean number in the system L (or in the
+    line); ``t_response``: mean time in the system W (or in the line), seconds. Holds for any
+    stable system. The names match :class:`QueueMetrics`' fields.
 
-    >>> littles_law(lam=100.0, w=0.25)   # 100 req/s spending 0.25 s each: 25 present
+    >>> littles_law(rate=100.0, t_response=0.25)   # 100 req/s spending 0.25 s each: 25 present
     25.0
-    >>> littles_law(l=25.0, lam=100.0)
+    >>> littles_law(n_system=25.0, rate=100.0)
     0.25
     """
-    given = {k: v for k, v in {"lam": lam, "l": l, "w": w}.items() if v is not None}
+    given = {
+        k: v
+        for k, v in {"rate": rate, "n_system": n_system, "t_response": t_response}.items()
+        if v is not None
+    }
     if len(given) != 2:
-        raise ValueError(f"give exactly two of lam, l, w; got {sorted(given) or 'none'}")
+        raise ValueError(
+            f"give exactly two of rate, n_system, t_response; got {sorted(given) or 'none'}"
+        )
     for name, value in given.items():
         check_number(name, value, low=0)
-    if l is None:
-        return float(lam * w)
-    if w is None:
-        check_number("lam", lam, low=0, low_open=True)
-        return float(l / lam)
-    check_number("w", w, low=0, low_open=True)
-    return float(l / w)
+    if n_system is None:
+        return float(rate * t_response)
+    if t_response is None:
+        check_number("rate", rate, low=0, low_open=True)
+        return float(n_system / rate)
+    check_number("t_response", t_response, low=0, low_open=True)
+    return float(n_system / t_response)

@@ -1,9 +1,9 @@
 """The time-bucketed (fluid) queue: offered requests/s per bucket in, backlog and waits out.
 
 :func:`queue_buckets` works on buckets of time instead of single requests: offered requests/s
-per bucket and a :class:`WorkQueue` in, throughput, backlog, mean wait and drops per bucket out
+per bucket and a :class:`WorkQueue` in, requests/s served, backlog, mean wait and drops per bucket out
 (a :class:`FluidResult`; the contract of :mod:`scalelab.buckets`). Backlog moves like water in a
-tank (in at the offered rate, out at up to ``c * mu``), and the random queueing that a tank
+tank (in at the offered rate, out at up to ``n_servers * rate_service``), and the random queueing that a tank
 misses is added from the M/M/c formula at each bucket's load (the *pointwise stationary
 approximation*, capped at utilisation :data:`RHO_CAP`). It is thousands of times faster than
 simulating each request, so the capstone chapter composes it with other models over a whole
@@ -36,7 +36,7 @@ formula diverges at 1, where the fluid backlog takes over)."""
 class WorkQueue:
     """A queue in front of identical servers (workers), for :func:`queue_buckets`.
 
-    Each server finishes ``rate_service`` requests/s (``mu``); at most ``n_buffer`` requests may
+    Each server finishes ``rate_service`` requests/s (the service rate μ); at most ``n_buffer`` requests may
     wait (None: unlimited).
     """
 
@@ -54,13 +54,13 @@ class FluidResult(Buckets):
     """Per-bucket arrays of :func:`queue_buckets` (one entry per bucket of ``t_bucket`` seconds,
     besides ``t`` and ``t_bucket``).
 
-    ``offered`` and ``throughput`` (requests/s); ``backlog`` (requests waiting at the end of
+    ``rate_offered`` and ``rate_served`` (requests/s, the latter the throughput); ``backlog`` (requests waiting at the end of
     the bucket); ``t_wait`` (mean wait in line of the bucket's arrivals, s); ``dropped``
     (requests dropped in the bucket); ``rho`` (utilisation); ``n_servers`` per bucket.
     """
 
-    offered: np.ndarray
-    throughput: np.ndarray
+    rate_offered: np.ndarray
+    rate_served: np.ndarray
     backlog: np.ndarray
     t_wait: np.ndarray
     dropped: np.ndarray
@@ -98,16 +98,16 @@ def queue_buckets(
     """Time-bucketed queue: offered requests/s per bucket in, throughput, backlog, wait, drops out.
 
     ``rate``: arrival rate per bucket (requests/s); ``t_bucket``: bucket length (s); ``queue``:
-    the servers' rate ``mu`` and the buffer; ``n_servers``: a count, or one per bucket (an
+    the servers' rate ``rate_service`` (μ) and the buffer; ``n_servers``: a count, or one per bucket (an
     autoscaler's decisions); ``backlog0``: requests waiting at the start.
 
     Each bucket, ``rate * t_bucket`` requests join the backlog and up to
-    ``n_servers * mu * t_bucket`` leave it; whatever exceeds ``n_buffer`` is dropped. The mean
+    ``n_servers * rate_service * t_bucket`` leave it; whatever exceeds ``n_buffer`` is dropped. The mean
     wait of a bucket's arrivals is the time to drain the backlog they find (mean of start and
     end, divided by the service capacity) plus the M/M/c wait at the bucket's utilisation
     (pointwise stationary approximation, Green and Kolesar 1991). At a steady load below
     capacity it equals :func:`~scalelab.queueing.mmc`; in overload the backlog grows at
-    ``rate - c mu``.
+    ``rate - n_servers * rate_service``.
 
     >>> f = queue_buckets([3.5, 3.5], 60.0, WorkQueue(rate_service=1.0), n_servers=4)
     >>> round(float(f.t_wait[0]), 4), f.backlog.tolist()
@@ -152,8 +152,8 @@ def queue_buckets(
     if n_buffer is not None:
         stationary = np.minimum(stationary, limit / (c * mu))
     return FluidResult(
-        offered=lam,
-        throughput=served / t_bucket,
+        rate_offered=lam,
+        rate_served=served / t_bucket,
         backlog=backlog,
         t_wait=drain + stationary,
         dropped=dropped,

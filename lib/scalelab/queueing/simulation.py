@@ -284,28 +284,28 @@ def simulate_fifo(
 
 
 def simulate_mmc(
-    lam: float,
-    mu: float,
+    rate: float,
+    rate_service: float,
     n_servers: int,
     n_requests: int,
-    rng: np.random.Generator,
     *,
     n_buffer: int | None = None,
+    rng: np.random.Generator,
 ) -> FifoResult:
     """Simulate ``n_requests`` of an M/M/c queue (Poisson arrivals, exponential service).
 
-    Unlike :func:`~scalelab.queueing.mmc` this also runs with ``lam >= n_servers * mu`` (the
+    Unlike :func:`~scalelab.queueing.mmc` this also runs with ``rate >= n_servers * rate_service`` (the
     line just grows, or drops with a finite ``n_buffer``).
 
-    >>> r = simulate_mmc(3.5, 1.0, 4, 1000, np.random.default_rng(2))
+    >>> r = simulate_mmc(3.5, 1.0, 4, 1000, rng=np.random.default_rng(2))
     >>> r.n_arrived, r.n_dropped
     (1000, 0)
     """
-    lam, mu, c = _check_rates(lam, mu, n_servers)
-    check_number("lam", lam, low=0, low_open=True)
+    lam, mu, c = _check_rates(rate, rate_service, n_servers)
+    check_number("rate", lam, low=0, low_open=True)
     n = check_int("n_requests", n_requests, low=0)
     check_rng(rng)
-    a = poisson_arrivals(lam, rng, n=n)
+    a = poisson_arrivals(lam, n=n, rng=rng)
     s = rng.exponential(1.0 / mu, n)
     return simulate_fifo(a, s, c, n_buffer=n_buffer)
 
@@ -328,8 +328,8 @@ def percentiles(values, q=(50, 95, 99)) -> dict[str, float]:
 class QueueSummary:
     """Key figures of a run, over requests that arrived in [``t_from``, ``t_to``).
 
-    Times in seconds; ``utilisation`` is the busy fraction of the servers over the window;
-    ``throughput`` requests completed per second; ``wait_p``/``response_p`` percentiles
+    Times in seconds; ``rho`` (utilisation) is the busy fraction of the servers over the window;
+    ``rate_served`` requests completed per second (throughput); ``wait_p``/``response_p`` percentiles
     (``{"p50", "p95", "p99"}``); ``p_drop`` the fraction of arrivals dropped.
     """
 
@@ -341,8 +341,8 @@ class QueueSummary:
     t_response_mean: float
     wait_p: dict
     response_p: dict
-    utilisation: float
-    throughput: float
+    rho: float
+    rate_served: float
     n_system_mean: float
 
 
@@ -353,7 +353,7 @@ def summarize(result: FifoResult, t_from: float = 0.0, t_to: float | None = None
 
     >>> r = simulate_fifo([0.0, 1.0], [1.0, 1.0])
     >>> s = summarize(r, 0.0, 2.0)
-    >>> s.utilisation, s.t_wait_mean
+    >>> s.rho, s.t_wait_mean
     (1.0, 0.0)
     """
     if not isinstance(result, FifoResult):
@@ -384,8 +384,8 @@ def summarize(result: FifoResult, t_from: float = 0.0, t_to: float | None = None
         t_response_mean=float(resp.mean()) if n_srv else float("nan"),
         wait_p=percentiles(wait),
         response_p=percentiles(resp),
-        utilisation=float(busy.sum() / (result.n_servers * span)),
-        throughput=float(done.sum() / span),
+        rho=float(busy.sum() / (result.n_servers * span)),
+        rate_served=float(done.sum() / span),
         n_system_mean=float(in_sys.sum() / span),
     )
 

@@ -40,7 +40,7 @@ to a replica in master-slave mode (in multi-master mode messages may overtake ea
 LWW and version vectors tolerate); a failed primary never comes back (no split brain).
 
 >>> import numpy as np
->>> run = simulate_replication(ReplicationParams(n_replicas=2, t_end=10.0), np.random.default_rng(1))
+>>> run = simulate_replication(ReplicationParams(n_replicas=2, t_end=10.0), rng=np.random.default_rng(1))
 >>> fo = failover(run, t_fail=5.0)
 >>> fo.n_lost == fo.primary_position - fo.replica_positions[fo.promoted]
 True

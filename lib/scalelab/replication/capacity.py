@@ -51,26 +51,27 @@ def read_capacity(
 
 
 def replicas_needed(
-    rate_reads: float, rate_writes: float, rate_server: float, u_max: float = 0.7
+    rate_reads: float, rate_writes: float, rate_server: float, rho_max: float = 0.7
 ) -> int:
-    """Fewest replicas that serve ``rate_reads`` with each replica busy at most ``u_max``.
+    """Fewest replicas that serve ``rate_reads`` with each replica's utilisation at most
+    ``rho_max``.
 
     Each replica replays all ``rate_writes`` and takes an equal share of the reads, so
-    ``k`` replicas suffice when ``rate_writes + rate_reads / k <= u_max * rate_server``.
-    Raises ``ValueError`` when the writes alone exceed ``u_max * rate_server``: no number of
+    ``k`` replicas suffice when ``rate_writes + rate_reads / k <= rho_max * rate_server``.
+    Raises ``ValueError`` when the writes alone exceed ``rho_max * rate_server``: no number of
     replicas helps (shard instead).
 
-    >>> replicas_needed(rate_reads=9_000, rate_writes=500, rate_server=2_000, u_max=0.75)
+    >>> replicas_needed(rate_reads=9_000, rate_writes=500, rate_server=2_000, rho_max=0.75)
     9
     """
     check_number("rate_reads", rate_reads, low=0)
     check_number("rate_writes", rate_writes, low=0)
     check_number("rate_server", rate_server, low=0, low_open=True)
-    check_number("u_max", u_max, low=0, high=1, low_open=True)
-    room = u_max * rate_server - rate_writes
+    check_number("rho_max", rho_max, low=0, high=1, low_open=True)
+    room = rho_max * rate_server - rate_writes
     if room <= 0:
         raise ValueError(
-            f"rate_writes must be below u_max * rate_server = {u_max * rate_server:g}; "
+            f"rate_writes must be below rho_max * rate_server = {rho_max * rate_server:g}; "
             f"got {rate_writes!r} (replicas cannot absorb writes: every one replays them all)"
         )
     return max(1, math.ceil(rate_reads / room - 1e-9))
@@ -88,12 +89,12 @@ def availability_at_least_one(p_up: float, n: int) -> float:
 
 
 def simulate_availability(
-    p_up: float, n: int, n_trials: int, rng: np.random.Generator
+    p_up: float, n: int, n_trials: int, *, rng: np.random.Generator
 ) -> tuple[float, float]:
     """Monte Carlo estimate of "at least one of ``n`` copies up": (availability, std error).
 
     >>> import numpy as np
-    >>> a, se = simulate_availability(0.5, 2, 100_000, np.random.default_rng(0))
+    >>> a, se = simulate_availability(0.5, 2, 100_000, rng=np.random.default_rng(0))
     >>> abs(a - 0.75) < 4 * se
     True
     """
@@ -136,9 +137,9 @@ class ReplicationTimeline(Buckets):
 
     t_lag: np.ndarray  # mean replication lag, seconds
     p_stale: np.ndarray  # share of all reads that are stale
-    read_capacity: np.ndarray  # reads/s the replicas can serve
-    u_primary: np.ndarray  # primary utilisation (0-1+)
-    u_replica: np.ndarray  # replica utilisation (0-1+)
+    rate_read_capacity: np.ndarray  # reads/s the replicas can serve
+    rho_primary: np.ndarray  # primary utilisation (0-1+)
+    rho_replica: np.ndarray  # replica utilisation (0-1+)
 
 
 def replication_buckets(

@@ -268,11 +268,13 @@ def _displacers(idx, rank, delivered, origin, t_write) -> np.ndarray:
     return np.where(out >= 0, out, np.where(has_later, first, -1))
 
 
-def simulate_multi_master(params: MultiMasterParams, rng: np.random.Generator) -> MultiMasterResult:
+def simulate_multi_master(
+    params: MultiMasterParams, *, rng: np.random.Generator
+) -> MultiMasterResult:
     """Run a multi-master (mesh or ring) store for ``params.t_end`` seconds.
 
     >>> import numpy as np
-    >>> run = simulate_multi_master(MultiMasterParams(t_skew=0.5), np.random.default_rng(4))
+    >>> run = simulate_multi_master(MultiMasterParams(t_skew=0.5), rng=np.random.default_rng(4))
     >>> run.converged, run.n_lost >= run.n_lost_to_earlier
     (True, True)
     """

@@ -133,12 +133,14 @@ class ReplicationResult:
         return self.primary_position(times)[None, :] - self.replica_positions(times)
 
 
-def simulate_replication(params: ReplicationParams, rng: np.random.Generator) -> ReplicationResult:
+def simulate_replication(
+    params: ReplicationParams, *, rng: np.random.Generator
+) -> ReplicationResult:
     """Run asynchronous (or semi-/fully synchronous) log shipping for ``params.t_end`` seconds.
 
     >>> import numpy as np
     >>> p = ReplicationParams(n_replicas=2, rate_writes=10, rate_reads=100, t_end=20.0)
-    >>> run = simulate_replication(p, np.random.default_rng(7))
+    >>> run = simulate_replication(p, rng=np.random.default_rng(7))
     >>> bool(np.all(np.diff(run.t_apply, axis=1) >= 0))  # replicas apply in log order
     True
     >>> 0.0 <= run.stale_read_rate <= p.p_read_replica

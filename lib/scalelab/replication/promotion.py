@@ -31,7 +31,12 @@ POLICIES = ("most_advanced", "lowest_id", "random")
 """Named promotion policies (a callable ``positions -> index`` is accepted too)."""
 
 
-def promote(positions: Sequence[int | None], policy="most_advanced", rng=None) -> int:
+def promote(
+    positions: Sequence[int | None],
+    policy="most_advanced",
+    *,
+    rng: np.random.Generator | None = None,
+) -> int:
     """Index of the replica to promote, given each replica's log position (``None`` = down).
 
     ``"most_advanced"``: the highest log position (lowest index on a tie); ``"lowest_id"``: the
@@ -97,8 +102,9 @@ def failover(
     run: ReplicationResult,
     t_fail: float,
     policy="most_advanced",
-    rng: np.random.Generator | None = None,
+    *,
     rate_copy: float = 2_000.0,
+    rng: np.random.Generator | None = None,
 ) -> Failover:
     """Kill the primary of ``run`` at ``t_fail`` seconds and promote a replica by ``policy``.
 
@@ -107,7 +113,7 @@ def failover(
     >>> from scalelab.replication import ReplicationParams, simulate_replication
     >>> import numpy as np
     >>> p = ReplicationParams(n_replicas=2, mode="sync", t_end=10.0)
-    >>> fo = failover(simulate_replication(p, np.random.default_rng(3)), t_fail=4.0)
+    >>> fo = failover(simulate_replication(p, rng=np.random.default_rng(3)), t_fail=4.0)
     >>> fo.lost  # synchronous: every acknowledged write is on every replica
     ()
     """
@@ -121,7 +127,7 @@ def failover(
         None if (r == 0 and down is not None and down <= t_fail) else int(pos)
         for r, pos in enumerate(run.replica_positions(t_fail))
     ]
-    chosen = promote(positions, policy, rng)
+    chosen = promote(positions, policy, rng=rng)
     new_pos = positions[chosen]
     committed = np.arange(1, primary + 1)
     acked = run.t_ack[:primary] <= t_fail

@@ -26,7 +26,7 @@ lives decides what happens when the web tier changes size or loses a machine.
   taken back. Until it expires (``t_token_ttl``) a stolen or logged-out token stays valid,
   unless servers check a revocation list, which is a store lookup again.
 
-``simulate_sessions(params, rng)`` runs a tier of servers in time buckets: users of unequal
+``simulate_sessions(params, rng=rng)`` runs a tier of servers in time buckets: users of unequal
 activity send Poisson requests, the traffic can rise and fall over the run, servers can be
 killed, scaled to a size by hand or by an autoscaler, and the session store can go down. It
 measures, per bucket, sessions lost (users logged out), requests per server and the imbalance
@@ -48,9 +48,9 @@ session mechanism's cost; overload sheds the requests above a server's capacity.
 
 >>> import numpy as np
 >>> run = simulate_sessions(SessionParams(mode="sticky", kills=((100.0, 0),)),
-...                         np.random.default_rng(1))
+...                         rng=np.random.default_rng(1))
 >>> int(run.n_lost), int(simulate_sessions(SessionParams(mode="store", kills=((100.0, 0),)),
-...                                         np.random.default_rng(1)).n_lost)
+...                                         rng=np.random.default_rng(1)).n_lost)
 (500, 0)
 """
 

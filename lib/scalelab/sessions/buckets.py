@@ -53,12 +53,13 @@ class SessionTier:
 
 @dataclass(frozen=True)
 class SessionBuckets(Buckets):
-    """Per-bucket results of ``sessions_buckets``: sessions lost, failed requests/s, mean server
-    utilisation (0-1+) and mean latency (s) of the web tier (besides ``t`` and ``t_bucket``)."""
+    """Per-bucket results of ``sessions_buckets``: sessions ``lost``, ``rate_failed``
+    (requests/s), ``rho`` (mean server utilisation, 0-1+) and mean ``latency`` (s) of the web tier
+    (besides ``t`` and ``t_bucket``)."""
 
     lost: np.ndarray
-    errors_rps: np.ndarray
-    utilisation: np.ndarray
+    rate_failed: np.ndarray
+    rho: np.ndarray
     latency: np.ndarray
 
 
@@ -77,7 +78,7 @@ def sessions_buckets(
 
     >>> tier = SessionTier(mode="sticky", n_sessions=1000)
     >>> out = sessions_buckets([100.0, 100.0, 100.0], 60.0, tier, n_servers=[4, 3, 3])
-    >>> out.lost.tolist(), out.errors_rps.tolist()
+    >>> out.lost.tolist(), out.rate_failed.tolist()
     ([0, 250, 0], [0.0, 0.0, 0.0])
     """
     offered = np.asarray(rate, dtype=float)

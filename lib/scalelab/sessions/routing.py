@@ -39,21 +39,21 @@ def hash_route(user_ids, live) -> np.ndarray:
     return live[uid % live.size]
 
 
-def sticky_load(rates, server_of, n_servers: int) -> np.ndarray:
-    """Requests/s reaching each of ``n_servers`` when user ``i`` (``rates[i]`` requests/s) is
+def sticky_load(rate, server_of, n_servers: int) -> np.ndarray:
+    """Requests/s reaching each of ``n_servers`` when user ``i`` (``rate[i]`` requests/s) is
     pinned to server ``server_of[i]``: the sum of activity per server.
 
-    Readable reference: ``[sum(r for r, s in zip(rates, server_of) if s == k) for k in range(n)]``.
+    Readable reference: ``[sum(r for r, s in zip(rate, server_of) if s == k) for k in range(n)]``.
 
     >>> sticky_load([1.0, 2.0, 4.0], [0, 0, 2], 3).tolist()
     [3.0, 0.0, 4.0]
     """
     n_servers = check_int("n_servers", n_servers, low=1)
-    rates = np.asarray(rates, dtype=float)
+    rates = np.asarray(rate, dtype=float)
     server_of = np.asarray(server_of, dtype=np.int64)
     if rates.shape != server_of.shape:
         raise ValueError(
-            f"rates and server_of must have the same length; got {rates.size} and {server_of.size}"
+            f"rate and server_of must have the same length; got {rates.size} and {server_of.size}"
         )
     if server_of.size and (server_of.min() < 0 or server_of.max() >= n_servers):
         raise ValueError(f"server_of must be in [0, {n_servers - 1}]; got {server_of.tolist()}")
@@ -75,13 +75,15 @@ def imbalance(load) -> float:
     return float(load.max() / load.mean())
 
 
-def user_activity(n_users: int, rate_user: float, sigma_activity: float, rng) -> np.ndarray:
+def user_activity(
+    n_users: int, rate_user: float, sigma_activity: float, *, rng: np.random.Generator
+) -> np.ndarray:
     """Mean request rate of each user (requests/s): lognormal with spread ``sigma_activity``
     (0 = everyone equal), scaled so the average over users is exactly ``rate_user``.
 
     Real audiences are skewed: a few heavy users send a large share of the requests.
 
-    >>> r = user_activity(1000, 0.1, 1.0, np.random.default_rng(0))
+    >>> r = user_activity(1000, 0.1, 1.0, rng=np.random.default_rng(0))
     >>> round(float(r.mean()), 6), bool(r.max() > 5 * r.min())
     (0.1, True)
     """

@@ -57,7 +57,7 @@ class SessionParams:
     ``k`` taken modulo the number live) dies. ``scale_to``: ``(t, n)`` pairs; at ``t`` the tier is
     resized to ``n`` servers by hand (a scale-in removes the newest servers). ``autoscale``:
     every ``t_autoscale`` seconds the tier is resized to ``ceil(rate / (rate_capacity *
-    p_target))`` servers, within ``[n_min, n_max]``, from the mean request rate over the last
+    rho_target))`` servers, within ``[n_min, n_max]``, from the mean request rate over the last
     ``t_autoscale`` seconds. The
     session store is down from ``t_store_down`` to ``t_store_up``; unless ``store_durable`` it
     comes back empty. The traffic rises smoothly from its mean to ``peak_factor`` times the
@@ -77,7 +77,7 @@ class SessionParams:
     kills: tuple[tuple[float, int], ...] = ()
     scale_to: tuple[tuple[float, int], ...] = ()
     autoscale: bool = False
-    p_target: float = 0.6
+    rho_target: float = 0.6
     n_min: int = 2
     n_max: int = 12
     t_autoscale: float = 60.0
@@ -111,7 +111,7 @@ class SessionParams:
         for t, n in self.scale_to:
             check_number("scale_to time", t, low=0)
             check_int("scale_to servers", n, low=0, high=1_000)
-        check_number("p_target", self.p_target, low=0, low_open=True, high=1)
+        check_number("rho_target", self.rho_target, low=0, low_open=True, high=1)
         check_int("n_min", self.n_min, low=1, high=1_000)
         check_int("n_max", self.n_max, low=self.n_min, high=1_000)
         check_number("t_autoscale", self.t_autoscale, low=self.t_bucket)
@@ -145,23 +145,25 @@ class SessionRun:
 
     Server arrays have one column per server id ever used (``n_slots``); a server that is down
     shows zero load. ``sessions[b, k]``: sessions held in server ``k``'s memory at the start of
-    bucket ``b``, before that bucket's events (sticky mode; zero otherwise).
+    bucket ``b``, before that bucket's events (sticky mode; zero otherwise). ``n_offered``,
+    ``n_served``, ``n_errors``: requests per bucket; ``load[b, k]``: requests/s server ``k``
+    served in bucket ``b``; ``rate_users``: each user's request rate (requests/s).
     """
 
     params: SessionParams
     t: np.ndarray
     n_live: np.ndarray
     live: np.ndarray
-    offered: np.ndarray
-    served: np.ndarray
-    errors: np.ndarray
+    n_offered: np.ndarray
+    n_served: np.ndarray
+    n_errors: np.ndarray
     load: np.ndarray
     sessions: np.ndarray
     lost: np.ndarray
     imbalance: np.ndarray
     latency: np.ndarray
     events: tuple[SessionEvent, ...]
-    rates: np.ndarray
+    rate_users: np.ndarray
     server_of: np.ndarray
     t_added: float = field(default=0.0)
 
@@ -173,8 +175,8 @@ class SessionRun:
     @property
     def error_ratio(self) -> float:
         """Share of offered requests that failed (overload, store down or no server)."""
-        total = float(self.offered.sum())
-        return float(self.errors.sum()) / total if total else 0.0
+        total = float(self.n_offered.sum())
+        return float(self.n_errors.sum()) / total if total else 0.0
 
     @property
     def peak_imbalance(self) -> float:
@@ -256,7 +258,7 @@ class _Tier:
         return [], added
 
 
-def simulate_sessions(params: SessionParams, rng) -> SessionRun:
+def simulate_sessions(params: SessionParams, *, rng: np.random.Generator) -> SessionRun:
     """Run the web tier of ``params`` and measure it bucket by bucket (see ``SessionRun``).
 
     Each bucket, in order: the failures and scaling scheduled for it (and the autoscaler's
@@ -264,8 +266,8 @@ def simulate_sessions(params: SessionParams, rng) -> SessionRun:
     bucket's requests are drawn and served.
 
     >>> run = simulate_sessions(SessionParams(n_servers=4, sigma_activity=0.0, t_end=60.0),
-    ...                         np.random.default_rng(3))
-    >>> int(run.offered.sum() - run.served.sum() - run.errors.sum()), int(run.n_lost)
+    ...                         rng=np.random.default_rng(3))
+    >>> int(run.n_offered.sum() - run.n_served.sum() - run.n_errors.sum()), int(run.n_lost)
     (0, 0)
     """
     if not isinstance(params, SessionParams):
@@ -274,7 +276,7 @@ def simulate_sessions(params: SessionParams, rng) -> SessionRun:
     p = params
     n_b = int(math.ceil(p.t_end / p.t_bucket - 1e-9))
     t = np.arange(n_b) * p.t_bucket
-    rates = user_activity(p.n_users, p.rate_user, p.sigma_activity, rng)
+    rates = user_activity(p.n_users, p.rate_user, p.sigma_activity, rng=rng)
     profile = 1.0 + (p.peak_factor - 1.0) * np.sin(np.pi * (t + p.t_bucket / 2) / p.t_end)
     tier = _Tier(p)
     plan = _Schedule.of(p, t)
@@ -330,16 +332,16 @@ def simulate_sessions(params: SessionParams, rng) -> SessionRun:
         t=t,
         n_live=n_live,
         live=live_arr,
-        offered=offered,
-        served=served,
-        errors=errors,
+        n_offered=offered,
+        n_served=served,
+        n_errors=errors,
         load=load_arr,
         sessions=_per_slot(held, slots, np.int64),
         lost=lost,
         imbalance=imb,
         latency=latency,
         events=tuple(events),
-        rates=rates,
+        rate_users=rates,
         server_of=tier.server_of.copy(),
         t_added=t_added,
     )
@@ -400,7 +402,7 @@ def _changes(tier: _Tier, plan: _Schedule, b: int, t_b: float, offered: np.ndarr
         targets.append(plan.scales[b])
     if p.autoscale and b > 0 and b % plan.every == 0:
         rate = offered[b - plan.every : b].mean() / p.t_bucket  # over the last period
-        want = math.ceil(rate / (p.rate_capacity * p.p_target) - 1e-9)
+        want = math.ceil(rate / (p.rate_capacity * p.rho_target) - 1e-9)
         targets.append(min(p.n_max, max(p.n_min, want)))
     for n_target in targets:
         removed, added = tier.resize(n_target)

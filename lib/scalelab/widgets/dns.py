@@ -370,7 +370,7 @@ def explore_resolver_cache(
         curve_up = n_res * lam / (1 + lam * ttls)
         now = expected_cache_stats(stream, ttl)
         t_sim = _sim_duration(rate, ttl, lam)
-        sim = simulate_cache(stream, ttl, t_sim, np.random.default_rng(seed))
+        sim = simulate_cache(stream, ttl, t_sim, rng=np.random.default_rng(seed))
         d = ex.figure.data
         d[0].y = 100 * curve_h
         d[1].y = curve_up

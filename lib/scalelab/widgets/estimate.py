@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from scalelab.estimate import average_qps, diurnal_rate
+from scalelab.estimate import average_rate, diurnal_rate
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
 
 __all__ = ["explore_daily_traffic"]
@@ -65,7 +65,7 @@ def explore_daily_traffic(
 
     def update(ex: Explorer) -> None:
         c = {k: w.value for k, w in ex.controls.items()}
-        mean = average_qps(c["daily_users"], c["requests_per_user"])
+        mean = average_rate(c["daily_users"], c["requests_per_user"])
         rate = diurnal_rate(hours, mean, c["peak_factor"])
         ex.figure.data[0].y = rate
         ex.figure.data[1].y = [mean, mean]

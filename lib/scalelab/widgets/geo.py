@@ -199,32 +199,32 @@ def explore_failover(
         out = simulate_failover(world, params)
         fig = ex.figure
         for d in range(n_dc):
-            fig.data[d].y = out.load_rps[:, d]
-        fig.data[i_failed].y = out.failed_rps
+            fig.data[d].y = out.rate_load[:, d]
+        fig.data[i_failed].y = out.rate_failed
         outage = (out.t >= T_FAIL) & (out.t < T_RECOVER)
         share = out.share[outage].mean(axis=0) * 100  # regions × DCs, %
-        rtt = world.rtt
+        rtt = world.rtt * 1000  # ms, for display
         fig.data[i_heat].z = share
         fig.data[i_heat].text = [
             [f"{share[i, d]:.0f}% · {rtt[i, d]:.0f} ms" for d in range(n_dc)]
             for i in range(len(REGIONS))
         ]
         for i in range(len(REGIONS)):
-            fig.data[i_rtt + i].y = out.rtt_region_ms[:, i]
+            fig.data[i_rtt + i].y = out.t_rtt_region[:, i] * 1000  # ms
         cap = float(c["capacity"])
         fig.data[i_cap].y = [cap, cap]
-        alive = np.ones_like(out.load_rps, dtype=bool)
+        alive = np.ones_like(out.rate_load, dtype=bool)
         if dc >= 0:
             alive[outage, dc] = False
-        peak = np.where(alive, out.load_rps, 0.0).max(axis=0)  # while each DC is up
+        peak = np.where(alive, out.rate_load, 0.0).max(axis=0)  # while each DC is up
         over = [f"{dc_names[d]} peaks at {peak[d]:,.0f}" for d in range(n_dc) if peak[d] > cap]
         if dc < 0:
             ex.caption.value = caption_html(
                 "No data centre fails: every region uses its nearest DC;",
-                f"mean round trip {np.nanmean(out.rtt_mean_ms):.0f} ms;",
+                f"mean round trip {np.nanmean(out.t_rtt_mean) * 1000:.0f} ms;",
                 (
                     f"{', '.join(over)} requests/s, above the {cap:,.0f} requests/s capacity, "
-                    f"so {out.dropped_rps.sum():,.0f} requests are dropped."
+                    f"so {out.rate_dropped.sum():,.0f} requests are dropped."
                     if over
                     else "no DC is above its capacity."
                 ),
@@ -232,7 +232,7 @@ def explore_failover(
             return
         s = failover_summary(world, params, out)
         name = dc_names[dc]
-        before = out.load_rps[0, dc]
+        before = out.rate_load[0, dc]
         moved = (
             f"all of it has moved {s.t_all_moved:.0f} s after the failure"
             if not math.isnan(s.t_all_moved)
@@ -243,11 +243,11 @@ def explore_failover(
             if not math.isnan(s.t_back)
             else f"After it returns at {T_RECOVER:.0f} s its users drift back as caches expire."
         )
-        pre = out.rtt_region_ms[0]
+        pre = out.t_rtt_region[0] * 1000  # ms
         with warnings.catch_warnings():
             # a region with no users has no round trip (NaN) in any bucket: not "hit hardest"
             warnings.simplefilter("ignore", RuntimeWarning)
-            during = np.nanmax(out.rtt_region_ms[outage], axis=0)
+            during = np.nanmax(out.t_rtt_region[outage], axis=0) * 1000
         worst = int(np.argmax(np.nan_to_num(during - pre, nan=-np.inf)))
         ex.caption.value = caption_html(
             f"{name} fails at {T_FAIL:.0f} s carrying {before:,.0f} requests/s.",

@@ -138,16 +138,16 @@ def explore_load_balancer(
         c = {k: w.value for k, w in ex.controls.items()}
         outages = (Outage(0, T_KILL, T_BACK),) if c["kill"] else ()
         params = PoolParams(
-            lam=float(c["traffic"]),
+            rate=float(c["traffic"]),
             n_servers=c["n_servers"],
-            mu=float(c["capacity"]),
+            rate_service=float(c["capacity"]),
             policy=c["policy"],
             n_queue_max=_QUEUE_MAX,
             t_check_interval=float(c["t_check"]),
             outages=outages,
             t_end=T_END,
         )
-        res = simulate_pool(params, np.random.default_rng(seed))
+        res = simulate_pool(params, rng=np.random.default_rng(seed))
         tl = timeline(res, _BUCKET)
         s = summarize(res)
         ex.figure.data[0].y = tl.t_p50 * 1000
@@ -190,7 +190,7 @@ def explore_load_balancer(
             )
             if params.n_servers == 1:
                 sentences.append("With one server there is nothing to fail over to.")
-            elif params.lam >= params.capacity * (params.n_servers - 1) / params.n_servers:
+            elif params.rate >= params.capacity * (params.n_servers - 1) / params.n_servers:
                 sentences.append(
                     "The survivors cannot carry the load: latency climbs and full queues "
                     "turn requests away."

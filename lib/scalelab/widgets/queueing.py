@@ -28,8 +28,8 @@ _DAY = 86_400.0
 
 def _day_shape(seed: int) -> np.ndarray:
     """Relative traffic per bucket (mean about 1): a daily wave peaking at 20:00, with noise."""
-    wave = ArrivalProcess("daily", lam=1000.0, peak_factor=1.8, t_peak=20 * 3600.0)
-    return workload_rates(wave, _DAY, T_BUCKET, np.random.default_rng(seed)) / 1000.0
+    wave = ArrivalProcess("daily", rate_base=1000.0, peak_factor=1.8, t_peak=20 * 3600.0)
+    return workload_rates(wave, _DAY, T_BUCKET, rng=np.random.default_rng(seed)) / 1000.0
 
 
 def _workload(shape: np.ndarray, rate: float, burst: bool) -> np.ndarray:

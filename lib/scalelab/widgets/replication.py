@@ -163,7 +163,7 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
             mode=c["mode"],
         )
         rng = np.random.default_rng(seed)
-        run = simulate_replication(params, rng)
+        run = simulate_replication(params, rng=rng)
         fo = failover(run, c["t_fail"], policy=c["policy"], rng=rng)
         t0 = max(0.0, fo.t_fail - 10.0)
         grid = np.linspace(t0, fo.t_fail, 400)
@@ -317,7 +317,7 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
             topology=c["topology"],
             cut_link=c["cut"],
         )
-        run = simulate_multi_master(params, np.random.default_rng(seed))
+        run = simulate_multi_master(params, rng=np.random.default_rng(seed))
         for i, mask in enumerate((run.lost, run.lost_to_earlier, run.concurrent)):
             ex.figure.data[i].x = np.r_[0.0, run.t_write, t_end]
             cum = np.cumsum(mask)

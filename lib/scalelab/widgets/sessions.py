@@ -138,7 +138,7 @@ def explore_sessions(
             t_session=900.0,
             **fields,
         )
-        run = simulate_sessions(params, np.random.default_rng(seed))
+        run = simulate_sessions(params, rng=np.random.default_rng(seed))
         t = run.t + params.t_bucket / 2
         for k in range(N_TRACES):
             trace = ex.figure.data[k]
@@ -149,7 +149,7 @@ def explore_sessions(
             else:
                 trace.x, trace.y, trace.visible = [], [], False
         ex.figure.data[N_TRACES].x = t
-        ex.figure.data[N_TRACES].y = run.errors / params.t_bucket
+        ex.figure.data[N_TRACES].y = run.n_errors / params.t_bucket
         ex.figure.data[N_TRACES + 1].x = run.t
         ex.figure.data[N_TRACES + 1].y = np.cumsum(run.lost)
         ex.caption.value = caption_html(*describe_run(run, label))

@@ -17,9 +17,9 @@ WRONG = {
             why="no input checks: negative users and a peak factor below 1 are accepted",
         ),
         WrongAnswer(
-            "from scalelab.estimate import average_qps, peak_qps\n\n"
+            "from scalelab.estimate import average_rate, peak_rate\n\n"
             "def peak_requests_per_second(daily_users, requests_per_user, peak_factor):\n"
-            "    return peak_qps(average_qps(daily_users, requests_per_user), peak_factor)\n",
+            "    return peak_rate(average_rate(daily_users, requests_per_user), peak_factor)\n",
             max_points=1,
             passes=("test_peak_rps_visible",),
             why="calls the library's helpers, which the exercise asks the learner to replace",

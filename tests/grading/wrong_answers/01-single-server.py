@@ -79,8 +79,8 @@ WRONG = {
     ],
     "lookup_time": [
         WrongAnswer(
-            "def expected_lookup_time(lam, t_ttl, t_hit, t_miss):\n"
-            "    h = lam * t_ttl / (1 + lam * t_ttl)\n"
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    h = rate * t_ttl / (1 + rate * t_ttl)\n"
             "    return h * t_hit + (1 - h) * t_miss\n",
             max_points=7,
             passes=("test_lookup_time_visible",),
@@ -88,19 +88,19 @@ WRONG = {
         ),
         WrongAnswer(
             "import math\n\n"
-            "def expected_lookup_time(lam, t_ttl, t_hit, t_miss):\n"
-            "    if min(lam, t_ttl, t_hit, t_miss) < 0:\n"
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    if min(rate, t_ttl, t_hit, t_miss) < 0:\n"
             "        raise ValueError('negative')\n"
-            "    h = 1 - math.exp(-lam * t_ttl)\n"
+            "    h = 1 - math.exp(-rate * t_ttl)\n"
             "    return h * t_hit + (1 - h) * t_miss\n",
             max_points=6,
             why="wrong hit ratio: the chance that a query came within one TTL, not the cycle argument",
         ),
         WrongAnswer(
-            "def expected_lookup_time(lam, t_ttl, t_hit, t_miss):\n"
-            "    if min(lam, t_ttl, t_hit, t_miss) < 0:\n"
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    if min(rate, t_ttl, t_hit, t_miss) < 0:\n"
             "        raise ValueError('negative')\n"
-            "    h = lam * t_ttl / (1 + lam * t_ttl)\n"
+            "    h = rate * t_ttl / (1 + rate * t_ttl)\n"
             "    return (1 - h) * t_hit + h * t_miss\n",
             max_points=6,
             why="swaps hit and miss times",

@@ -42,36 +42,36 @@ WRONG = {
     ],
     "servers_needed": [
         WrongAnswer(
-            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
-            "    if peak_rps < 0 or capacity_rps <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
+            "def servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1):\n"
+            "    if rate_peak < 0 or rate_capacity <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
             "        raise ValueError('bad input')\n"
-            "    return max(1, round(peak_rps / (capacity_rps * rho_target))) + n_spare\n",
+            "    return max(1, round(rate_peak / (rate_capacity * rho_target))) + n_spare\n",
             max_points=11,
             passes=("test_servers_needed_visible",),
             why="rounds to the nearest whole server instead of up, so servers run too hot",
         ),
         WrongAnswer(
             "import math\n\n"
-            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
-            "    if peak_rps < 0 or capacity_rps <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
+            "def servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1):\n"
+            "    if rate_peak < 0 or rate_capacity <= 0 or not 0 < rho_target <= 1 or n_spare < 0:\n"
             "        raise ValueError('bad input')\n"
-            "    return max(1, math.ceil(peak_rps / (capacity_rps * rho_target))) + 1\n",
+            "    return max(1, math.ceil(rate_peak / (rate_capacity * rho_target))) + 1\n",
             max_points=11,
             passes=("test_servers_needed_visible",),
             why="always adds one spare, whatever n_spare says",
         ),
         WrongAnswer(
             "import math\n\n"
-            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
-            "    return max(1, math.ceil(peak_rps / (capacity_rps * rho_target))) + n_spare\n",
+            "def servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1):\n"
+            "    return max(1, math.ceil(rate_peak / (rate_capacity * rho_target))) + n_spare\n",
             max_points=11,
             passes=("test_servers_needed_visible",),
             why="no input checks: a target above 100 % or a negative spare count is accepted",
         ),
         WrongAnswer(
             "import math\n\n"
-            "def servers_needed(peak_rps, capacity_rps, rho_target, n_spare=1):\n"
-            "    return math.ceil(peak_rps / capacity_rps) + n_spare\n",
+            "def servers_needed(rate_peak, rate_capacity, rho_target, n_spare=1):\n"
+            "    return math.ceil(rate_peak / rate_capacity) + n_spare\n",
             max_points=10,
             why="ignores the utilisation target: sizes the pool to run 100 % busy",
         ),

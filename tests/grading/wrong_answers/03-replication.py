@@ -94,8 +94,8 @@ WRONG = {
     ],
     "replicas_needed": [
         WrongAnswer(
-            "def replicas_needed(rate_reads, rate_writes, rate_server, u_max):\n"
-            "    room = u_max * rate_server - rate_writes\n"
+            "def replicas_needed(rate_reads, rate_writes, rate_server, rho_max):\n"
+            "    room = rho_max * rate_server - rate_writes\n"
             "    if room <= 0:\n"
             "        raise ValueError('writes too high')\n"
             "    return max(1, round(rate_reads / room))\n",
@@ -105,16 +105,16 @@ WRONG = {
         ),
         WrongAnswer(
             "import math\n\n"
-            "def replicas_needed(rate_reads, rate_writes, rate_server, u_max):\n"
-            "    return max(1, math.ceil(rate_reads / (u_max * rate_server - rate_writes)))\n",
+            "def replicas_needed(rate_reads, rate_writes, rate_server, rho_max):\n"
+            "    return max(1, math.ceil(rate_reads / (rho_max * rate_server - rate_writes)))\n",
             max_points=8,
             passes=("test_replicas_needed_visible",),
             why="no ValueError when the writes alone exceed the target: returns 1 or fails oddly",
         ),
         WrongAnswer(
             "import math\n\n"
-            "def replicas_needed(rate_reads, rate_writes, rate_server, u_max):\n"
-            "    return math.ceil(rate_reads / (u_max * rate_server))\n",
+            "def replicas_needed(rate_reads, rate_writes, rate_server, rho_max):\n"
+            "    return math.ceil(rate_reads / (rho_max * rate_server))\n",
             max_points=7,
             why="forgets that every slave replays every write",
         ),

@@ -6,10 +6,10 @@ LIST_LRU = '''
 class LRU:
     """An LRU that keeps recency in a Python list: right answers, O(n) per operation."""
 
-    def __init__(self, capacity):
-        if capacity < 1:
-            raise ValueError("capacity must be >= 1")
-        self.capacity = capacity
+    def __init__(self, n_capacity):
+        if n_capacity < 1:
+            raise ValueError("n_capacity must be >= 1")
+        self.n_capacity = n_capacity
         self.data = {}
         self.order = []  # least recently used first
 
@@ -23,7 +23,7 @@ class LRU:
     def put(self, key, value):
         if key in self.data:
             self.order.remove(key)
-        elif len(self.order) >= self.capacity:
+        elif len(self.order) >= self.n_capacity:
             del self.data[self.order.pop(0)]
         self.order.append(key)
         self.data[key] = value
@@ -39,10 +39,10 @@ from collections import OrderedDict
 class LRU:
     """Replacing a value does not make the key recent."""
 
-    def __init__(self, capacity):
-        if capacity < 1:
-            raise ValueError("capacity must be >= 1")
-        self.capacity = capacity
+    def __init__(self, n_capacity):
+        if n_capacity < 1:
+            raise ValueError("n_capacity must be >= 1")
+        self.n_capacity = n_capacity
         self.data = OrderedDict()
 
     def get(self, key):
@@ -52,7 +52,7 @@ class LRU:
         return self.data[key]
 
     def put(self, key, value):
-        if key not in self.data and len(self.data) >= self.capacity:
+        if key not in self.data and len(self.data) >= self.n_capacity:
             self.data.popitem(last=False)
         self.data[key] = value
 
@@ -78,17 +78,17 @@ from collections import OrderedDict
 class LRU:
     """Really FIFO: a read does not refresh the key."""
 
-    def __init__(self, capacity):
-        if capacity < 1:
-            raise ValueError("capacity must be >= 1")
-        self.capacity = capacity
+    def __init__(self, n_capacity):
+        if n_capacity < 1:
+            raise ValueError("n_capacity must be >= 1")
+        self.n_capacity = n_capacity
         self.data = OrderedDict()
 
     def get(self, key):
         return self.data.get(key)
 
     def put(self, key, value):
-        if key not in self.data and len(self.data) >= self.capacity:
+        if key not in self.data and len(self.data) >= self.n_capacity:
             self.data.popitem(last=False)
         self.data[key] = value
 
@@ -175,21 +175,21 @@ WRONG = {
     ],
     "best_policy": [
         WrongAnswer(
-            'def best_policy(trace, capacity):\n    return "sieve"\n',
+            'def best_policy(trace, n_capacity):\n    return "sieve"\n',
             max_points=8,
             passes=("test_best_policy_visible",),
             why="hard-codes the winner of the visible trace",
         ),
         WrongAnswer(
-            "def best_policy(trace, capacity):\n"
-            "    ratios = {p: hit_ratio(trace, p, capacity) for p in POLICIES}\n"
+            "def best_policy(trace, n_capacity):\n"
+            "    ratios = {p: hit_ratio(trace, p, n_capacity) for p in POLICIES}\n"
             "    return min(ratios, key=ratios.get)\n",
             max_points=7,
             why="picks the lowest hit ratio (confuses hit and miss ratio)",
         ),
         WrongAnswer(
-            "def best_policy(trace, capacity):\n"
-            "    ratios = {p: hit_ratio(trace, p, capacity) for p in POLICIES}\n"
+            "def best_policy(trace, n_capacity):\n"
+            "    ratios = {p: hit_ratio(trace, p, n_capacity) for p in POLICIES}\n"
             "    return max(ratios.values())\n",
             max_points=7,
             why="returns the best hit ratio, not the policy's name",

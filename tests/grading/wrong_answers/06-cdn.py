@@ -11,8 +11,8 @@ _CANDIDATES = (
 WRONG = {
     "edge_offload": [
         WrongAnswer(
-            "def edge_offload(rates, t_ttl):\n"
-            "    lam = np.asarray(rates, dtype=float)\n"
+            "def edge_offload(rate, t_ttl):\n"
+            "    lam = np.asarray(rate, dtype=float)\n"
             "    if t_ttl < 0 or np.any(lam < 0):\n"
             "        raise ValueError('negative input')\n"
             "    if lam.sum() == 0:\n"
@@ -24,22 +24,22 @@ WRONG = {
             "much as a hot one (right only when all rates are equal)",
         ),
         WrongAnswer(
-            "def edge_offload(rates, t_ttl):\n"
-            "    lam = np.asarray(rates, dtype=float)\n"
+            "def edge_offload(rate, t_ttl):\n"
+            "    lam = np.asarray(rate, dtype=float)\n"
             "    return float(np.sum(lam * lam * t_ttl / (1 + lam * t_ttl)) / lam.sum())\n",
             max_points=8,
             passes=("test_edge_offload_visible",),
             why="no checks: negative TTLs and rates are accepted, no requests gives nan",
         ),
         WrongAnswer(
-            "def edge_offload(rates, t_ttl):\n    return ttl_hit_ratio(rates, t_ttl)\n",
+            "def edge_offload(rate, t_ttl):\n    return ttl_hit_ratio(rate, t_ttl)\n",
             max_points=8,
             passes=("test_edge_offload_visible",),
             why="calls the library's ttl_hit_ratio, which the exercise asks the learner to write",
         ),
         WrongAnswer(
-            "def edge_offload(rates, t_ttl):\n"
-            "    lam = np.asarray(rates, dtype=float)\n"
+            "def edge_offload(rate, t_ttl):\n"
+            "    lam = np.asarray(rate, dtype=float)\n"
             "    if t_ttl < 0 or np.any(lam < 0):\n"
             "        raise ValueError('negative input')\n"
             "    if lam.sum() == 0:\n"

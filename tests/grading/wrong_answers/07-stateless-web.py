@@ -61,18 +61,18 @@ def handle(request, store, now):
 """
 
 _SKIPS_IDLE_SERVERS = """
-def sticky_imbalance(rates, server_of, n_servers):
-    if n_servers < 1 or len(rates) != len(server_of):
+def sticky_imbalance(rate, server_of, n_servers):
+    if n_servers < 1 or len(rate) != len(server_of):
         raise ValueError("bad input")
     load = {}
-    for rate, server in zip(rates, server_of):
-        load[server] = load.get(server, 0.0) + rate
+    for r, server in zip(rate, server_of):
+        load[server] = load.get(server, 0.0) + r
     return max(load.values()) / (sum(load.values()) / len(load))
 """
 
 _COUNTS_USERS = """
-def sticky_imbalance(rates, server_of, n_servers):
-    if n_servers < 1 or len(rates) != len(server_of):
+def sticky_imbalance(rate, server_of, n_servers):
+    if n_servers < 1 or len(rate) != len(server_of):
         raise ValueError("bad input")
     users = [0] * n_servers
     for server in server_of:
@@ -84,8 +84,8 @@ _LIBRARY_IMBALANCE = """
 from scalelab.sessions import imbalance, sticky_load
 
 
-def sticky_imbalance(rates, server_of, n_servers):
-    return imbalance(sticky_load(rates, server_of, n_servers))
+def sticky_imbalance(rate, server_of, n_servers):
+    return imbalance(sticky_load(rate, server_of, n_servers))
 """
 
 _HASH_LIKE_COOKIE = """

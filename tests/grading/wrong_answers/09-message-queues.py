@@ -23,31 +23,31 @@ _ERLANG_LOOP = (
 WRONG = {
     "little": [
         WrongAnswer(
-            "def queue_figures(backlog, throughput, t_service):\n"
-            "    t_wait = backlog / throughput\n"
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    t_wait = backlog / rate_served\n"
             "    return {'t_wait': t_wait, 't_response': t_wait + t_service,\n"
-            "            'n_busy': throughput * t_service}\n",
+            "            'n_busy': rate_served * t_service}\n",
             max_points=FULL - 1,
             passes=("test_little_visible",),
-            why="no input checks: a negative backlog or zero throughput is accepted",
+            why="no input checks: a negative backlog or zero rate_served is accepted",
         ),
         WrongAnswer(
             "from scalelab.queueing import littles_law\n\n"
-            "def queue_figures(backlog, throughput, t_service):\n"
-            "    if backlog < 0 or throughput <= 0 or t_service < 0:\n"
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    if backlog < 0 or rate_served <= 0 or t_service < 0:\n"
             "        raise ValueError('bad input')\n"
-            "    t_wait = littles_law(l=backlog, lam=throughput)\n"
+            "    t_wait = littles_law(n_system=backlog, rate=rate_served)\n"
             "    return {'t_wait': t_wait, 't_response': t_wait + t_service,\n"
-            "            'n_busy': littles_law(lam=throughput, w=t_service)}\n",
+            "            'n_busy': littles_law(rate=rate_served, t_response=t_service)}\n",
             max_points=FULL - 1,
             passes=("test_little_visible",),
             why="calls the library's littles_law, which the exercise asks the learner to replace",
         ),
         WrongAnswer(
-            "def queue_figures(backlog, throughput, t_service):\n"
-            "    if backlog < 0 or throughput <= 0 or t_service < 0:\n"
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    if backlog < 0 or rate_served <= 0 or t_service < 0:\n"
             "        raise ValueError('bad input')\n"
-            "    t_wait = backlog / throughput\n"
+            "    t_wait = backlog / rate_served\n"
             "    return {'t_wait': t_wait, 't_response': t_wait, 'n_busy': backlog * t_service}\n",
             max_points=FULL - 2,
             why="response time without the service time; busy consumers from the backlog",
@@ -125,10 +125,10 @@ WRONG = {
     ],
     "autoscale": [
         WrongAnswer(
-            "def my_rule(backlog, n_workers, arrival_rate):\n"
+            "def my_rule(backlog, n_workers, rate):\n"
             "    if backlog > 100:\n"
             "        return n_workers + 2\n"
-            "    if backlog == 0 and n_workers * 5 * 0.6 > arrival_rate:\n"
+            "    if backlog == 0 and n_workers * 5 * 0.6 > rate:\n"
             "        return max(1, n_workers - 1)\n"
             "    return n_workers\n",
             max_points=FULL - 0.5,
@@ -137,20 +137,19 @@ WRONG = {
         ),
         WrongAnswer(
             "import math\n\n"
-            "def my_rule(backlog, n_workers, arrival_rate):\n"
-            "    return max(12, math.ceil(arrival_rate * T_SERVICE / 0.75))\n",
+            "def my_rule(backlog, n_workers, rate):\n"
+            "    return max(12, math.ceil(rate * T_SERVICE / 0.75))\n",
             max_points=FULL - 0.5,
             passes=("test_autoscale_visible",),
             why="a floor of 12 workers tuned to the visible day: over budget on a quiet day",
         ),
         WrongAnswer(
-            "def my_rule(backlog, n_workers, arrival_rate):\n    return 20\n",
+            "def my_rule(backlog, n_workers, rate):\n    return 20\n",
             max_points=FULL - 1,
             why="a fixed pool sized for the peak: over budget",
         ),
         WrongAnswer(
-            "def my_rule(backlog, n_workers, arrival_rate):\n"
-            "    return arrival_rate * T_SERVICE / 0.7\n",
+            "def my_rule(backlog, n_workers, rate):\n    return rate * T_SERVICE / 0.7\n",
             max_points=FULL - 4,
             why="returns a float, which the simulation rejects",
         ),

@@ -110,8 +110,8 @@ WRONG = {
     "celebrity": [
         WrongAnswer(
             "import math\n\n"
-            "def splits_needed(rate, p_hot, n_shards, capacity):\n"
-            "    spare = capacity - rate * (1 - p_hot) / n_shards\n"
+            "def splits_needed(rate, p_hot, n_shards, rate_capacity):\n"
+            "    spare = rate_capacity - rate * (1 - p_hot) / n_shards\n"
             "    if spare <= 0:\n"
             "        raise ValueError('no room')\n"
             "    return max(1, math.ceil(rate * p_hot / spare))\n",
@@ -120,8 +120,8 @@ WRONG = {
             why="never checks that k fits in the number of shards",
         ),
         WrongAnswer(
-            "def splits_needed(rate, p_hot, n_shards, capacity):\n"
-            "    spare = capacity - rate * (1 - p_hot) / n_shards\n"
+            "def splits_needed(rate, p_hot, n_shards, rate_capacity):\n"
+            "    spare = rate_capacity - rate * (1 - p_hot) / n_shards\n"
             "    if spare <= 0:\n"
             "        raise ValueError('no room')\n"
             "    k = int(rate * p_hot // spare) + 1\n"
@@ -134,8 +134,8 @@ WRONG = {
         ),
         WrongAnswer(
             "import math\n\n"
-            "def splits_needed(rate, p_hot, n_shards, capacity):\n"
-            "    k = max(1, math.ceil(rate * p_hot / capacity))\n"
+            "def splits_needed(rate, p_hot, n_shards, rate_capacity):\n"
+            "    k = max(1, math.ceil(rate * p_hot / rate_capacity))\n"
             "    if k > n_shards:\n"
             "        raise ValueError('not enough shards')\n"
             "    return k\n",

@@ -9,7 +9,7 @@ def _estimates(avg="20e6 * 30 / 86_400", copies=3, bits=8, peak=2):
         f"    avg = {avg}\n"
         f"    storage = avg * 0.05 * 86_400 * 500e3 * 365 * 10 * {copies}\n"
         f"    egress = avg * 0.95 * 100e3 * {peak} * {bits}\n"
-        "    return {'avg_qps': avg, 'peak_qps': "
+        "    return {'rate_mean': avg, 'rate_peak': "
         f"{peak} * avg, 'storage_pb': storage / 1e15,\n"
         "            'peak_egress_gbps': egress / 1e9}\n"
     )
@@ -33,9 +33,9 @@ WRONG = {
             "from scalelab.estimate import Product, estimate_product\n\n"
             "def my_estimates():\n"
             "    e = estimate_product(Product(20e6, 30, 0.05, 500, 100, 10, 3, 2.0))\n"
-            "    return {'avg_qps': e.avg_qps, 'peak_qps': e.peak_qps,\n"
+            "    return {'rate_mean': e.rate_mean, 'rate_peak': e.rate_peak,\n"
             "            'storage_pb': e.storage_bytes / 1e15,\n"
-            "            'peak_egress_gbps': e.peak_egress_bytes_per_s * 8 / 1e9}\n",
+            "            'peak_egress_gbps': e.rate_bytes_egress_peak * 8 / 1e9}\n",
             max_points=10,
             passes=("test_estimates_visible",),
             why="calls the library's estimate_product, which the exercise switches off",
@@ -107,7 +107,7 @@ WRONG = {
             "the successful ones (the CDN down)",
         ),
         WrongAnswer(
-            "def should_page(metrics):\n    return np.asarray(metrics['web_utilisation']) > 0.8\n",
+            "def should_page(metrics):\n    return np.asarray(metrics['rho_web']) > 0.8\n",
             max_points=12.4,
             passes=("test_alert_visible",),
             why="alerts on a cause (busy servers), not on a symptom users feel",
