@@ -331,9 +331,9 @@ def cases(
             with_answer(
                 solved,
                 gid,
-                "from scalelab.estimate import average_qps, peak_qps\n\n"
+                "from scalelab.estimate import average_rate, peak_rate\n\n"
                 "def peak_requests_per_second(daily_users, requests_per_user, peak_factor):\n"
-                "    return peak_qps(average_qps(daily_users, requests_per_user), peak_factor)\n",
+                "    return peak_rate(average_rate(daily_users, requests_per_user), peak_factor)\n",
             ),
             1,
             reason=["library"],
