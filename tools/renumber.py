@@ -11,14 +11,15 @@ and ``rubric.md``. Then, in one pass:
 - the chapters after an insertion move (``git mv``): ``solutions/``, ``course/``, the rubric,
   the registered wrong answers;
 - every tracked text file has its chapter ids (``05-caching``) and its chapter-number references
-  (``chapter 05``, ``chapters 03/04``, `` (05)``, ``05's``, a notebook title ``# 05 ·``)
+  (``chapter 05``, ``chapters 03/04``, ``05's``, a notebook title ``# 05 ·``)
   rewritten through one mapping applied simultaneously, so ``05 → 06`` and ``06 → 07`` never
   chain;
 - ``tools/moved.json`` records old → new ids, which ``tools/workcopy.py`` reads to move a
   learner's work copy and say what moved.
 
 Afterwards run ``make sync release`` (the paired notebooks and the release are generated) and
-read the list of bare two-digit numbers the tool prints for a person to check.
+read the list of bare two-digit numbers the tool prints for a person to check: a number in
+parentheses ("the load balancer (02)") is one of them, since in code "(10, 14)" is a tuple.
 """
 
 from __future__ import annotations
@@ -83,8 +84,7 @@ def rewrite(text: str, ids: dict[str, str], numbers: dict[str, str]) -> str:
         [
             rf"(?<=[Cc]hapter ){list_of}",
             rf"(?<=[Cc]hapters ){list_of}",
-            rf"(?<=\s\(){list_of}(?=\))",  # " (05)", " (03, 04)"
-            rf"{nn}(?='s\b)",  # "09's model"
+            rf"(?<![.\d]){nn}(?='s\b)",  # "09's model", never "3.11's"
             rf"(?<=^# ){nn}(?= ·)",  # a notebook's title
         ]
     )
@@ -159,9 +159,10 @@ def bare_numbers(files: list[Path], numbers: dict[str, str]) -> list[str]:
         if path.suffix not in (".py", ".md"):
             continue
         for i, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"(?<![\w.])(0[1-9]|1[0-9])(?![\w.%])", line) and re.search(
+            mentioned = re.search(r"(?<![\w.])(0[1-9]|1[0-9])(?![\w.%])", line) and re.search(
                 r"[Cc]hapter|notebook|\bsee\b|says|teaches|as in", line
-            ):
+            )
+            if mentioned or re.search(r"\s\((0\d|1\d)\)", line):
                 hits.append(f"{path.relative_to(ROOT)}:{i}: {line.strip()[:110]}")
     return hits
 
