@@ -1,20 +1,30 @@
-"""Thin interactive views over the models: ipywidgets controls wired to a plotly FigureWidget.
+"""Thin interactive views over the models: ipywidgets controls wired to a plotly figure.
 
 Every explorer is built the same way, so tests, benchmarks and the browser tier can drive any of
 them without knowing its topic:
 
-- an ``Explorer`` is an ``ipywidgets.VBox`` with ``controls`` (name -> widget), a ``figure``
-  (``plotly.graph_objects.FigureWidget``) and a ``caption`` (``ipywidgets.HTML`` stating the key
-  numbers in words, which screen readers read and tests check);
-- its ``update()`` reads the controls, calls a pure model function and rewrites the figure inside
-  ``figure.batch_update()``; it runs once at build time and on every control change;
+- an ``Explorer`` is an ``ipywidgets.VBox`` with ``controls`` (name -> widget, made with
+  ``slider``, ``dropdown``, ``checkbox``, ``toggle`` from ``scalelab.widgets.controls``), a
+  ``figure`` (a plotly ``go.Figure``), a ``caption`` (``ipywidgets.HTML`` stating the key numbers
+  in words, which screen readers read and tests check) and ``result``, the model's last result;
+- its ``update(ex)`` reads the controls, calls a pure model function, rewrites ``ex.figure`` and
+  ``ex.caption`` and returns the model's result (kept as ``ex.result``, for learners who want the
+  numbers behind the plot); it runs inside ``figure.batch_update()`` once at build time and on
+  every control change; a control that would have no visible effect is greyed out with a reason
+  (``disable``);
+- the figure is shown through a ``FigureView`` (``scalelab.widgets.figureview``), which carries
+  the whole current figure as widget state. A plotly ``FigureWidget`` is never displayed: its
+  anywidget front end drops every update for good when its 5 MB module takes over 2 s to load,
+  and a busy machine showed learners blank figures that never recovered (issue #24);
 - factories are named ``explore_<something>`` and live in one submodule per topic
   (``scalelab.widgets.<topic>``), each taking only keyword arguments with defaults;
 - ``show(factory)`` displays an explorer, except while nbgrader executes the notebook
-  (``NBGRADER_EXECUTION`` is set), where it builds nothing and grading stays fast and headless.
+  (``NBGRADER_EXECUTION`` is set), where it builds nothing and grading stays fast and headless;
+- a figure that does not move is a ``StaticFigure``; numbers in captions use ``fmt_ms``,
+  ``fmt_pct`` and ``fmt_rate`` (the API is in seconds; milliseconds only on display).
 
-Plots use the Okabe-Ito palette (safe for colour-blind readers) plus dashes, and axis titles
-with units.
+Plots use the Okabe-Ito palette (safe for colour-blind readers) plus dashes, axis titles with
+units, and the legend beside the plot, never over the title (``base_layout``).
 """
 
 from __future__ import annotations
@@ -35,7 +45,39 @@ if "jsonschema" not in sys.modules:
 import ipywidgets as widgets  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 
-__all__ = ["PALETTE", "DASHES", "Explorer", "base_layout", "caption_html", "in_grading", "show"]
+from scalelab.widgets.controls import (  # noqa: E402
+    STYLE,
+    checkbox,
+    disable,
+    dropdown,
+    fmt_ms,
+    fmt_pct,
+    fmt_rate,
+    slider,
+    toggle,
+)
+from scalelab.widgets.figureview import FigureView, StaticFigure  # noqa: E402
+
+__all__ = [
+    "PALETTE",
+    "DASHES",
+    "STYLE",
+    "Explorer",
+    "FigureView",
+    "StaticFigure",
+    "base_layout",
+    "caption_html",
+    "checkbox",
+    "disable",
+    "dropdown",
+    "fmt_ms",
+    "fmt_pct",
+    "fmt_rate",
+    "in_grading",
+    "show",
+    "slider",
+    "toggle",
+]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 """Okabe & Ito (2008), 'Color Universal Design': distinguishable with every common colour-vision
@@ -59,7 +101,8 @@ def base_layout(title: str, x_title: str, y_title: str, **extra) -> dict:
         yaxis=dict(title=dict(text=y_title)),
         height=380,
         margin=dict(l=60, r=20, t=50, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        # Beside the plot, top-aligned: never over the title, however many entries it has.
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
     )
     layout.update(extra)
     return layout
@@ -82,29 +125,42 @@ class Explorer(widgets.VBox):
         *,
         title: str,
         controls: dict[str, widgets.Widget],
-        figure: go.FigureWidget,
-        update: Callable[[Explorer], None],
+        figure: go.FigureWidget | go.Figure,
+        update: Callable[[Explorer], object],
     ):
         self.title = title
         self.controls = controls
         self.figure = figure
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
         self._update = update
+        self.result = None
+        if isinstance(figure, go.FigureWidget):
+            # Never displayed (see FigureView): close its comm, so the browser gets no deltas
+            # for it and a saved notebook holds no copy of its 5 MB plotly.js module. The
+            # figure keeps working in Python (data, layout, batch_update).
+            figure.close()
         heading = widgets.HTML(f"<b>{html.escape(title)}</b>")
         for control in controls.values():
             # Room for a long label and a usable track: rows wrap instead of squeezing sliders.
             if control.layout.width is None and control.layout.min_width is None:
                 control.layout.min_width = "420px"
         rows = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([heading, rows, figure, self.caption])
+        self.view: FigureView | None = None
         for control in controls.values():
             control.observe(self.update, names="value")
         self.update()
+        # Built after the first update: the view's state holds the complete figure from the start.
+        self.view = FigureView(figure)
+        super().__init__([heading, rows, self.view, self.caption])
 
     def update(self, change=None) -> None:
-        """Recompute from the current control values and redraw (one batched figure update)."""
+        """Recompute from the current control values and redraw (the whole figure, as state)."""
         with self.figure.batch_update():
-            self._update(self)
+            result = self._update(self)
+        if result is not None:
+            self.result = result
+        if self.view is not None:
+            self.view.refresh()
 
 
 def show(factory: Callable[..., Explorer], **kwargs) -> Explorer | None:
