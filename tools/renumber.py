@@ -85,7 +85,7 @@ def rewrite(text: str, ids: dict[str, str], numbers: dict[str, str]) -> str:
             rf"(?<=[Cc]hapter ){list_of}",
             rf"(?<=[Cc]hapters ){list_of}",
             rf"(?<![.\d]){nn}(?='s\b)",  # "09's model", never "3.11's"
-            rf"(?<=^# ){nn}(?= ·)",  # a notebook's title
+            rf"(?:(?<=^# )|(?<=^# # )){nn}(?= ·)",  # a notebook's title (also in py:percent)
         ]
     )
     pattern = re.compile(contexts, re.MULTILINE)
@@ -142,7 +142,7 @@ def add_chapter(new: str, draft: Path) -> None:
     folder = ROOT / "solutions" / new
     folder.mkdir(parents=True)
     source = (draft / f"{topic}.py").read_text().replace(placeholder, new)
-    source = re.sub(r"(?m)^# NN ·", f"# {new[:2]} ·", source)
+    source = re.sub(r"(?m)^((?:# )?# )NN ·", rf"\g<1>{new[:2]} ·", source)
     (folder / f"{new}.py").write_text(source)
     for name, target in (
         ("wrong_answers.py", ROOT / "tests" / "grading" / "wrong_answers" / f"{new}.py"),

@@ -12,13 +12,15 @@ concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``
 - ``dns``, ``http``  a toy DNS with a caching resolver; one web server (01)
 - ``load_balancer``  servers behind a load balancer (02)
 - ``replication``    primary/replicas, failover, multi-master with LWW, rings (03, 04)
-- ``cache``, ``cdn`` eviction policies, miss-ratio curves; edges, shields, outages (05, 06)
-- ``sessions``       stateful vs stateless web tiers (07)
-- ``geo``            GeoDNS and several data centers (08)
-- ``queueing``       M/M/c analytics, fast simulation, the fluid queue (09)
-- ``messaging``      message queues: delivery guarantees, autoscaling consumers (09)
-- ``sharding``       hash-mod-N and consistent hashing (10)
-- ``architecture``   the whole system, composed (11)
+- ``quorum``         leaderless quorums, failure detection, split brain and fencing (05)
+- ``cache``, ``cdn`` eviction policies, miss-ratio curves; edges, shields, outages (06, 07)
+- ``sessions``       stateful vs stateless web tiers (08)
+- ``geo``            GeoDNS and several data centers (09)
+- ``queueing``       M/M/c analytics, fast simulation, the fluid queue (10)
+- ``messaging``      message queues: delivery guarantees, autoscaling consumers (10)
+- ``overload``       retries, metastable failure, rate limits, queue discipline, the tail (11)
+- ``sharding``       hash-mod-N and consistent hashing (12)
+- ``architecture``   the whole system, composed (13)
 - ``widgets``        thin ipywidgets + plotly views over the models
 
 Randomness is always passed in as a ``numpy.random.Generator``; nothing is seeded on import.

@@ -182,7 +182,7 @@ table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], r
 
 # %% [markdown]
 # At 1,000 writes per second a 1,000-operation server has nothing left for reads, no matter
-# how many slaves you buy. That is the signal to split the data itself (sharding, chapter 10)
+# how many slaves you buy. That is the signal to split the data itself (sharding, chapter 12)
 # rather than copy it again.
 
 # %% [markdown]
@@ -229,7 +229,7 @@ table(
 #
 # Each extra copy divides the chance of total loss by 100 when $p = 0.99$. The catch is the
 # word *independently*: copies in the same rack share a power supply, copies in the same data
-# center share a flood. Real systems put at least one copy somewhere else (chapter 08).
+# center share a flood. Real systems put at least one copy somewhere else (chapter 09).
 
 # %% [markdown]
 # ## When the master fails: promote a slave

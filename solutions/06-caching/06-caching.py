@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 05 · Caching: a cache tier, eviction policies and whole miss-ratio curves
+# # 06 · Caching: a cache tier, eviction policies and whole miss-ratio curves
 #
 # The web tier now runs on several servers behind a load balancer, and every page view still
 # reads the database. Reads outnumber writes many times over, and most of them ask for the same
@@ -377,7 +377,7 @@ fig
 # ones served wait in a long queue. With four nodes, losing one costs a quarter of the hits,
 # which the database absorbs (`failure_database_load` gives the same number in one line). After the node returns, the dip in the
 # curve is the cold node warming up. Production answers: several nodes with consistent
-# hashing (chapter 10), enough database headroom for one node lost, and a spare "gutter" pool
+# hashing (chapter 12), enough database headroom for one node lost, and a spare "gutter" pool
 # that takes over a failed node's keys (Nishtala et al., 2013), because rebuilding a cold cache
 # can take far longer than the outage itself.
 
@@ -749,7 +749,7 @@ print("Hidden checks passed.")
 # the old price. In four to six sentences: explain why, say how long the old price can be
 # shown, and propose two changes that shorten or remove the stale window, giving the cost of
 # each (in misses, database load, complexity or the races that remain). Graded by hand
-# against `grading/rubrics/05-caching.md`.
+# against `grading/rubrics/06-caching.md`.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "stale_expiry", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # The write changed the database but not the cached copy, and cache-aside only reloads a key
@@ -769,7 +769,7 @@ print("Hidden checks passed.")
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
 #    message and no cell should show a red error.
 # 2. Click **Validate** in the notebook toolbar.
-# 3. **Self-paced?** Run `make check NB=05-caching` at the top of the repository for feedback
+# 3. **Self-paced?** Run `make check NB=06-caching` at the top of the repository for feedback
 #    from the hidden checks without seeing them.
 # 4. **In a class?** Submit as your instructor says.
 

@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 06 · CDNs: caches near the users, and what to do when they fail
+# # 07 · CDNs: caches near the users, and what to do when they fail
 #
-# Chapter 05 put a cache between the web servers and the database. This chapter moves caching to
+# Chapter 06 put a cache between the web servers and the database. This chapter moves caching to
 # the other end of the system: out of your data centre and into hundreds of buildings close to
 # your users, run by a **content delivery network** (CDN). Most of the bytes a page needs
 # (images, scripts, style sheets, video) are the same for everyone, so they can be served from
@@ -70,7 +70,7 @@ rng = np.random.default_rng(SEED)
 # Our product's servers (the **origin**) stand in one region, North America east, and its users
 # are everywhere. However fast the servers are, every round trip to them costs the time light
 # needs to cross the distance in fibre and back, plus the detours of real cables. From each
-# user region (the same round-trip table as chapter 08), compared with a server in the user's own
+# user region (the same round-trip table as chapter 09), compared with a server in the user's own
 # metro area:
 
 # %%
@@ -93,7 +93,7 @@ for region in REGIONS:
 # (in 2010 Akamai alone ran more than 61,000 servers in nearly 1,000 networks in 70 countries;
 # Nygren, Sitaraman and Sun). DNS
 # (chapter 01) or anycast routing sends each user to a nearby edge. The edge works like the
-# cache-aside tier of chapter 05, but for HTTP:
+# cache-aside tier of chapter 06, but for HTTP:
 #
 # 1. The user asks the edge for `https://cdn.example.com/img/logo.png`. The **cache key** is the
 #    URL (plus whatever headers the CDN is told to include).
@@ -121,14 +121,14 @@ for region in REGIONS:
 #     U1 -. repeat visits .-> L[Browser cache]
 # ```
 #
-# The library models each edge as a cache from chapter 05 (`scalelab.cache`), with a TTL, one
+# The library models each edge as a cache from chapter 06 (`scalelab.cache`), with a TTL, one
 # per region, an optional **origin shield** in front of the origin (more on it below), and an
 # origin that publishes new versions of objects.
 
 # %% [markdown]
-# ## One edge is a cache from chapter 05
+# ## One edge is a cache from chapter 06
 #
-# With one edge, no shield and no TTL, a CDN edge is exactly the LRU cache of chapter 05: the
+# With one edge, no shield and no TTL, a CDN edge is exactly the LRU cache of chapter 06: the
 # share of requests it answers, its offload, is the cache's hit ratio on the same requests.
 # Here are 60,000 requests for 5,000 files with Zipf popularity, arriving at 60 per second for
 # 1,000 seconds, through an edge that holds 500 of them:
@@ -138,11 +138,11 @@ trace = make_trace("zipf", n_objects=5_000, n_requests=60_000, alpha=0.8, rate=6
 one_edge = simulate_cdn(trace, n_capacity=500)
 print(
     f"edge offload:               {one_edge.offload:.4f}\n"
-    f"chapter 05's LRU hit ratio: {hit_ratio(trace, 'lru', 500):.4f}"
+    f"chapter 06's LRU hit ratio: {hit_ratio(trace, 'lru', 500):.4f}"
 )
 
 # %% [markdown]
-# The same number, because it is the same computation. Everything chapter 05 taught about
+# The same number, because it is the same computation. Everything chapter 06 taught about
 # sizes, policies and skew carries over. Real edges hold terabytes, so for a CDN the size is
 # often not the limit: the TTL is.
 #
@@ -318,7 +318,7 @@ print(
 # slow, for four reasons the model measures:
 #
 # 1. **Detection**: health checks must fail a few times and DNS answers must expire before
-#    clients move (chapter 08); requests in between fail. The model uses 2 minutes.
+#    clients move (chapter 09); requests in between fail. The model uses 2 minutes.
 # 2. **Distance**: users now cross oceans for every file (the table at the top).
 # 3. **Load**: an origin sized for the CDN's misses, a few tenths of the traffic, suddenly
 #    receives all of it. It queues, then refuses what it cannot serve.
@@ -488,7 +488,7 @@ print("\n".join(lines))
 #
 # ## A day for the capstone
 #
-# Chapter 11 composes every model over a day of traffic. This model's time-bucketed form takes
+# Chapter 13 composes every model over a day of traffic. This model's time-bucketed form takes
 # the offered requests per second in each bucket and returns the offload, the origin load, the
 # failures and the latency per bucket. A day with an evening peak 1.8 times the average of
 # 8,000 requests/s, a shield, and a one-hour European outage at 20:00 handled by redundant edges:
@@ -752,7 +752,7 @@ partial_credit(_score, 3)
 # name costs the model leaves out), what would it save in a typical year, and would you buy it?
 # Say also what you would do first or instead if the answer is no, and how a warm or a cold
 # standby changes the balance. (Graded by hand against the rubric in
-# `grading/rubrics/06-cdn.md`.)
+# `grading/rubrics/07-cdn.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "multi_cdn_worth_it", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # Cost: a cold second CDN's minimum commitment is paid every hour, about $6 an hour in the model,
@@ -776,15 +776,15 @@ partial_credit(_score, 3)
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its message
 #    and no cell should show a red error.
 # 2. Click **Validate** in the notebook toolbar.
-# 3. **Self-paced?** Run `make check NB=06-cdn` at the top of the repository to grade your copy
-#    with the hidden checks; compare with `solutions/06-cdn/` when you are done.
+# 3. **Self-paced?** Run `make check NB=07-cdn` at the top of the repository to grade your copy
+#    with the hidden checks; compare with `solutions/07-cdn/` when you are done.
 # 4. **In a class?** Submit as your instructor says.
 
 # %% [markdown]
 # ## Summary
 #
 # - A CDN serves **static content** from edge caches near users: a hit costs one short round trip
-#   (20 ms here) instead of up to 220 ms to the origin. One edge is a cache from chapter 05: its
+#   (20 ms here) instead of up to 220 ms to the origin. One edge is a cache from chapter 06: its
 #   offload equals the cache's hit ratio on the same requests.
 # - With a TTL `T`, an object requested at `λ` per second hits `λT/(1 + λT)` of the time; an
 #   edge's offload is that share weighted by request rates. In the replay it rose from 12 % with

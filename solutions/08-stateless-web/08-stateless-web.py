@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 07 · The stateless web tier: where does a login live?
+# # 08 · The stateless web tier: where does a login live?
 #
 # Chapter 02 put several web servers behind a load balancer so that one can fail and more can
 # be added. That promise has a catch. A logged-in user carries a *session* (who they are, what
@@ -139,7 +139,7 @@ display(
 )
 
 # %% [markdown]
-# Three users in four, for one failure. (Chapter 10 shows how *consistent hashing* limits the
+# Three users in four, for one failure. (Chapter 12 shows how *consistent hashing* limits the
 # damage to the failed server's share, which is why balancers offer it for sticky routing:
 # nginx's `hash … consistent`, Envoy's ring hash and Maglev.)
 #
@@ -681,7 +681,7 @@ print("Hidden checks passed.")
 # the two for this shop: what each costs on every request, what each does when a user logs out
 # or an account is stolen, what each depends on when something fails, and which you would
 # choose (or how you would combine them) and why. Use at least one number from this chapter.
-# (Graded by hand against the rubric in `grading/rubrics/07-stateless-web.md`.)
+# (Graded by hand against the rubric in `grading/rubrics/08-stateless-web.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "tokens_vs_sessions", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # Both make the web tier stateless, so servers can die or be scaled in without logging anyone
@@ -702,7 +702,7 @@ print("Hidden checks passed.")
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
 #    message and no cell should show a red error.
 # 2. Click **Validate** in the toolbar; nbgrader re-runs the notebook as the grader will.
-# 3. Self-paced: run `make check NB=07-stateless-web` at the top of the repository.
+# 3. Self-paced: run `make check NB=08-stateless-web` at the top of the repository.
 
 # %% [markdown]
 # ## Summary

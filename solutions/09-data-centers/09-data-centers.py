@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 08 · Several data centres: GeoDNS, failover and data across regions
+# # 09 · Several data centres: GeoDNS, failover and data across regions
 #
 # Our product now has millions of daily users, and they do not all live near Virginia. In this
 # chapter the system grows from one data centre to three, one per large region; a **GeoDNS**
@@ -891,7 +891,7 @@ print("Hidden checks passed.")
 # replicate differently, and how (name the cost of your choice to users)? What happens to the
 # writes stranded in Frankfurt when it comes back? What do European users see right after the
 # failover, and how could the product soften it? (Graded by hand against the rubric in
-# `grading/rubrics/08-data-centers.md`.)
+# `grading/rubrics/09-data-centers.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "sync_design", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # Profiles and carts can stay asynchronous: losing the last half second of edits is annoying but
@@ -915,7 +915,7 @@ print("Hidden checks passed.")
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
 #    message, and no cell should show a red error.
 # 2. Click **Validate** in the notebook toolbar: nbgrader runs the notebook as the grader will.
-# 3. **Self-paced?** Run `make check NB=08-data-centers` in a terminal at the top of the
+# 3. **Self-paced?** Run `make check NB=09-data-centers` in a terminal at the top of the
 #    repository to grade your copy with the hidden checks.
 
 # %% [markdown]

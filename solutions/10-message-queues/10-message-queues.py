@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 09 · Message queues: decoupling producers from consumers
+# # 10 · Message queues: decoupling producers from consumers
 #
-# By chapter 08 the site runs in several data centres, with a stateless web tier, replicated
+# By chapter 09 the site runs in several data centres, with a stateless web tier, replicated
 # databases, caches and a CDN. One problem is left: every piece still waits for the next one.
 # When a user uploads a photo, the web server that took the request also resizes it, stores
 # three thumbnails and emails the followers, and the user watches a spinner the whole time.
@@ -800,7 +800,7 @@ partial_credit(_score, 3)
 # "to make checkout scale". In four to six sentences: name two ways the queue would help, two
 # ways it could hurt (for the user or for the operators), and say whether you would queue the
 # payment itself or only the work after it, and why. (Graded by hand against the rubric in
-# `grading/rubrics/09-message-queues.md`.)
+# `grading/rubrics/10-message-queues.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "queue_tradeoffs", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # A queue would absorb bursts such as a flash sale (payments wait in line instead of failing)
@@ -820,9 +820,9 @@ partial_credit(_score, 3)
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its
 #    message and no cell should show a red error.
 # 2. Click **Validate** in the notebook toolbar.
-# 3. **Self-paced?** Run `make check NB=09-message-queues` in a terminal at the top of the
+# 3. **Self-paced?** Run `make check NB=10-message-queues` in a terminal at the top of the
 #    repository to grade your copy with the hidden checks, then compare with
-#    `solutions/09-message-queues/`.
+#    `solutions/10-message-queues/`.
 
 # %% [markdown]
 # ## Summary

@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 10 · Sharding: when one database can no longer hold the writes
+# # 12 · Sharding: when one database can no longer hold the writes
 #
 # Up to now the system has one database primary. Replicas (chapter 03) let it serve many more
 # *reads*, a cache (chapter 05) hides most of them, but every *write* still lands on that one
@@ -73,7 +73,7 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## The problem: one primary takes every write
 #
-# Picture the system at the end of chapter 09: web servers behind a load balancer, a cache,
+# Picture the system at the end of chapter 10: web servers behind a load balancer, a cache,
 # a primary database with a couple of read replicas, and a queue for slow work. Growth keeps
 # coming. Reads can be absorbed by more replicas and a bigger cache, but writes cannot: each
 # new message, like or order must be written on the primary, and the replicas must replay all
@@ -345,7 +345,7 @@ for n in (8, 32, 128):
 print("\n".join(lines))
 
 # %% [markdown]
-# The usual remedies: cache the celebrity's data in front of the shards (chapter 05), give the
+# The usual remedies: cache the celebrity's data in front of the shards (chapter 06), give the
 # celebrity more read replicas, or **split the hot key**: store it under several sub-keys
 # (`celebrity#0` … `celebrity#7`), send each read to one sub-key at random, and have writes
 # update all of them. Each sub-key hashes to its own place on the ring:
@@ -744,7 +744,7 @@ print("3 sub-keys land on shards", celebrity_shards)
 #
 # In four to six sentences: should you shard now? Name what sharding would cost this team, what
 # you would do instead or first, and which measurements would tell you it is time to shard.
-# (Graded by hand against the rubric in `grading/rubrics/10-sharding.md`.)
+# (Graded by hand against the rubric in `grading/rubrics/12-sharding.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "when_not_to_shard", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # Not yet. 300 GB and 1,500 writes/s fit comfortably on one primary (one modern machine holds
@@ -765,8 +765,8 @@ print("3 sub-keys land on shards", celebrity_shards)
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its message
 #    and no cell should show a red error.
 # 2. Click **Validate** in the notebook toolbar.
-# 3. **Self-paced?** Run `make check NB=10-sharding` at the top of the repository to grade your
-#    copy with the hidden checks; compare with `solutions/10-sharding/` when you are done.
+# 3. **Self-paced?** Run `make check NB=12-sharding` at the top of the repository to grade your
+#    copy with the hidden checks; compare with `solutions/12-sharding/` when you are done.
 # 4. **In a class?** Submit as your instructor says.
 
 # %% [markdown]

@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 11 · Millions of users: estimate, compose, break, and grade the design
+# # 13 · Millions of users: estimate, compose, break, and grade the design
 #
 # Ten chapters built the parts one at a time: DNS, a pool of web servers, replicas, a cache, a
 # CDN, stateless servers, several data centres, a queue, shards. This last chapter puts them all
@@ -111,7 +111,7 @@ fig
 # %% [markdown]
 # Read it as a ladder: each step down costs roughly ten to a thousand times more. A request
 # that makes ten sequential round trips inside a data centre spends 5 ms on the network alone;
-# one that crosses an ocean spends 150 ms per round trip, which is why chapter 08 put a data
+# one that crosses an ocean spends 150 ms per round trip, which is why chapter 09 put a data
 # centre near each group of users.
 #
 # The library turns a product description into the usual figures. Here is a chat product:
@@ -220,15 +220,15 @@ for name, failures in drills.items():
 #
 # - **One web server**: the balancer keeps sending it traffic until a health check notices
 #   (chapter 02), then the others absorb its share. A blip.
-# - **A cache node**: its share of keys is gone and comes back cold (chapter 05); the
+# - **A cache node**: its share of keys is gone and comes back cold (chapter 06); the
 #   database takes the extra reads. With four nodes and spare database capacity, hardly visible.
 # - **A shard's master**: writes to that shard fail until a replica is promoted (about a
 #   minute), and the writes the master had acknowledged but not yet shipped are lost
 #   (chapter 03). A handful here; with no replica at all it would be everything since the last
 #   backup.
 # - **The CDN**: until clients are moved to the origin (two minutes of detection), static files
-#   fail (chapter 06). The availability hit is large because half of all requests are static.
-# - **A data centre**: its users keep its address until their DNS answers expire (chapter 08),
+#   fail (chapter 07). The availability hit is large because half of all requests are static.
+# - **A data centre**: its users keep its address until their DNS answers expire (chapter 09),
 #   and then the nearest other data centre must carry them. The default 16 servers per data
 #   centre are not enough for that: errors and latency climb.
 
@@ -576,7 +576,7 @@ partial_credit(_good / len(_cases), 1)
 # less than the default design. In five to eight sentences, review it as you would in a design
 # review: name the two or three biggest risks, back each with a number from this chapter's
 # drills or your own estimate, and propose concrete changes in priority order, saying what
-# each costs. (Graded by hand with the rubric in `grading/rubrics/11-millions.md`.)
+# each costs. (Graded by hand with the rubric in `grading/rubrics/13-millions.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "design_review", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # The design has three single points of failure. The database has no replica: if its master
@@ -598,7 +598,7 @@ partial_credit(_good / len(_cases), 1)
 #
 # 1. **Kernel → Restart Kernel and Run All Cells.** Every visible check should print its message.
 # 2. Click **Validate** in the toolbar.
-# 3. **Self-paced?** Run `make check NB=11-millions` for feedback with the hidden checks.
+# 3. **Self-paced?** Run `make check NB=13-millions` for feedback with the hidden checks.
 
 # %% [markdown]
 # ## Summary

@@ -26,7 +26,7 @@ from coursekit.release import release
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("integrity")]
 ROOTED = os.geteuid() == 0
-EVERYDAY = ("00-welcome", "05-caching", "11-millions")
+EVERYDAY = ("00-welcome", "06-caching", "13-millions")
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,7 @@ def bucket_run(**kwargs):
     )
 
 
-# --- one edge is a cache from chapter 05 ----------------------------------------------------
+# --- one edge is a cache from chapter 06 ----------------------------------------------------
 
 
 @pytest.mark.parametrize("policy", ["lru", "fifo", "lfu", "sieve"])

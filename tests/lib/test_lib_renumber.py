@@ -31,6 +31,7 @@ def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
     text = (
         "See chapter 05 and 06-t6; chapters 03/05 and chapters 09, 10 or 11.\n"
         "# 05 · Caching\n"
+        "# # 05 · Caching\n"
         "- ``sharding``  consistent hashing (10), a tuple (10, 11), CPython 3.11's hmac\n"
         "built in 09's module; curve.at(10) and range(10) stay; 05-t5/05-t5.py\n"
         "Chapter 04 stays, 50 % stays, 2010 stays; chapter 09's model.\n"
@@ -39,6 +40,7 @@ def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
     assert TOOL["rewrite"](text, ids, numbers) == (
         "See chapter 06 and 07-t6; chapters 03/06 and chapters 10, 11 or 12.\n"
         "# 06 · Caching\n"
+        "# # 06 · Caching\n"
         "- ``sharding``  consistent hashing (10), a tuple (10, 11), CPython 3.11's hmac\n"
         "built in 10's module; curve.at(10) and range(10) stay; 06-t5/06-t5.py\n"
         "Chapter 04 stays, 50 % stays, 2010 stays; chapter 10's model.\n"

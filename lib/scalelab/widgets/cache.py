@@ -1,4 +1,4 @@
-"""Explorers for caches (05-caching): eviction policies, cache size and popularity skew.
+"""Explorers for caches (06-caching): eviction policies, cache size and popularity skew.
 
 The size slider only reads precomputed curves: LRU's exact miss-ratio curve (one pass over the
 trace) and the other policies' hit ratios at a grid of sizes, computed once per (trace kind,

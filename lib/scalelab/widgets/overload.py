@@ -1,4 +1,4 @@
-"""Explorer for overload: a spike, retrying clients and the defences (NN-overload)."""
+"""Explorer for overload: a spike, retrying clients and the defences (11-overload)."""
 
 from __future__ import annotations
 

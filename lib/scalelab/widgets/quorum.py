@@ -1,4 +1,4 @@
-"""Explorer for quorums, leaders and split brain (chapter NN-quorums)."""
+"""Explorer for quorums, leaders and split brain (chapter 05-quorums)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plausible wrong answers for 07-stateless-web (see README.md in this folder).
+"""Plausible wrong answers for 08-stateless-web (see README.md in this folder).
 
 Autograded points: stateless_handler 1 + 3, sticky_imbalance 1 + 2, scale_in_logouts 1 + 2 = 10.
 """

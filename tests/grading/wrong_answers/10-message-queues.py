@@ -1,6 +1,6 @@
 from answers import WrongAnswer
 
-FULL = 12  # autograded points of 09-message-queues
+FULL = 12  # autograded points of 10-message-queues
 
 _CONSUMERS_HEAD = (
     "import math\n\n"
