@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_choice, check_number, check_type, param, validate_fields
 
 __all__ = [
     "SECONDS_PER_DAY",
@@ -214,24 +214,17 @@ class Product:
     ``kb_per_read`` kilobytes each); data kept ``retention_years`` in ``n_copies`` copies; the
     busiest hour runs ``peak_factor`` times the average."""
 
-    daily_users: float = 10_000_000
-    actions_per_user: float = 20.0
-    p_write: float = 0.1
-    kb_per_write: float = 10.0
-    kb_per_read: float = 50.0
-    retention_years: float = 5.0
-    n_copies: int = 3
-    peak_factor: float = 2.0
+    daily_users: float = param(10_000_000, low=0, doc="users active each day")
+    actions_per_user: float = param(20.0, low=0, doc="requests per user per day")
+    p_write: float = param(0.1, low=0, high=1, doc="share of requests that create data")
+    kb_per_write: float = param(10.0, low=0, doc="data one write creates", unit="kB")
+    kb_per_read: float = param(50.0, low=0, doc="data one read returns", unit="kB")
+    retention_years: float = param(5.0, low=0, high=100, doc="how long data is kept", unit="years")
+    n_copies: int = param(3, kind="int", low=1, high=10, doc="copies of the data kept")
+    peak_factor: float = param(2.0, low=1, high=10, doc="busiest hour's rate over the average")
 
     def __post_init__(self):
-        check_number("daily_users", self.daily_users, low=0)
-        check_number("actions_per_user", self.actions_per_user, low=0)
-        check_number("p_write", self.p_write, low=0, high=1)
-        check_number("kb_per_write", self.kb_per_write, low=0)
-        check_number("kb_per_read", self.kb_per_read, low=0)
-        check_number("retention_years", self.retention_years, low=0, high=100)
-        check_int("n_copies", self.n_copies, low=1, high=10)
-        check_number("peak_factor", self.peak_factor, low=1, high=10)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -257,8 +250,7 @@ def estimate_product(product: Product) -> Estimate:
     >>> e.rate_mean, e.rate_peak, e.rate_writes, e.storage_bytes / 1e12  # terabytes
     (1000.0, 2000.0, 500.0, 15.768)
     """
-    if not isinstance(product, Product):
-        raise ValueError(f"product must be a Product; got {type(product).__name__}")
+    check_type("product", product, Product)
     avg = average_rate(product.daily_users, product.actions_per_user)
     writes = avg * product.p_write
     reads = avg - writes

@@ -45,7 +45,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number, check_probability, check_rng
+from scalelab.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "METHODS",
@@ -127,13 +136,13 @@ class Request:
 class Response:
     """An HTTP response: ``status`` code, ``content_type`` and ``body`` (text)."""
 
-    status: int
+    status: int = param(kind="int", low=100, high=599, doc="HTTP status code")
     content_type: str
     body: str
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        check_int("status", self.status, low=100, high=599)
+        validate_fields(self)
         if not isinstance(self.body, str):
             raise ValueError(f"body must be text (str); got {type(self.body).__name__}")
 
@@ -234,15 +243,13 @@ class WebServer:
     """
 
     def __init__(self, users: Mapping[int, Mapping]):
-        if not isinstance(users, Mapping):
-            raise ValueError(f"users must be a mapping id -> fields; got {type(users).__name__}")
+        check_type("users", users, Mapping, hint="of id -> fields")
         self.users = {check_int("user id", k, low=0): dict(v) for k, v in users.items()}
         self.n_handled = 0
 
     def handle(self, request: Request) -> Response:
         """Answer ``request`` (see the class docstring)."""
-        if not isinstance(request, Request):
-            raise ValueError(f"request must be a Request; got {request!r}")
+        check_type("request", request, Request)
         self.n_handled += 1
         kind = _wants(request.accept)
         if kind is None:

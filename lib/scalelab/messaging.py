@@ -38,7 +38,7 @@ import numpy as np
 
 from scalelab.queueing import ArrivalProcess
 from scalelab.queueing.fluid import _mmc_wait_vec
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_array, check_int, check_number, check_rng, check_type
 
 __all__ = [
     "CRASHES",
@@ -328,9 +328,7 @@ def simulate_consumers(
     >>> r.backlog.tolist(), round(r.total_cost, 2)
     ([0.0, 0.0, 0.0, 0.0], 0.04)
     """
-    lam = np.asarray(rate, dtype=float)
-    if lam.ndim != 1 or (lam.size and (not np.all(np.isfinite(lam)) or lam.min() < 0)):
-        raise ValueError("rate must be a 1-d array of finite rates >= 0 (messages/s)")
+    lam = check_array("rate", rate, low=0, nonempty=False, unit="messages/s")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
     check_number("t_service", t_service, low=0, low_open=True)
     check_number("t_boot", t_boot, low=0)
@@ -447,8 +445,7 @@ def workload_rates(
     >>> rates.tolist()
     [2.2, 0.9, 2.1]
     """
-    if not isinstance(process, ArrivalProcess):
-        raise ValueError(f"process must be an ArrivalProcess; got {process!r}")
+    check_type("process", process, ArrivalProcess)
     check_number("t_end", t_end, low=0, low_open=True)
     check_number("t_bucket", t_bucket, low=0, low_open=True)
     check_rng(rng)

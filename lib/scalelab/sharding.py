@@ -44,11 +44,15 @@ import numpy as np
 
 from scalelab.buckets import NOT_PER_BUCKET, Buckets, bucket_times
 from scalelab.validate import (
+    check_array,
     check_choice,
     check_int,
     check_number,
     check_probability,
     check_rng,
+    check_type,
+    param,
+    validate_fields,
 )
 
 __all__ = [
@@ -524,24 +528,27 @@ class ShardedDatabase:
     primary).
     """
 
-    n_shards: int = 4
-    rate_shard: float = 5_000.0
-    scheme: str = "consistent"
-    n_vnodes: int = 100
-    n_keys: int = 10_000
-    zipf_s: float = 0.8
-    p_hot: float = 0.0
-    n_read_replicas: int = 0
+    n_shards: int = param(4, kind="int", low=1, high=1024, doc="shards (primaries)")
+    rate_shard: float = param(
+        5_000.0,
+        low=0,
+        low_open=True,
+        doc="operations/s one shard's primary serves at most",
+        unit="requests/s",
+    )
+    scheme: str = param(
+        "consistent", kind="choice", choices=SCHEMES, doc="how keys are placed on shards"
+    )
+    n_vnodes: int = param(
+        100, kind="int", low=1, high=10_000, doc="virtual nodes per shard on the hash ring"
+    )
+    n_keys: int = param(10_000, kind="int", low=1, high=1_000_000, doc="keys in the database")
+    zipf_s: float = param(0.8, low=0, high=3, doc="Zipf skew of key popularity")
+    p_hot: float = param(0.0, kind="probability", doc="share of traffic on one celebrity key")
+    n_read_replicas: int = param(0, kind="int", low=0, high=100, doc="read replicas per shard")
 
     def __post_init__(self):
-        check_int("n_shards", self.n_shards, low=1, high=1024)
-        check_number("rate_shard", self.rate_shard, low=0, low_open=True)
-        check_choice("scheme", self.scheme, SCHEMES)
-        check_int("n_vnodes", self.n_vnodes, low=1, high=10_000)
-        check_int("n_keys", self.n_keys, low=1, high=1_000_000)
-        check_number("zipf_s", self.zipf_s, low=0, high=3)
-        check_probability("p_hot", self.p_hot)
-        check_int("n_read_replicas", self.n_read_replicas, low=0, high=100)
+        validate_fields(self)
 
     def shares(self) -> np.ndarray:
         """Share of all traffic each shard receives (order: shard 0 .. n_shards-1; sums to 1)."""
@@ -591,16 +598,13 @@ def shard_buckets(
     """
     check_rng(rng)
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(db, ShardedDatabase):
-        raise ValueError(f"db must be a ShardedDatabase; got {type(db).__name__}")
-    w = np.atleast_1d(np.asarray(rate_writes, dtype=np.float64))
-    r = np.atleast_1d(np.asarray(rate_reads, dtype=np.float64))
-    if w.shape != r.shape or w.ndim != 1:
+    check_type("db", db, ShardedDatabase)
+    w = np.atleast_1d(check_array("rate_writes", rate_writes, ndim=(0, 1), low=0, nonempty=False))
+    r = np.atleast_1d(check_array("rate_reads", rate_reads, ndim=None, low=0, nonempty=False))
+    if w.shape != r.shape:
         raise ValueError(
             f"rate_writes and rate_reads must be 1-d of one length; got {w.shape}, {r.shape}"
         )
-    if np.any(~np.isfinite(w)) or np.any(w < 0) or np.any(~np.isfinite(r)) or np.any(r < 0):
-        raise ValueError("rate_writes and rate_reads must be finite and >= 0")
     shares = db.shares()
     offered = (w + r / (1 + db.n_read_replicas))[:, None] * shares[None, :]
     load = rng.poisson(offered * t_bucket) / t_bucket

@@ -103,8 +103,10 @@ explorer = show(explore_daily_traffic)
 #
 # Write `peak_requests_per_second(daily_users, requests_per_user, peak_factor)` that returns the
 # peak rate in requests per second, as a float: the average rate times the peak factor.
-# Raise `ValueError` if `daily_users` or `requests_per_user` is negative, or if `peak_factor` is
-# below 1 (a peak is never below the average).
+# Raise `ValueError` only for impossible inputs: `daily_users` or `requests_per_user` below zero,
+# or `peak_factor` below 1 (a peak is never below the average). Zero users or zero requests is a
+# product with no traffic yet: return 0.0, do not raise. A peak factor of exactly 1 (perfectly
+# flat traffic) is allowed.
 #
 # Write it yourself with arithmetic: the library's `average_rate` is switched off while the hidden
 # checks run. One check is visible below (1 point); the hidden checks (2 points) try other
@@ -130,10 +132,10 @@ from scalelab.checks import expect_close
 
 expect_close(peak_requests_per_second(86_400, 1, 2.0), 2.0, what="86,400 users × 1 request, peak ×2")
 expect_close(peak_requests_per_second(864_000, 10, 1.5), 150.0, what="864,000 users × 10 requests, peak ×1.5")
-print("Visible check passed: the hidden checks try other numbers and the errors.")
+print("Visible check passed: the hidden checks try other numbers, zero traffic and the errors.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_peak_rps_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Hidden checks: uneven numbers, invalid inputs, and no use of the library's own helper."""
+"""Hidden checks: uneven numbers, zero traffic, flat traffic, invalid inputs, no library helper."""
 ### BEGIN HIDDEN TESTS
 from scalelab.checks import expect_close, expect_raises, library_disabled
 
@@ -141,8 +143,14 @@ with library_disabled("scalelab.estimate.average_rate", "scalelab.estimate.peak_
     expect_close(peak_requests_per_second(1_000_000, 20, 1.8), 1_000_000 * 20 / 86_400 * 1.8,
                  rel=1e-9, what="scenario 'a million users': peak rate")
     expect_close(peak_requests_per_second(1, 1, 1.0), 1 / 86_400, rel=1e-9,
-                 what="scenario 'one user': peak rate")
-    for bad in [(-1, 20, 2.0), (100, -3, 2.0), (100, 20, 0.5)]:
+                 what="scenario 'one user, flat traffic': peak rate")
+    expect_close(peak_requests_per_second(0, 20, 2.0), 0.0, abs_tol=1e-12,
+                 what="scenario 'no users yet': zero users is allowed and gives 0")
+    expect_close(peak_requests_per_second(5_000, 0, 3.0), 0.0, abs_tol=1e-12,
+                 what="scenario 'no requests yet': zero requests per user is allowed and gives 0")
+    expect_close(peak_requests_per_second(43_200, 2.5, 1.0), 1.25, rel=1e-9,
+                 what="scenario 'fractional requests per user, flat traffic': peak rate")
+    for bad in [(-1, 20, 2.0), (100, -3, 2.0), (100, 20, 0.5), (100, 20, 0.999)]:
         expect_raises(ValueError, peak_requests_per_second, *bad)
 print("Hidden checks passed.")
 ### END HIDDEN TESTS

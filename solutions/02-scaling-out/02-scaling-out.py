@@ -42,6 +42,7 @@ from scalelab.checks import warnings_to_stdout
 from scalelab.load_balancer import (
     M7I,
     POLICIES,
+    DeadServerParams,
     Outage,
     PoolParams,
     availability,
@@ -49,6 +50,7 @@ from scalelab.load_balancer import (
     fraction_time_up,
     plan_horizontal,
     plan_vertical,
+    simulate_dead_server,
     simulate_pool,
     summarize,
     usl_capacity,
@@ -91,9 +93,7 @@ for m in M7I:
         f"{m.name:<13} {m.n_vcpu:>4} vCPUs  ${m.price_per_hour:>7.4f}/h  "
         f"${m.price_per_hour / m.n_vcpu:.4f} per vCPU-hour"
     )
-print("\n".join(lines))
-
-# %%
+print("\n".join(lines) + "\n")
 lines = []
 for peak in [1_000, 5_000, 13_000, 20_000]:
     plan = plan_vertical(peak, rate_per_vcpu=100.0, rho_target=0.7)
@@ -148,10 +148,50 @@ print("\n".join(lines))
 #   others: that is **failover**. A server that comes back, or a new one, is put into rotation:
 #   that is how the pool grows. Having more servers than the minimum is **redundancy**.
 #
-# A balancer that works on TCP connections (layer 4) is fast and simple; one that reads HTTP
-# (layer 7) can route by path or header and end TLS. Either way the balancer must not become
+# A balancer that works on TCP connections (layer 4) forwards bytes without reading them; one
+# that reads HTTP (layer 7) can route each request by its path, host or headers, rewrite it and
+# retry it. Both kinds can terminate TLS: AWS's Network Load Balancer, a layer-4 balancer, has TLS
+# listeners that decrypt at the balancer, and the same balancer with a plain TCP listener passes
+# the encrypted bytes through to the servers. The difference is HTTP awareness, not encryption.
+# Either way the balancer must not become
 # the new single point of failure: managed cloud balancers run on several machines, and
 # self-hosted ones (HAProxy, nginx, Envoy) run in pairs that share a floating IP.
+
+# %% [markdown]
+# ## Queueing in five minutes: utilisation, waits and Little's law
+#
+# Three ideas from queueing theory explain most of this chapter (chapter 10 develops them).
+#
+# - **Utilisation** ρ is the share of time the servers are busy: the arrival rate λ divided by
+#   what the servers can finish, $\rho = \lambda / (n\mu)$ for n servers of μ requests/s each.
+# - **Waits explode as ρ → 1.** Requests arrive in random bunches, so a server that is idle half
+#   the time still builds a queue now and then. For one server with random (Poisson) arrivals
+#   and random (exponential) service times, the **M/M/1** queue, the mean wait before service is
+#   $\rho/(1-\rho)$ service times: 1 at 50 % busy, 9 at 90 %. From 50 % to 90 % the *wait*
+#   grows nine-fold; the whole time in the system, wait plus service, $1/(1-\rho)$ service times,
+#   grows five-fold (from 2 to 10).
+# - **Little's law**: in a steady state the number of requests inside a system equals their
+#   arrival rate times the time each spends there, $L = \lambda W$, whatever the policy or the
+#   distributions. It turns a latency into the connections, threads or memory a server must hold.
+#
+# One simulated server with a mean service time of 1 s, 200,000 requests at each load:
+
+# %%
+primer_rng = np.random.default_rng(SEED + 1)  # its own generator: later numbers stay as quoted
+lines = []
+for rho in [0.5, 0.7, 0.9]:
+    run = simulate_mmc(rho, 1.0, 1, 200_000, rng=primer_rng)
+    w = float(np.nanmean(run.t_wait[20_000:]))
+    lines.append(f"ρ = {rho:.0%}: mean wait {w:4.2f} s simulated; ρ/(1 − ρ) = {rho / (1 - rho):4.2f}")
+# Little's law at 90 %: count the requests inside at 5,000 random moments
+t_probe = primer_rng.uniform(run.t_arrival[20_000], run.t_arrival[-1], 5_000)
+n_inside = np.searchsorted(run.t_arrival, t_probe) - np.searchsorted(np.sort(run.t_depart), t_probe)
+w_system = float(np.mean(run.t_response[20_000:]))
+lines.append(
+    f"Little's law at 90 %: λW = 0.9/s × {w_system:.2f} s = {0.9 * w_system:.1f} requests; "
+    f"counted: {n_inside.mean():.1f}"
+)
+print("\n".join(lines))
 
 # %% [markdown]
 # ## How the balancer chooses: policies and their queues
@@ -180,6 +220,11 @@ print("\n".join(lines))
 # - **one shared queue** feeding whichever server frees up first (M/M/4, the Erlang C formula):
 #   $W_q ≈ 1.476$ s. No balancer that must commit each request to one server's queue can
 #   beat it.
+#
+# The cell prints the formulas, then simulates each policy: 40,000 simulated seconds per policy
+# (about 140,000 requests), ignoring the first 1,000 s while the queues fill up. The shared queue
+# is simulated with `simulate_mmc` from chapter 10's module `scalelab.queueing` (the load
+# balancer model is built on it).
 
 # %%
 formulas = {
@@ -190,19 +235,9 @@ formulas = {
 }
 lines = []
 for name, w in formulas.items():
-    lines.append(f"{name:<28} Wq = {w:.3f} s")
-print("\n".join(lines))
-
-# %% [markdown]
-# Now the simulation: one run of 40,000 simulated seconds per policy (about 140,000 requests),
-# ignoring the first 1,000 s while the queues fill up. The shared queue is simulated too, with
-# `simulate_mmc` from chapter 10's module `scalelab.queueing` (the load balancer model is built
-# on it).
-
-# %%
+    lines.append(f"{name:<28} Wq = {w:.3f} s (formula)")
 policies = ["random", "round_robin", "power_of_two", "least_connections"]
 waits = {}
-lines = []
 for policy in policies:
     params = PoolParams(rate=3.5, n_servers=4, rate_service=1.0, policy=policy, t_end=40_000.0)
     s = summarize(simulate_pool(params, rng=rng), t_from=1_000.0)
@@ -341,38 +376,62 @@ print("\n".join(lines))
 # receiving traffic for up to about a minute. Shorter intervals cost a little probe traffic and
 # risk removing a server that was only slow.
 #
-# Does the policy change the damage? The same drill at 60 requests/s (75 % busy), check every
-# 5 s:
+# Does the policy change the damage? That depends on *how* the server is broken, which the drill
+# above did not ask. Its crashed server **fails fast**: the machine is up but the web server
+# process is gone, so the kernel refuses every connection at once with a TCP reset (a broken
+# application answering `500` at once behaves the same). A server can also **hang**: frozen,
+# swapping or cut off, it never answers, and the balancer holds each connection until its
+# **connect timeout** gives up (then a `504`). `simulate_dead_server` runs the window before the
+# health check notices, with one server of four dead, 60 requests/s on servers of 20 requests/s
+# (75 % busy) and no retries, for two minutes:
 
 # %%
-lines = []
+dead_rng = np.random.default_rng(SEED + 2)  # its own generator: later numbers stay as quoted
+lines = [
+    f"{'policy':<18} {'dead server':<12} {'its share':>9} {'errors/s':>9} "
+    f"{'error after':>12} {'others answer in':>17}"
+]
 for policy in ["round_robin", "random", "least_connections", "power_of_two"]:
-    failed = []
-    for _ in range(5):
-        params = PoolParams(
+    for failure, t_timeout in [("fail_fast", 1.0), ("hang", 1.0), ("hang", 10.0)]:
+        dead = DeadServerParams(
             rate=60.0,
             n_servers=4,
             rate_service=20.0,
             policy=policy,
-            t_end=90.0,
-            t_check_interval=5.0,
-            outages=(Outage(server=0, t_down=31.3),),
+            failure=failure,
+            t_timeout=t_timeout,
+            t_end=120.0,
         )
-        failed.append(summarize(simulate_pool(params, rng=rng)).n_errors)
-    lines.append(f"{policy:<18} {np.mean(failed):5.1f} failed requests")
+        res = simulate_dead_server(dead, rng=dead_rng)
+        how = "fails fast" if failure == "fail_fast" else f"hangs, {t_timeout:.0f} s"
+        lines.append(
+            f"{policy:<18} {how:<12} {res.p_to_dead:>9.0%} {res.n_errors / dead.t_end:>9.1f} "
+            f"{res.t_error_mean * 1000:>9.0f} ms {res.t_response_mean * 1000:>14.0f} ms"
+        )
 print("\n".join(lines))
 
 # %% [markdown]
-# The policies that were best at spreading load are the worst here. A dead server answers
-# nothing, so it holds no requests in progress and always looks like the *least* busy server:
-# least connections, and power of two whenever the dead server is one of its two picks, send
-# it more than its share: here about 1.5 times as many failed requests as round robin.
-# Operators call this a **black hole**; a server that fails fast with errors has the same
-# effect. The cure is **passive** health checking, also called outlier detection:
-# the balancer watches real responses and ejects a server after a few errors in a row, without
-# waiting for the next probe (nginx's `max_fails`, Envoy's outlier detection). Retrying a failed
-# request on another server hides the failures from users. This model has neither, so you can
-# see the problem they solve.
+# Round robin and random never look at the servers, so the dead server gets its quarter of the
+# traffic however it fails: about 15 errors a second. The queue-aware policies split sharply:
+#
+# - A server that **fails fast** never holds a connection, so to least connections it is always
+#   the least busy server. It becomes a **black hole**: it swallows 45 % of the requests, 27
+#   errors a second, almost twice what round robin loses. Power of two does the same whenever the
+#   dead server is one of its two picks (40 %). The requests that do reach a live server are fast
+#   (49 ms), so latency dashboards look *better* while errors soar.
+# - A server that **hangs** is the opposite case. Each request sent to it occupies a connection
+#   for the whole timeout, so by Little's law it holds (its request rate) × (the timeout)
+#   connections and looks *busier* than the live servers: least connections sends it less than
+#   round robin does, 7 % with a 1 s timeout and 2 % with 10 s. Fewer errors, but each one costs
+#   its user the full timeout, and the three live servers now carry nearly all 60 requests/s on
+#   60 of capacity, so everyone waits longer (470 ms against 164 ms).
+#
+# So the black hole is the server that fails *fast*, and the hung server is a slow poison. The
+# cures are the same for both: **passive** health checking, or outlier detection, ejects a server
+# after a few errors in a row without waiting for the next probe (nginx's `max_fails` and
+# `fail_timeout`, Envoy's consecutive-5xx and gateway-failure ejection), and short connect
+# timeouts with one retry on another server cap what a hung server costs. This model has
+# neither, so you can see the problem they solve.
 #
 # After the detection the survivors carry the load, 40 requests/s on three servers of 20 (67 %
 # busy): slower, but up. Had the pool run at 80 %, the survivors would be at 107 % and the
@@ -488,7 +547,7 @@ explorer = show(explore_load_balancer)
 # `i` holds right now; `healthy[i]` says whether the balancer currently believes server `i` is
 # healthy. Return the index (an `int`) of the healthy server with the fewest active requests;
 # on a tie, the lowest index. If no server is healthy, raise `ValueError` (a real balancer
-# answers *503 Service Unavailable*).
+# answers *503 Service Unavailable*); an empty pool has no healthy server either.
 #
 # The hidden checks switch off the library's own `least_connections`, try ties and unhealthy
 # servers, and plug your function into `simulate_pool(PoolParams(..., policy=pick_least_connections))`
@@ -557,6 +616,7 @@ with library_disabled(
             f"expected server {want}, got {got}"
         )
     expect_raises(ValueError, pick_least_connections, [0, 1], [False, False])
+    expect_raises(ValueError, pick_least_connections, [], [])
     pool = PoolParams(
         rate=2.5,
         n_servers=4,
@@ -584,8 +644,8 @@ print("Hidden checks passed.")
 # Return an `int`. Raise `ValueError` if `rate_peak` is negative, `rate_capacity` is not
 # positive, `rho_target` is not in (0, 1], or `n_spare` is negative.
 #
-# (Why a target below 100 %? Because waits grow like 1/(1 − ρ): at 90 % busy a queue is about
-# ten times longer than at 50 %.) The library's `plan_horizontal` is switched off in the hidden
+# (Why a target below 100 %? Because the mean wait grows like ρ/(1 − ρ) service times: at 90 %
+# busy it is nine times what it is at 50 %, as the queueing primer showed.) The library's `plan_horizontal` is switched off in the hidden
 # checks.
 
 
@@ -710,6 +770,10 @@ with library_disabled("scalelab.load_balancer.availability"):
     expect_close(
         availability_at_least(2, 0.0), 0.0, abs_tol=1e-12, what="scenario 'servers never up'"
     )
+    expect_close(
+        availability_at_least(3, 1.0, n_needed=3), 1.0, rel=1e-12,
+        what="scenario 'servers always up': p_up = 1 is allowed",
+    )
     for bad_args, bad_kwargs in [
         ((0, 0.9), {}),
         ((3, 1.2), {}),
@@ -753,8 +817,9 @@ def my_pool_design():
     ### BEGIN SOLUTION
     # Speed needs a queue-aware policy: at 100 requests/s on 9 servers (56 % busy), p99 is
     # about 250 ms with least connections, 300 ms with power of two, 310-360 ms with round robin.
-    # Least connections is a black hole for a dead server, so the check interval must be short:
-    # 2 s (the shortest allowed) keeps failed requests near 0.15 %.
+    # The model's crashed server fails fast (connections refused at once), which makes it a black
+    # hole for least connections until the next check, so the interval must be short: 2 s (the
+    # shortest allowed) keeps failed requests near 0.15 %.
     return {"n_servers": 9, "policy": "least_connections", "t_check_interval": 2.0}
     ### END SOLUTION
 
@@ -883,10 +948,17 @@ partial_credit(_score, 3)
 #   wait), round robin an $E_4/M/1$ queue (4.1 s), least connections and power of two choices
 #   about 1.8 s and 2.2 s, close to the 1.48 s of a shared queue (M/M/4). Weights protect small
 #   servers.
+# - **Queueing basics**: utilisation ρ = λ/(nμ); the M/M/1 mean wait is ρ/(1 − ρ) service
+#   times (9× longer at 90 % busy than at 50 %); Little's law L = λW links latency to the
+#   requests in progress.
 # - Until a health check notices a crash, that server's share of requests fails: **failed ≈
-#   its traffic × time to detect**, and more under least connections, for which a dead server
-#   looks idle (a black hole) until passive checks eject it. Headroom (N+1, more spares for big
-#   pools) keeps one failure from becoming an outage.
+#   its traffic × time to detect**. How it fails matters: a server that **fails fast** (reset,
+#   instant 5xx) holds no connections, so least connections and power of two turn it into a
+#   **black hole** (45 % of the traffic instead of 25 % in the drill); a server that **hangs**
+#   holds each connection until the connect timeout, so they send it *less* (2–7 %), but each of
+#   its failures costs the timeout and the live servers run hotter. Passive health checks
+#   (outlier detection) and short timeouts with a retry limit both. Headroom (N+1, more spares
+#   for big pools) keeps one failure from becoming an outage.
 # - Designing a pool is a trade: servers cost money, a queue-aware policy buys tail latency,
 #   and short health checks buy failover at the price of probe traffic.
 #
@@ -917,3 +989,12 @@ partial_credit(_score, 3)
 #   https://aws.amazon.com/elasticloadbalancing/pricing/
 # - F5/NGINX (2024). *HTTP load balancing* (round robin, least connections, weights, health
 #   checks). https://docs.nginx.com/nginx/admin-guide/load-balancer/http-load-balancer/
+# - F5/NGINX (2024). *HTTP health checks* (passive checks: `max_fails`, `fail_timeout`).
+#   https://docs.nginx.com/nginx/admin-guide/load-balancer/http-health-check/
+# - Envoy Project (2024). *Outlier detection* (consecutive 5xx and gateway-failure ejection).
+#   https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier
+# - Amazon Web Services (2024). *Listeners for your Network Load Balancers* (TCP and TLS
+#   listeners: a layer-4 balancer that terminates TLS).
+#   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html
+# - Little, J. D. C. (1961). A proof for the queuing formula L = λW. *Operations Research* 9(3),
+#   383–387. https://doi.org/10.1287/opre.9.3.383

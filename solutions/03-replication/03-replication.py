@@ -21,7 +21,8 @@
 # - size the read tier, and see why replicas multiply reads but never writes;
 # - run a failover: promote a slave, list exactly which acknowledged writes are lost, and plan
 #   the recovery (catch-up scripts, a replacement slave);
-# - weigh synchronous, semi-synchronous and asynchronous replication.
+# - weigh synchronous, semi-synchronous and asynchronous replication, and watch semi-synchronous
+#   replication quietly fall back to asynchronous.
 #
 # **Time:** about 50 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
 
@@ -38,12 +39,14 @@ from scalelab.checks import warnings_to_stdout
 from scalelab.replication import (
     POLICIES,
     ReplicationParams,
+    SemiSyncParams,
     availability_at_least_one,
     failover,
     in_order_apply_times,
     read_capacity,
     simulate_availability,
     simulate_replication,
+    simulate_semisync,
 )
 from scalelab.widgets import show
 from scalelab.widgets.replication import explore_failover, table
@@ -235,13 +238,23 @@ table(
 # ## When the master fails: promote a slave
 #
 # Now the hard case. Writes have nowhere to go until a slave is **promoted** to master. A
-# failover has four steps:
+# failover has five steps:
 #
 # 1. **Detect**: the master misses its heartbeats for some seconds (too short a timeout
 #    promotes during a mere hiccup; too long leaves writes failing).
 # 2. **Choose**: pick the slave with the **most advanced log position**: it has the most data.
-# 3. **Reconfigure**: the other slaves follow the new master; web servers send writes there.
-# 4. **Replace**: a new slave is built to restore the number of copies.
+# 3. **Fence** the old master, so that it cannot accept another write. "Missed heartbeats" does
+#    not mean "dead": a master that was only cut off or paused can come back and keep taking
+#    writes from the web servers that still point at it, and two masters accept conflicting
+#    writes (**split brain**). Fencing makes sure it cannot: power it off through its management
+#    board (STONITH, "shoot the other node in the head"), take away its address (move the
+#    virtual IP, remove it from the proxy, revoke its credentials), or give every master an
+#    **epoch** number that grows with each failover and have storage and clients refuse anything
+#    stamped with an older one (a *fencing token*). Chapter 05 (quorums) shows how a majority
+#    vote decides who may be master at all.
+# 4. **Reconfigure**: only after the fence, the other slaves follow the new master and web
+#    servers send writes there.
+# 5. **Replace**: a new slave is built to restore the number of copies.
 #
 # With asynchronous replication, the chosen slave is almost always a little **stale**: the
 # master acknowledged writes it had not shipped yet. Those writes are lost. Kill the master of
@@ -332,13 +345,22 @@ table(
 #
 # Lost writes come from acknowledging before any slave has the data. Two other modes wait:
 #
-# - **synchronous**: the master acknowledges a write only after every slave has applied it;
-# - **semi-synchronous**: it waits for the first slave (MySQL's semisync; PostgreSQL's
-#   `synchronous_standby_names` with one standby).
+# - **synchronous**: the master acknowledges a write only after every slave has it;
+# - **semi-synchronous**: it waits for one slave (MySQL's semisync; PostgreSQL's
+#   `synchronous_standby_names` with one standby). In MySQL the slave's acknowledgement means
+#   "written to my relay log", **not** "applied": a read on that slave can still be stale, and a
+#   promoted slave must first replay its relay log. MySQL waits at the `AFTER_SYNC` point by
+#   default (`rpl_semi_sync_source_wait_point`): the write becomes visible to other clients only
+#   once a slave has it. With the older `AFTER_COMMIT`, other clients can already read a write
+#   that no slave has yet, and that a failover then loses.
 #
 # The price is write latency: the client now waits for the network and the slowest (or the
-# fastest) slave. Writes the master committed but never acknowledged are not lost in the same
-# sense: their clients got an error or a timeout and can retry.
+# fastest) slave. A write the master committed but never acknowledged is not "lost" to a client
+# that saw it succeed, but it is not safe to simply try again either: the client saw an error or
+# a timeout, yet the write may have committed and reached a slave before the crash, and a retry
+# applies it **twice** (two payments) unless the write is idempotent. Chapter 10 (message queues)
+# gives each write an **idempotency key** so that a retry of a write that already happened does
+# nothing.
 
 # %%
 rows = []
@@ -351,17 +373,79 @@ table(
         "mode",
         "mean write latency (ms)",
         "acknowledged writes lost",
-        "unacknowledged (client retries)",
+        "committed, not acknowledged",
     ],
     rows,
 )
 
 # %% [markdown]
 # With a 0.3 s mean shipping delay the numbers are extreme on purpose; inside one data center
-# the wait is a millisecond or two, which is why semi-synchronous replication is a common
-# default for data that must not be lost. Fully synchronous replication has a second cost: if any
+# the wait is a millisecond or two. Fully synchronous replication has a second cost: if any
 # slave is down or slow, every write stalls, so systems that offer it usually make one slave
 # synchronous and the rest asynchronous.
+#
+# ### When semi-synchronous quietly becomes asynchronous
+#
+# The "no acknowledged write lost" row above holds only while the master keeps waiting, and
+# MySQL does not wait forever. If no slave acknowledges within `rpl_semi_sync_source_timeout`
+# (`rpl_semi_sync_master_timeout` before MySQL 8.0.26; 10 s by default), the master **falls back
+# to asynchronous replication** and acknowledges every later write at once. The client is not
+# told. When a slave catches up, semi-synchronous replication switches itself back on.
+#
+# `simulate_semisync` runs the drill: 20 writes/s, one semi-synchronous slave, which stalls at
+# 20 s (a stuck I/O thread, a full disk, a network cut); the master dies at 45 s and the slave is
+# promoted.
+
+# %%
+rows = []
+for scenario, changes in [
+    ("slave stalls 5 s, then recovers", {"t_recover": 25.0}),
+    ("slave stalls for good, 10 s timeout", {}),
+    ("slave stalls for good, 1 s timeout", {"t_timeout": 1.0}),
+    ("slave stalls for good, 60 s timeout", {"t_timeout": 60.0}),
+]:
+    drill = SemiSyncParams(rate_writes=20.0, t_stall=20.0, t_fail=45.0, **changes)
+    ss = simulate_semisync(drill, rng=np.random.default_rng(SEED))
+    waited = np.where(np.isfinite(ss.t_ack), ss.t_ack, drill.t_fail) - ss.t_write
+    rows.append(
+        [
+            scenario,
+            "never" if np.isnan(ss.t_fallback) else f"{ss.t_fallback:.1f} s",
+            f"{waited.max():.1f} s",
+            ss.n_no_ack,
+            ss.n_lost,
+            len(ss.unacknowledged),
+        ]
+    )
+table(
+    [
+        "drill",
+        "fell back to async at",
+        "longest a client waited",
+        "acknowledged, no slave copy",
+        "acknowledged writes lost",
+        "still waiting at the crash",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# A stall shorter than the timeout only slows writes down (up to 5 s here) and loses nothing.
+# A longer one turns semi-synchronous into asynchronous replication: after the fallback every
+# write is acknowledged with no copy anywhere else, and when the master dies all 514 writes since
+# the stall are lost, exactly as if the mode had been asynchronous. The timeout only chooses how
+# long writes stall before that happens (1 s or 10 s); a 60 s timeout never falls back in this
+# drill, but then every write since the stall is blocked and its client sees an error.
+#
+# So the **recovery point objective** (RPO, how much acknowledged data a failure may lose) of
+# semi-synchronous replication is zero only while it is on; after a fallback it is "everything
+# since the fallback", as with asynchronous replication. That makes the fallback something to
+# monitor and alert on: MySQL reports `Rpl_semi_sync_source_status` (`OFF` after a fallback,
+# even while `rpl_semi_sync_source_enabled` still says 1) and `Rpl_semi_sync_source_no_tx`, the
+# count of commits no slave acknowledged, which is the "acknowledged, no slave copy" column. A
+# failover tool should check both before promoting a slave automatically, and two
+# semi-synchronous slaves (with `rpl_semi_sync_source_wait_for_replica_count = 1`) let one of
+# them stall without a fallback.
 
 # %% [markdown]
 # ## Explore
@@ -532,8 +616,9 @@ print("Hidden checks passed.\n", end="")
 # `rate_reads` reads per second; a server does `rate_server` operations per second, and no slave
 # may be busier than the fraction `rho_max` of that. Write
 # `replicas_needed(rate_reads, rate_writes, rate_server, rho_max)` returning the fewest slaves
-# (an `int`, at least 1) that meet the target. If the writes alone exceed
-# `rho_max * rate_server`, no number of slaves helps: raise `ValueError`. The library's
+# (an `int`, at least 1, even with no reads) that meet the target. If the writes alone use up
+# `rho_max * rate_server` or more, no slave has room left for reads and no number of slaves
+# helps: raise `ValueError`. The library's
 # `replicas_needed` and `read_capacity` are switched off while the hidden checks run.
 
 
@@ -587,21 +672,26 @@ print("Hidden checks passed.\n", end="")
 # A payments company keeps its ledger in a master with two slaves in the same data center.
 # In four to six sentences: should the slaves be replicated synchronously, semi-synchronously or
 # asynchronously? Say what each choice costs (use a number from this chapter's model or
-# widget), what happens to acknowledged payments when the master dies, and whether your answer
-# changes for a slave in a data center 80 ms away. (Graded by hand against the rubric in
+# widget), what happens to acknowledged payments when the master dies (also after a slave has
+# stalled for a while), and whether your answer changes for a slave in a data center 80 ms away. (Graded by hand against the rubric in
 # `grading/rubrics/03-replication.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "sync_vs_async", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
-# Semi-synchronous: the master acknowledges a payment only once at least one slave has it, and
-# the failover promotes the most advanced slave, so no acknowledged payment is lost (in the model
-# 0 lost instead of 14 with asynchronous replication when the master dies at 30 s). The cost is
-# write latency: every payment waits for the fastest slave, a millisecond or two inside one data
-# center (with the model's 0.3 s delays, 480 ms instead of 0). Fully synchronous replication
-# waits for the slowest slave and stalls every write whenever one slave is down, which hurts
-# availability for little extra safety. Asynchronous is fastest but loses the payments made in
-# the last moments before a crash, which a ledger cannot accept. A slave 80 ms away would add at
-# least one round trip to each payment if it were synchronous, so I would keep the remote copy
-# asynchronous (for disasters) and the local one semi-synchronous.
+# Semi-synchronous, with both local slaves semi-synchronous and one acknowledgement required:
+# the master acknowledges a payment only once a slave has it in its relay log, so a failover to
+# the most advanced slave loses no acknowledged payment (0 instead of 14 with asynchronous
+# replication when the master dies at 30 s in the model), for a millisecond or two of write
+# latency inside one data center (480 ms with the model's exaggerated 0.3 s delays). The catch is
+# that MySQL falls back to asynchronous after `rpl_semi_sync_source_timeout` (10 s) without a
+# reply and tells no client: in the stall drill, all 514 payments after the fallback were lost at
+# the failover, so I would alert on `Rpl_semi_sync_source_status` = OFF and on a rising
+# `Rpl_semi_sync_source_no_tx`, block automatic promotion while semisync is off, and keep two
+# semi-synchronous slaves so that one stall does not trigger the fallback. Fully synchronous
+# replication would stall every payment whenever either slave is slow, and asynchronous loses
+# the last payments before every crash, which a ledger cannot accept. The failover must fence the
+# old master before promoting, and payments need idempotency keys so that a client's retry after
+# a timeout cannot pay twice. A slave 80 ms away would add a round trip to every payment, so I
+# would keep the remote copy asynchronous, for disasters, and the local ones semi-synchronous.
 
 # %% [markdown]
 # ## Check and hand in
@@ -627,14 +717,25 @@ print("Hidden checks passed.\n", end="")
 #   acknowledged writes between its log position and the master's are lost (14 in our drill);
 #   **data recovery scripts** bring the other slaves level, roll back or merge divergent ones,
 #   and a **new slave** replaces the old.
-# - **Semi-synchronous and synchronous** replication lose no acknowledged write and pay for it
-#   in write latency (and, for synchronous, availability).
+# - **A failover must fence the old master** (STONITH, take away its address, epochs or
+#   fencing tokens) before the new one takes writes, or a master that was only cut off comes
+#   back and causes a split brain.
+# - **Semi-synchronous and synchronous** replication lose no acknowledged write *while the wait
+#   holds* and pay for it in write latency (and, for synchronous, availability). A semi-sync
+#   acknowledgement means "in a slave's relay log", not applied. MySQL falls back to
+#   asynchronous after `rpl_semi_sync_source_timeout` (10 s) without telling clients; in the
+#   drill 514 acknowledged writes were lost after the fallback. Monitor
+#   `Rpl_semi_sync_source_status` and `Rpl_semi_sync_source_no_tx`.
+# - A write that was committed but not acknowledged is **not safe to retry blindly**: it may
+#   have happened; idempotency keys (chapter 10) make the retry harmless.
 #
 # **How the model is checked.** The library's tests (`tests/test_lib_replication.py`) check,
 # with hypothesis: in-order apply against a plain loop (200 generated logs); that asynchronous
 # failover loses exactly the acknowledged writes between the promoted slave's position and the
 # master's, for every policy (60 generated runs and failure times); that synchronous and
-# semi-synchronous failovers lose none (60 more). The availability formula
+# semi-synchronous failovers lose none while the wait holds (60 more); and
+# (`tests/lib/test_lib_replication_semisync.py`) that a stall longer than the timeout falls back
+# and loses exactly the writes since the stall, while a shorter one only delays them. The availability formula
 # $1-(1-p)^n$ matches a simulation of a million trials for five $(p, n)$ pairs, the largest
 # deviation being 1.3 standard errors (the test allows 4); the tiny unavailability of two 99 %
 # copies, $1.0 \times 10^{-4}$, came out as $0.98 \times 10^{-4}$ in four million trials,
@@ -646,6 +747,16 @@ print("Hidden checks passed.\n", end="")
 #   O'Reilly. https://dataintensive.net/
 # - Oracle (2024). *MySQL 8.0 Reference Manual*, 19.4.10: Semisynchronous Replication.
 #   https://dev.mysql.com/doc/refman/8.0/en/replication-semisync.html
+# - Oracle (2024). *MySQL 8.4 Reference Manual*, 19.4.10.2 Configuring Semisynchronous
+#   Replication (`rpl_semi_sync_source_timeout`, 10,000 ms by default; the wait points
+#   `AFTER_SYNC` and `AFTER_COMMIT`) and 19.4.10.3 Semisynchronous Replication Monitoring
+#   (`Rpl_semi_sync_source_status`, `Rpl_semi_sync_source_no_tx`).
+#   https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-interface.html and
+#   https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-monitoring.html
+# - Kleppmann, M. (2016). *How to do distributed locking* (fencing tokens).
+#   https://martin.kleppmann.com/2016/02/08/how-to-do-distributed-locking.html
+# - ClusterLabs (2024). *Pacemaker Explained*, chapter "Fencing" (STONITH).
+#   https://clusterlabs.org/pacemaker/doc/
 # - The PostgreSQL Global Development Group (2024). *PostgreSQL Documentation*, chapter 26:
 #   High Availability, Load Balancing, and Replication.
 #   https://www.postgresql.org/docs/current/high-availability.html

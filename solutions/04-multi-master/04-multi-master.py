@@ -24,7 +24,7 @@
 # - detect concurrent writes with **version vectors**, and resolve them with a **business rule**;
 # - follow writes around **circular replication** (A → B → C → A) and see what a cut link stops.
 #
-# **Time:** about 50 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+# **Time:** about 50 minutes. **Points:** 16 (13 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -39,6 +39,9 @@ from scalelab.replication import (
     MultiMasterParams,
     compare_vv,
     lww_merge,
+    add_to_cart,
+    cart_totals,
+    merge_cart_counts,
     merge_carts,
     merge_vv,
     ring_arrival_times,
@@ -85,8 +88,15 @@ rng = np.random.default_rng(SEED)
 #   catches up later (an offline-first mobile app is the extreme case: every phone is a master).
 #
 # This is why the pattern is common in cloud applications where availability and scale come
-# first: Amazon DynamoDB global tables, Apache Cassandra, Azure Cosmos DB with multi-region
-# writes and CouchDB all accept writes in several places.
+# first: Amazon DynamoDB global tables, Azure Cosmos DB with multi-region writes and CouchDB all
+# accept writes in several places.
+#
+# Apache Cassandra, Riak and the Dynamo of Amazon's 2007 paper also accept a write at more than
+# one node, but they are a different model: **leaderless** (quorum) replication. There is no
+# master at all: the client (or a coordinator) sends each write to the $N$ replicas of the key and
+# waits for $W$ of them, reads ask $R$ of them, and stale copies are fixed by *read repair* and
+# *hinted handoff*. Chapter 05-quorums is about that model; this chapter is about masters that
+# each commit a write alone and ship it later.
 
 # %% [markdown]
 # ## The price: conflicts
@@ -202,7 +212,8 @@ table(["clock skew (s)", "silently discarded", "beaten by an earlier write"], ro
 # %% [markdown]
 # Ten milliseconds of skew already lets four writes lose to writes made before them; one second
 # of skew discards 49 of 137. Nothing in the database reports any of this. Jepsen's tests of
-# Cassandra (Kingsbury, 2013) found the same: under concurrent updates to one row, last write
+# Cassandra (Kingsbury, 2013), a leaderless store that resolves conflicts cell by cell with the
+# same rule, found the same: under concurrent updates to one row, last write
 # wins threw away a large share of acknowledged writes, and clock skew made it worse. Systems
 # that use LWW say so plainly in their documentation (DynamoDB global tables do), and suit it
 # to data where losing a concurrent update is acceptable: a cache, a "last seen" time, a user's
@@ -266,8 +277,8 @@ table(
 # Once a conflict is visible, the application can resolve it with a rule that fits the data
 # instead of a clock. The classic example is Amazon's shopping cart. The cart holds a book; the
 # customer adds a mug on their phone while their laptop, cut off for a moment, adds two pens.
-# The right answer is a cart with **both** additions. Merging by union (keeping the larger quantity of each item) never loses an
-# addition:
+# The right answer is a cart with **both** additions. A first rule suggests itself: merge the two
+# carts item by item, keeping the larger quantity of each item (`merge_carts`):
 
 # %%
 phone = {"book": 1, "mug": 1}
@@ -275,13 +286,49 @@ laptop = {"book": 1, "pen": 2}
 merge_carts(phone, laptop)
 
 # %% [markdown]
-# The price is the opposite anomaly: an item *removed* on one side comes back after the merge,
-# because union cannot tell "never added" from "removed". Dynamo's authors accepted that: a
-# resurrected item costs a customer a click, a lost item costs a sale. Other data needs other
-# rules: a like counter adds up each node's own count; a set of tags can track additions and
-# removals separately; a bank balance should not be merged at all, so every write for one
-# account goes to one home node. Data types designed so that every merge is commutative,
-# associative and idempotent are called **CRDTs** (Shapiro et al., 2011).
+# That looks right, and for items added on one side only it is. But take the **same item** added
+# on both sides: the cart holds one book, the phone adds a second book and the laptop, at the
+# same time, adds a second book too. The customer asked for three books; "the larger quantity"
+# sees 2 and 2 and says 2. One addition is gone, with no error, exactly the loss we set out to
+# avoid.
+#
+# The fix is to stop storing the *total* and store **who added what**: for each item, one count
+# per replica, each replica increasing only its own entry. Merging keeps each replica's larger
+# count (a count only grows, so the larger is the newer), and the quantity is the sum over
+# replicas. This is a **G-counter**, the simplest CRDT (Shapiro et al., 2011); removals need a
+# second such counter per replica, a **PN-counter** (quantity = added − removed), or a set that
+# tags each addition so a removal cancels only the additions it saw (an **OR-set**). Dynamo's
+# cart reached the same place another way: it reconciled the *operations* of the concurrent
+# versions ("add to cart" was never lost), not their totals (DeCandia et al., 2007).
+
+# %%
+start = {"book": {"phone": 1}}  # one book, added earlier from the phone
+on_phone = add_to_cart(start, "book", "phone")  # phone: 1 -> 2 books
+on_laptop = add_to_cart(start, "book", "laptop")  # laptop, concurrently: 1 -> 2 books
+table(
+    ["rule", "books after the merge"],
+    [
+        [
+            "larger quantity of each item",
+            merge_carts(cart_totals(on_phone), cart_totals(on_laptop))["book"],
+        ],
+        [
+            "one count per replica, summed",
+            cart_totals(merge_cart_counts(on_phone, on_laptop))["book"],
+        ],
+        ["what the customer asked for", 1 + 1 + 1],
+    ],
+)
+
+# %% [markdown]
+# The counted cart gives 3: the phone's entry says 2, the laptop's says 1, and neither side's
+# addition can hide the other's, whatever order the merges run in. A removal still needs its own
+# record: a plain union cannot tell "never added" from "removed", so an item deleted on one side
+# comes back after the merge. Dynamo's authors accepted that anomaly: a resurrected item costs a
+# customer a click, a lost item costs a sale. Other data needs other rules: a like counter is the
+# same G-counter; a set of tags can track additions and removals separately; a bank balance
+# should not be merged at all, so every write for one account goes to one home node. Data types
+# designed so that every merge is commutative, associative and idempotent are called **CRDTs**.
 
 # %% [markdown]
 # ## Circular replication: A → B → C → A
@@ -605,7 +652,114 @@ print("Hidden checks passed.\n", end="")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 4 (written, 3 points)
+# ### Exercise 4: a cart that keeps concurrent additions (3 points)
+#
+# Write `merge_cart_counts(a, b)` for carts stored as per-replica counts: `a` and `b` map each
+# item to a mapping `{node: units that node added}` (a node missing from an item counts as 0).
+# Return a **new** mapping of the same shape (do not change `a` or `b`) with every item of either
+# side, so that each item's quantity, the sum of its counts, includes every addition made on
+# either side, however the two carts diverged. Merging the same carts in any order, or twice,
+# must give the same cart. The library's `merge_cart_counts` is switched off while the hidden
+# checks run.
+
+
+# %% nbgrader={"grade": false, "grade_id": "merge_cart_counts", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def merge_cart_counts(a, b):
+    """Merge two carts {item: {node: units added there}} without losing an addition."""
+    ### BEGIN SOLUTION
+    out = {}
+    for item in set(a) | set(b):
+        left, right = a.get(item, {}), b.get(item, {})
+        out[item] = {n: max(left.get(n, 0), right.get(n, 0)) for n in set(left) | set(right)}
+    return out
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_merge_cart_counts_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: items and nodes that appear on one side only are kept."""
+from collections.abc import Mapping
+
+from scalelab.checks import as_int
+
+
+def _plain_cart(cart, what):
+    """A counted cart as plain dicts of ints, zero counts and empty items left out."""
+    assert isinstance(cart, Mapping), f"{what} should return a mapping, got {type(cart).__name__}"
+    out = {}
+    for item, counts in cart.items():
+        assert isinstance(counts, Mapping), f"{what}: the counts of {item!r} should be a mapping"
+        kept = {n: as_int(c, f"{what}[{item!r}][{n!r}]") for n, c in counts.items()}
+        kept = {n: c for n, c in kept.items() if c != 0}
+        if kept:
+            out[item] = kept
+    return out
+
+
+_got = _plain_cart(merge_cart_counts({"book": {"A": 1}}, {"pen": {"B": 2}}), "merge_cart_counts")
+assert _got == {"book": {"A": 1}, "pen": {"B": 2}}, f"unexpected merge: {_got}"
+print("Visible check passed: the hidden checks merge carts that changed the same item.\n", end="")
+
+# %% nbgrader={"grade": true, "grade_id": "test_merge_cart_counts_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: concurrent additions of one item, no mutation, and the merge properties."""
+### BEGIN HIDDEN TESTS
+from collections.abc import Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scalelab.checks import as_int, library_disabled
+
+
+def _cart_plain(cart):
+    assert isinstance(cart, Mapping), f"expected a mapping, got {type(cart).__name__}"
+    out = {}
+    for item, counts in cart.items():
+        assert isinstance(counts, Mapping), f"the counts of {item!r} should be a mapping"
+        kept = {n: as_int(c, f"count of {item!r} at {n!r}") for n, c in counts.items()}
+        kept = {n: c for n, c in kept.items() if c != 0}
+        if kept:
+            out[item] = kept
+    return out
+
+
+_cart_counts = st.dictionaries(st.sampled_from("ABC"), st.integers(1, 4), max_size=3)
+_cart_states = st.dictionaries(st.sampled_from(["book", "pen"]), _cart_counts, max_size=2)
+
+
+@given(_cart_states, _cart_states, _cart_states)
+@settings(max_examples=40, derandomize=True, deadline=None, database=None)
+def _cart_merge_properties(a, b, c):
+    ab = _cart_plain(merge_cart_counts(a, b))
+    assert ab == _cart_plain(merge_cart_counts(b, a)), f"scenario 'commutative' failed for {a}, {b}"
+    left = _cart_plain(merge_cart_counts(merge_cart_counts(a, b), c))
+    assert left == _cart_plain(merge_cart_counts(a, merge_cart_counts(b, c))), (
+        "scenario 'associative'"
+    )
+    assert _cart_plain(merge_cart_counts(a, a)) == _cart_plain(a), (
+        f"scenario 'idempotent' failed for {a}"
+    )
+
+
+with library_disabled("scalelab.replication.merge_cart_counts"):
+    _got = _cart_plain(merge_cart_counts({"book": {"A": 2}}, {"book": {"A": 1, "B": 1}}))
+    _books = sum(_got.get("book", {}).values())
+    assert _books == 3, (
+        f"scenario 'both sides add a book to one book': the cart holds {_books} books"
+    )
+    _got = _cart_plain(merge_cart_counts({"mug": {"A": 1, "B": 3}}, {"mug": {"A": 4, "B": 1}}))
+    assert _got == {"mug": {"A": 4, "B": 3}}, f"scenario 'each side ahead on one node': got {_got}"
+    _ca, _cb = {"book": {"A": 2}}, {"book": {"A": 1, "B": 1}, "pen": {"B": 1}}
+    merge_cart_counts(_ca, _cb)
+    assert _ca == {"book": {"A": 2}} and _cb == {"book": {"A": 1, "B": 1}, "pen": {"B": 1}}, (
+        "scenario 'inputs unchanged' failed"
+    )
+    assert _cart_plain(merge_cart_counts({}, {})) == {}, "scenario 'two empty carts' failed"
+    _cart_merge_properties()
+print("Hidden checks passed.\n", end="")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (written, 3 points)
 #
 # A shop runs its carts on three masters in three regions. A customer removes a mug from their
 # cart on their laptop (node A) while, within the same second, their partner on a phone adds a
@@ -619,14 +773,17 @@ print("Hidden checks passed.\n", end="")
 # Say the cart was {book: 1, mug: 1}. A writes {book: 1} and B writes {book: 2, mug: 1}; the two
 # writes are concurrent, so LWW keeps whichever has the larger timestamp (or node id) and
 # silently drops the other: either the second book disappears or the mug comes back, and neither
-# user is told. A better rule detects the conflict with version vectors and merges the siblings
-# item by item: keep every item added on either side with the larger quantity, and record
-# removals as "tombstones" with their own version so a removal made after seeing an item beats
-# the older addition. Here that gives {book: 2}: the partner's book survives and the mug's
-# removal wins because B's version of the mug is the one A had already seen. With a plain union
-# (no tombstones) the cart would be {book: 2, mug: 1}: a removed item comes back. A shop may
-# accept that anomaly, as Amazon's Dynamo did, because a customer deletes a resurrected item
-# with one click at checkout, whereas a lost addition is a lost sale.
+# user is told. A better rule stores changes, not totals: for each item, each node keeps its own
+# count of units it added and of units it removed (a PN-counter), merging keeps each node's
+# larger count, and the quantity is the sum of additions minus the sum of removals. Here the
+# book has "added 1 earlier + 1 at B" and the mug "added 1, removed 1 at A", so the cart is
+# {book: 2}: the partner's book survives and the removal holds. "Keep the larger quantity" would
+# give {book: 2, mug: 1} here, and would lose an addition outright if both had added a book (2
+# and 2 merge to 2, not 3). The rule still allows an anomaly: if both devices remove the last
+# mug at once, both removals count and the quantity goes to −1 (shown as 0), so a mug added later
+# seems to vanish. The shop can accept that, because it needs two people removing the same item
+# in the same second, while losing an addition costs a sale; clamping at zero and re-reading
+# before checkout limit it.
 
 # %% [markdown]
 # ## Check and hand in
@@ -648,7 +805,11 @@ print("Hidden checks passed.\n", end="")
 #   **silently discards** concurrent writes: 16 of 137 in our run with perfect clocks.
 # - **Clock skew** makes "last" a lie: with ±1 s, 45 writes lost to writes made before them.
 # - **Version vectors** detect concurrent writes instead of hiding them; **business rules**
-#   (a cart merged by union) resolve them with the meaning of the data.
+#   resolve them with the meaning of the data. A cart merged by "the larger quantity of each
+#   item" loses concurrent additions of the same item (1 book, +1 on each side: 2 instead of 3);
+#   **one count per replica** (a G-counter, or a PN-counter with removals) keeps every addition.
+# - Cassandra, Riak and Dynamo are **leaderless** (quorum) stores, not multi-master: chapter
+#   05-quorums.
 # - **Circular replication** (A → B → C → A) forwards writes hop by hop: $n - 1$ hops to
 #   converge, and a cut link or stopped node stops everything downstream of it. LWW resolves
 #   conflicts there too.
@@ -658,20 +819,27 @@ print("Hidden checks passed.\n", end="")
 # generated pairs of delivery orders; and 40 generated multi-master runs (mesh and ring, 2-5
 # nodes, 0-1 s skew) twice over: once checking that every node converges to the largest
 # `(timestamp, node)` of each key, once checking that the version vectors, built by message
-# passing, flag exactly the concurrent pairs found by a graph search. The hidden checks of
-# Exercises 1 and 2 run 40 and 60 generated examples.
+# passing, flag exactly the concurrent pairs found by a graph search; the counted cart's merge
+# is checked commutative, associative and idempotent on 100 generated triples, and to count
+# every concurrent addition. The hidden checks of Exercises 1, 2 and 4 run 40, 60 and 40
+# generated examples.
 #
 # ## References
 #
-# - DeCandia, G. et al. (2007). *Dynamo: Amazon's highly available key-value store.* SOSP '07.
+# - DeCandia, G. et al. (2007). *Dynamo: Amazon's highly available key-value store.* SOSP '07
+#   (section 4.4: the cart reconciles versions so that no "add to cart" is lost; sections 4.5-4.6:
+#   quorums, hinted handoff).
 #   https://www.allthingsdistributed.com/files/amazon-dynamo-sosp2007.pdf
 # - Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 5: Multi-leader and
 #   leaderless replication. O'Reilly. https://dataintensive.net/
 # - Lamport, L. (1978). *Time, clocks, and the ordering of events in a distributed system.*
 #   Communications of the ACM 21(7). https://lamport.azurewebsites.net/pubs/time-clocks.pdf
+# - The Apache Software Foundation (2024). *Apache Cassandra documentation: Dynamo* (leaderless
+#   replication, tunable consistency, hinted handoff, read repair).
+#   https://cassandra.apache.org/doc/latest/cassandra/architecture/dynamo.html
 # - Kingsbury, K. (2013). *Call me maybe: Cassandra.* https://aphyr.com/posts/294-call-me-maybe-cassandra
 # - Shapiro, M., Preguiça, N., Baquero, C. and Zawirski, M. (2011). *Conflict-free replicated
-#   data types.* SSS 2011. https://inria.hal.science/inria-00609399
+#   data types.* SSS 2011 (G-counter, PN-counter, OR-set). https://inria.hal.science/inria-00609399
 # - Amazon Web Services (2024). *DynamoDB global tables: how they work* (conflict resolution by
 #   last writer wins). https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
 # - Oracle (2024). *MySQL 8.0 Reference Manual*, 19.1.6: replication options

@@ -71,6 +71,7 @@ def table(header, rows):
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return Markdown("\n".join(lines))
 
+
 # %% [markdown]
 # ## 1. The cache tier and the cache-aside read
 #
@@ -214,7 +215,10 @@ list(zip(keys, stack_distances(keys).tolist()))
 curve = miss_ratio_curve(trace)
 table(
     ["LRU size (objects)", "from the one-pass curve", "from a replay at that size"],
-    [[f"{c:,}", f"{curve.at(c):.4f}", f"{hit_ratio(trace, 'lru', c):.4f}"] for c in [20, 200, 2_000]],
+    [
+        [f"{c:,}", f"{curve.at(c):.4f}", f"{hit_ratio(trace, 'lru', c):.4f}"]
+        for c in [20, 200, 2_000]
+    ],
 )
 
 # %% [markdown]
@@ -238,16 +242,32 @@ sizes = np.unique(np.geomspace(10, trace.n_objects, 25).astype(int))  # sizes to
 che = [che_hit_ratio(q, int(c)) for c in sizes]
 fig = go.Figure(
     [
-        go.Scatter(x=sizes, y=[curve.at(int(c)) for c in sizes], name="LRU, exact (one pass)",
-                   line=dict(color=PALETTE[0], dash=DASHES[0], width=3)),
-        go.Scatter(x=sizes, y=che, name="Che's approximation", mode="markers",
-                   marker=dict(symbol="x", size=9, color=PALETTE[3])),
-        go.Scatter(x=sizes, y=[ideal_hit_ratio(q, int(c)) for c in sizes],
-                   name="ideal: the C most popular", line=dict(color=PALETTE[2], dash=DASHES[1])),
+        go.Scatter(
+            x=sizes,
+            y=[curve.at(int(c)) for c in sizes],
+            name="LRU, exact (one pass)",
+            line=dict(color=PALETTE[0], dash=DASHES[0], width=3),
+        ),
+        go.Scatter(
+            x=sizes,
+            y=che,
+            name="Che's approximation",
+            mode="markers",
+            marker=dict(symbol="x", size=9, color=PALETTE[3]),
+        ),
+        go.Scatter(
+            x=sizes,
+            y=[ideal_hit_ratio(q, int(c)) for c in sizes],
+            name="ideal: the C most popular",
+            line=dict(color=PALETTE[2], dash=DASHES[1]),
+        ),
     ],
-    layout=base_layout("LRU hit ratio by cache size (Zipf, alpha 0.8)",
-                       "cache size (objects, log scale)", "hit ratio",
-                       xaxis=dict(type="log", title=dict(text="cache size (objects, log scale)"))),
+    layout=base_layout(
+        "LRU hit ratio by cache size (Zipf, alpha 0.8)",
+        "cache size (objects, log scale)",
+        "hit ratio",
+        xaxis=dict(type="log", title=dict(text="cache size (objects, log scale)")),
+    ),
 )
 fig
 
@@ -311,8 +331,9 @@ table(["trace"] + [p.upper() for p in POLICIES], rows)
 # reads*: hits that returned an older version than the database held.
 
 # %%
-writes = make_trace("zipf", n_objects=2_000, n_requests=20_000, alpha=0.9, p_write=0.05,
-                    rate=500, rng=rng)
+writes = make_trace(
+    "zipf", n_objects=2_000, n_requests=20_000, alpha=0.9, p_write=0.05, rate=500, rng=rng
+)
 rows = []
 for policy in ["write-around", "invalidate", "write-through"]:
     for ttl in [30.0, 2.0]:
@@ -350,21 +371,30 @@ seconds = np.arange(90)
 offered = np.full(seconds.size, 2_000.0)  # reads/s
 down = np.where((seconds >= 30) & (seconds < 45), 1, 0)
 popularity = zipf_popularity(100_000, 0.9)
-fig = go.Figure(layout=base_layout("Database load when a cache node fails (down 30-45 s)",
-                                   "time (s)", "database reads/s"))
+fig = go.Figure(
+    layout=base_layout(
+        "Database load when a cache node fails (down 30-45 s)", "time (s)", "database reads/s"
+    )
+)
 rows = []
 for i, nodes in enumerate([1, 4]):
     tier = CacheTier(n_nodes=nodes, n_capacity=10_000, rate_db_max=1_200)
     out = cache_tier_buckets(offered, 1.0, tier, popularity=popularity, nodes_down=down)
-    fig.add_scatter(x=seconds, y=out.rate_db, name=f"{nodes} node(s)",
-                    line=dict(color=PALETTE[i], dash=DASHES[i], width=3))
-    rows.append([
-        nodes,
-        f"{out.hit_ratio[0]:.0%} → {out.hit_ratio[35]:.0%}",
-        f"{out.rate_db[0]:,.0f} → {out.rate_db[35]:,.0f}",
-        f"{out.rate_failed[35]:,.0f}",
-        f"{1000 * out.t_mean[0]:,.0f} → {1000 * out.t_mean[35]:,.0f}",
-    ])
+    fig.add_scatter(
+        x=seconds,
+        y=out.rate_db,
+        name=f"{nodes} node(s)",
+        line=dict(color=PALETTE[i], dash=DASHES[i], width=3),
+    )
+    rows.append(
+        [
+            nodes,
+            f"{out.hit_ratio[0]:.0%} → {out.hit_ratio[35]:.0%}",
+            f"{out.rate_db[0]:,.0f} → {out.rate_db[35]:,.0f}",
+            f"{out.rate_failed[35]:,.0f}",
+            f"{1000 * out.t_mean[0]:,.0f} → {1000 * out.t_mean[35]:,.0f}",
+        ]
+    )
 display(table(["nodes", "hit ratio", "database reads/s", "failed reads/s", "mean read (ms)"], rows))
 p_hit = che_hit_ratio(popularity, 10_000)
 one_line = failure_database_load(2_000, p_hit, n_nodes=4)
@@ -395,14 +425,23 @@ fig
 hot = make_trace("stampede", n_objects=1_000, n_requests=30_000, p_hot=0.5, rate=2_000, rng=rng)
 is_hot = hot.keys == -1
 edges = np.arange(0, hot.t[-1] + 0.1, 0.1)
-fig = go.Figure(layout=base_layout("Database reads of the hot key (TTL 5 s, 50 ms fetch)",
-                                   "time (s)", "database reads per 100 ms"))
+fig = go.Figure(
+    layout=base_layout(
+        "Database reads of the hot key (TTL 5 s, 50 ms fetch)",
+        "time (s)",
+        "database reads per 100 ms",
+    )
+)
 rows = []
 for i, coalesce in enumerate([False, True]):
     run = simulate_cache(hot, "lru", 200, t_ttl=5.0, t_fetch=0.05, coalesce=coalesce)
     per_bucket, _ = np.histogram(hot.t[run.db_read & is_hot], bins=edges)
-    fig.add_scatter(x=edges[:-1], y=per_bucket, name="coalesced" if coalesce else "no coalescing",
-                    line=dict(color=PALETTE[i], dash=DASHES[i], width=3 - i))
+    fig.add_scatter(
+        x=edges[:-1],
+        y=per_bucket,
+        name="coalesced" if coalesce else "no coalescing",
+        line=dict(color=PALETTE[i], dash=DASHES[i], width=3 - i),
+    )
     rows.append([coalesce, int((run.db_read & is_hot).sum())])
 display(table(["coalescing", "database reads of the hot key, whole trace"], rows))
 display(Markdown(f"Expected per expiry without coalescing: {stampede_db_reads(1_000, 0.05):.0f}"))
@@ -577,8 +616,13 @@ def _seeded_sweep():
     draw = np.random.default_rng(50_505)
     for _ in range(200):
         n = int(draw.integers(1, 50))
-        ops = list(zip(draw.choice(["get", "put"], n).tolist(), draw.integers(0, 6, n).tolist(),
-                       draw.integers(0, 99, n).tolist()))
+        ops = list(
+            zip(
+                draw.choice(["get", "put"], n).tolist(),
+                draw.integers(0, 6, n).tolist(),
+                draw.integers(0, 99, n).tolist(),
+            )
+        )
         _check_sequence(int(draw.integers(1, 5)), ops, "many random sequences")
 
 
@@ -599,12 +643,21 @@ def _seconds_per_op(n_capacity, n_ops=1_000):
 
 
 with library_disabled("scalelab.cache.LRUCache", "scalelab.cache.make_cache"):
-    _check_sequence(2, [("put", 1, 1), ("put", 2, 2), ("get", 1, 0), ("put", 3, 3), ("get", 2, 0),
-                        ("get", 1, 0)], "a read makes the key recent")
-    _check_sequence(2, [("put", 1, 1), ("put", 2, 2), ("put", 1, 10), ("put", 3, 3),
-                        ("get", 2, 0), ("get", 1, 0)], "an update makes the key recent")
-    _check_sequence(1, [("put", 1, 1), ("put", 1, 2), ("get", 1, 0), ("put", 2, 3), ("get", 1, 0),
-                        ("get", 2, 0)], "capacity one")
+    _check_sequence(
+        2,
+        [("put", 1, 1), ("put", 2, 2), ("get", 1, 0), ("put", 3, 3), ("get", 2, 0), ("get", 1, 0)],
+        "a read makes the key recent",
+    )
+    _check_sequence(
+        2,
+        [("put", 1, 1), ("put", 2, 2), ("put", 1, 10), ("put", 3, 3), ("get", 2, 0), ("get", 1, 0)],
+        "an update makes the key recent",
+    )
+    _check_sequence(
+        1,
+        [("put", 1, 1), ("put", 1, 2), ("get", 1, 0), ("put", 2, 3), ("get", 1, 0), ("get", 2, 0)],
+        "capacity one",
+    )
     _seeded_sweep()
     _agrees_with_reference()
     expect_raises(ValueError, LRU, 0)
@@ -631,6 +684,7 @@ print("Hidden checks passed.")
 #
 # Use arithmetic: the library's `mean_latency` is switched off while the hidden checks run.
 
+
 # %% nbgrader={"grade": false, "grade_id": "latency", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def effective_latency(p_hit, t_cache, t_db):
     """Mean read latency (s) of cache-aside with hit ratio p_hit."""
@@ -651,7 +705,9 @@ def hit_ratio_needed(t_target, t_cache, t_db):
     if t_cache < 0:
         raise ValueError(f"t_cache must be >= 0; got {t_cache}")
     if t_target < t_cache:
-        raise ValueError(f"no hit ratio reaches {t_target} s: every read costs t_cache = {t_cache} s")
+        raise ValueError(
+            f"no hit ratio reaches {t_target} s: every read costs t_cache = {t_cache} s"
+        )
     return max(0.0, 1 - (t_target - t_cache) / t_db)
     ### END SOLUTION
 
@@ -671,16 +727,54 @@ print("Visible check passed: the hidden checks try other numbers, the edges and 
 from scalelab.checks import expect_close, expect_raises, library_disabled
 
 with library_disabled("scalelab.cache.mean_latency"):
-    expect_close(effective_latency(0.97, 0.0002, 0.025), 0.0002 + 0.03 * 0.025, rel=1e-9,
-                 what="scenario 'fast cache, slow database': latency")
-    expect_close(effective_latency(1.0, 0.001, 0.5), 0.001, rel=1e-9,
-                 what="scenario 'every read hits': latency")
-    expect_close(hit_ratio_needed(0.0012, 0.0002, 0.005), 0.8, rel=1e-9,
-                 what="scenario 'tight target': hit ratio needed")
-    expect_close(hit_ratio_needed(0.0005, 0.0005, 0.010), 1.0, rel=1e-9,
-                 what="scenario 'target equals a cache read': hit ratio needed")
-    expect_close(hit_ratio_needed(0.050, 0.0005, 0.010), 0.0, abs_tol=1e-12,
-                 what="scenario 'loose target': hit ratio needed (never below 0)")
+    expect_close(
+        effective_latency(0.97, 0.0002, 0.025),
+        0.0002 + 0.03 * 0.025,
+        rel=1e-9,
+        what="scenario 'fast cache, slow database': latency",
+    )
+    expect_close(
+        effective_latency(1.0, 0.001, 0.5),
+        0.001,
+        rel=1e-9,
+        what="scenario 'every read hits': latency",
+    )
+    expect_close(
+        hit_ratio_needed(0.0012, 0.0002, 0.005),
+        0.8,
+        rel=1e-9,
+        what="scenario 'tight target': hit ratio needed",
+    )
+    expect_close(
+        hit_ratio_needed(0.0005, 0.0005, 0.010),
+        1.0,
+        rel=1e-9,
+        what="scenario 'target equals a cache read': hit ratio needed",
+    )
+    expect_close(
+        hit_ratio_needed(0.050, 0.0005, 0.010),
+        0.0,
+        abs_tol=1e-12,
+        what="scenario 'loose target': hit ratio needed (never below 0)",
+    )
+    expect_close(
+        effective_latency(0.4, 0.0, 0.010),
+        0.006,
+        rel=1e-9,
+        what="scenario 'a cache read costs nothing (t_cache = 0 is allowed)': latency",
+    )
+    expect_close(
+        effective_latency(0.4, 0.001, 0.0),
+        0.001,
+        rel=1e-9,
+        what="scenario 'a free database (t_db = 0 is allowed)': latency",
+    )
+    expect_close(
+        hit_ratio_needed(0.002, 0.0, 0.010),
+        0.8,
+        rel=1e-9,
+        what="scenario 'a free cache read (t_cache = 0 is allowed)': hit ratio needed",
+    )
     for bad in [(-0.1, 0.001, 0.01), (1.5, 0.001, 0.01), (0.5, -0.001, 0.01), (0.5, 0.001, -1)]:
         expect_raises(ValueError, effective_latency, *bad)
     for bad in [(0.0001, 0.0005, 0.010), (0.002, 0.0005, 0.0)]:
@@ -700,6 +794,7 @@ print("Hidden checks passed.")
 # The visible check runs the scan-heavy trace below (1 point); the hidden checks (2 points) use
 # other workloads, where the winner changes, so no fixed answer passes them.
 
+
 # %% nbgrader={"grade": false, "grade_id": "best_policy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def best_policy(trace, n_capacity):
     """Name of the policy in POLICIES with the highest hit ratio on trace (ties: the first)."""
@@ -711,8 +806,9 @@ def best_policy(trace, n_capacity):
 
 # %% nbgrader={"grade": true, "grade_id": "test_best_policy_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Visible check: the scan-heavy trace (seed 1, 1,000 objects, scans of 300 keys, cache 100)."""
-scan_heavy = make_trace("scan", n_objects=1_000, n_requests=10_000, alpha=0.9, n_scan=300,
-                        rng=np.random.default_rng(1))
+scan_heavy = make_trace(
+    "scan", n_objects=1_000, n_requests=10_000, alpha=0.9, n_scan=300, rng=np.random.default_rng(1)
+)
 choice = best_policy(scan_heavy, 100)
 assert type(choice) is str and choice in POLICIES, f"return one of {POLICIES}; got {choice!r}"
 assert choice == "sieve", (
@@ -724,11 +820,13 @@ print("Visible check passed: the hidden checks use workloads where another polic
 # %% nbgrader={"grade": true, "grade_id": "test_best_policy_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: a second scan trace, a sliding working set and a tie, each with its winner."""
 ### BEGIN HIDDEN TESTS
-_scan = make_trace("scan", n_objects=1_000, n_requests=10_000, alpha=0.9, n_scan=300,
-                   rng=np.random.default_rng(3))
+_scan = make_trace(
+    "scan", n_objects=1_000, n_requests=10_000, alpha=0.9, n_scan=300, rng=np.random.default_rng(3)
+)
 _rng = np.random.default_rng(4)
-_phases = np.concatenate([_rng.integers(0, 50, 3_000), _rng.integers(50, 100, 3_000),
-                          _rng.integers(100, 150, 3_000)])
+_phases = np.concatenate(
+    [_rng.integers(0, 50, 3_000), _rng.integers(50, 100, 3_000), _rng.integers(100, 150, 3_000)]
+)
 _i = np.arange(10_000)
 _sliding = _i // 10 + _rng.integers(0, 30, 10_000)
 for _name, _trace, _size, _want in [
@@ -737,7 +835,9 @@ for _name, _trace, _size, _want in [
     ("phases, LRU and FIFO tie", _phases, 60, "lru"),
 ]:
     _got = best_policy(_trace, _size)
-    assert type(_got) is str and _got == _want, f"scenario {_name!r}: expected {_want!r}, got {_got!r}"
+    assert type(_got) is str and _got == _want, (
+        f"scenario {_name!r}: expected {_want!r}, got {_got!r}"
+    )
 print("Hidden checks passed.")
 ### END HIDDEN TESTS
 

@@ -100,8 +100,8 @@ rng = np.random.default_rng(SEED)
 #   the fewest sessions) and sets its own cookie naming it; AWS's Application Load Balancer
 #   does this with a cookie whose lifetime you choose;
 # - **by hash** (`routing="hash"`): the balancer computes `hash(user) mod n` over the `n`
-#   servers that are up, as nginx's `hash` directive does. Nothing to store, but the answer
-#   depends on `n`.
+#   servers in its **configured** list, as nginx's `hash` directive (without `consistent`)
+#   does. Nothing to store, but the answer depends on `n`, the length of that list.
 #
 # Stickiness works while nothing changes. Here is a tier of 4 servers and 2,000 logged-in users;
 # at 200 s server 0 dies:
@@ -124,23 +124,34 @@ display(
 # emptied, their half-typed forms gone. The load balancer did its job (the other three servers
 # carried on), but failover saved the *service*, not the *sessions*.
 #
-# With hash routing it is worse. When `n` drops from 4 to 3, `user mod 3` differs from
-# `user mod 4` for most users, so most requests now land on a server that has never seen that
-# user:
+# With hash routing, what happens depends on *why* a server went away. nginx hashes over the
+# list of servers in its configuration. When one of them fails its health checks, the list does
+# not change: only the requests whose hash lands on the dead server are hashed again, onto the
+# others, and everyone else stays put. So a failure logs out the same quarter as cookies do.
+# A **scale event** is different: the operator or the autoscaler rewrites the list, `n` drops
+# from 4 to 3, and `user mod 3` differs from `user mod 4` for most users, so most requests now
+# land on a server that has never seen that user. Here are both, same users, same seed:
 
 # %%
 hashed = simulate_sessions(
     SessionParams(mode="sticky", routing="hash", n_servers=4, kills=((200.0, 0),)), rng=rng
 )
+rescaled = simulate_sessions(
+    SessionParams(mode="sticky", routing="hash", n_servers=4, scale_to=((200.0, 3),)),
+    rng=np.random.default_rng(SEED),
+)
 display(
     Markdown(
-        f"Hash routing: one server of 4 died; **{hashed.n_lost:,}** of 2,000 users logged out."
+        "| hash routing, 4 servers, 2,000 users | users logged out |\n|---|---|\n"
+        f"| server 0 dies (the list keeps 4 entries) | {hashed.n_lost:,} |\n"
+        f"| scale-in 4→3 (the list is rewritten) | {rescaled.n_lost:,} |"
     )
 )
 
 # %% [markdown]
-# Three users in four, for one failure. (Chapter 12 shows how *consistent hashing* limits the
-# damage to the failed server's share, which is why balancers offer it for sticky routing:
+# A failure costs the dead server's users; a planned scale-in of the same single server costs
+# three users in four. (Chapter 12 shows how *consistent hashing* limits a scale event's damage
+# to the removed server's share too, which is why balancers offer it for sticky routing:
 # nginx's `hash … consistent`, Envoy's ring hash and Maglev.)
 #
 # ## Sticky sessions also unbalance the load
@@ -254,8 +265,15 @@ store.up = True
 # **2. A signed token held by the client.** Instead of an id pointing to a session, the client
 # carries the session itself, signed by the server so it cannot be forged. A JSON Web Token
 # (JWT, RFC 7519) is three base64url parts, `header.payload.signature`, where the signature
-# is an HMAC (a keyed hash, RFC 2104) of the first two parts under a key that only the servers
-# know. Any server can check it in a few microseconds, with no store and no network call.
+# is computed over the first two parts with the algorithm the header names (`alg`, RFC 7518).
+# The model uses **HS256**, an HMAC (a keyed hash, RFC 2104) with SHA-256 under a **shared
+# secret**: every server that checks a token holds the same key, and so could also *mint* one.
+# That is fine for one web tier. When many services verify tokens, the norm is **RS256** (RSA)
+# or **ES256** (ECDSA): the login service alone holds the private signing key, and every other
+# service checks signatures with the *public* key, typically fetched from a JWKS endpoint, so a
+# breach of any verifier leaks no way to forge tokens. Either way, any server checks a token
+# with no store and no network call: microseconds for an HMAC, somewhat more for a public-key
+# check.
 
 # %%
 KEY = b"demo key; in production 32 random bytes from a secrets manager"
@@ -329,8 +347,9 @@ display(Markdown("\n".join(rows)))
 #
 # - **Sticky with cookies** loses exactly the sessions on the server that went away, about
 #   one user in four with four servers, for a failure *and* for a routine scale-in.
-# - **Sticky with a hash** loses three users in four for the same events, because changing `n`
-#   re-routes almost everyone.
+# - **Sticky with a hash** loses the same quarter when a server dies (the configured list keeps
+#   its length, and only the dead server's users are hashed again), but three users in four for
+#   the scale-in, because changing `n` re-routes almost everyone.
 # - **The shared store** loses nothing when servers come and go, but it is a single point of
 #   failure of its own: one minute down fails about one request in ten over the run (the
 #   last column), and coming back empty logs out *everyone*. Replication and
@@ -407,14 +426,20 @@ explorer = show(explore_sessions)
 # API. A request is a dict like
 # `{"method": "POST", "path": "/cart", "cookies": {"sid": "s-42"}, "item": "pen"}`; `store` is a
 # `SessionStore` shared by all servers; `now` is the time in seconds. Return a dict
-# `{"status": <int>, "body": <anything>}`:
+# `{"status": <int>, "body": <anything>}`, deciding **in this order** (the first rule that
+# applies gives the status):
 #
-# - if the store is down (it raises `StoreUnavailable`): status **503**;
-# - if there is no `sid` cookie, or the store has no live session for it: status **401**;
-# - `GET /cart`: status **200**, body the session's cart as a list;
-# - `POST /cart`: append `request["item"]` to the cart, **save the session back** to the store
-#   with `store.put(sid, session, now=now)`, status **200**, body the new cart as a list;
-# - any other method or path (with a valid session): status **404**.
+# 1. no `sid` cookie: status **401** (there is nothing to look up);
+# 2. the store is down (it raises `StoreUnavailable`): status **503**;
+# 3. the store has no live session for the `sid`: status **401**;
+# 4. a path other than `/cart`: status **404**;
+# 5. a method other than `GET` or `POST` on `/cart`: status **405** (Method Not Allowed);
+# 6. `GET /cart`: status **200**, body the session's cart as a list;
+# 7. `POST /cart`: append `request["item"]` to the cart, **save the session back** to the store
+#    with `store.put(sid, session, now=now)`, status **200**, body the new cart as a list.
+#
+# (So an anonymous request learns nothing about which paths exist: it gets 401 before any 404
+# or 405, as RFC 9110 allows.)
 #
 # A session looks like `{"user": "ada", "cart": ["teapot"]}`. Your server must be stateless:
 # keep nothing between calls, so that the next request can go to any other server. The hidden
@@ -440,7 +465,7 @@ def handle(request, store, now):
             session["cart"] = list(session["cart"]) + [request["item"]]
             store.put(sid, session, now=now)
             return {"status": 200, "body": list(session["cart"])}
-        return {"status": 404, "body": "not found"}
+        return {"status": 405, "body": "method not allowed"}
     except StoreUnavailable:
         return {"status": 503, "body": "session store unavailable, try again"}
     ### END SOLUTION
@@ -522,11 +547,36 @@ _orders = {"method": "GET", "path": "/orders", "cookies": {"sid": "h-3"}}
 assert _status(_orders, _s, 1.0, "scenario 'unknown path'")[0] == 404, (
     "scenario 'unknown path': expected 404"
 )
+_delete = {"method": "DELETE", "path": "/cart", "cookies": {"sid": "h-3"}}
+assert _status(_delete, _s, 1.0, "scenario 'other method'")[0] == 405, (
+    "scenario 'other method on /cart': expected 405"
+)
+_del_orders = {"method": "DELETE", "path": "/orders", "cookies": {"sid": "h-3"}}
+assert _status(_del_orders, _s, 1.0, "scenario 'path before method'")[0] == 404, (
+    "scenario 'other method on an unknown path': the path is decided first, expected 404"
+)
+_anon = {"method": "DELETE", "path": "/orders", "cookies": {}}
+assert _status(_anon, _s, 1.0, "scenario 'anonymous'")[0] == 401, (
+    "scenario 'anonymous request to an unknown path': 401 comes before 404 and 405"
+)
+_ghost = {"method": "GET", "path": "/orders", "cookies": {"sid": "nobody"}}
+assert _status(_ghost, _s, 1.0, "scenario 'session before path'")[0] == 401, (
+    "scenario 'unknown session on an unknown path': 401 comes before 404"
+)
 _s.up = False
 _g3 = {"method": "GET", "path": "/cart", "cookies": {"sid": "h-3"}}
 assert _status(_g3, _s, 1.0, "scenario 'store down'")[0] == 503, (
     "scenario 'store down': expected 503 (and no exception)"
 )
+assert (
+    _status({"method": "GET", "path": "/cart"}, _s, 1.0, "scenario 'no cookie, store down'")[0]
+    == 401
+), "scenario 'no cookie while the store is down': rule 1 comes first, expected 401"
+_o3 = {"method": "GET", "path": "/orders", "cookies": {"sid": "h-3"}}
+assert _status(_o3, _s, 1.0, "scenario 'store down, unknown path'")[0] == 503, (
+    "scenario 'store down, unknown path': the session is checked before the path, expected 503"
+)
+_s.up = True
 print("Hidden checks passed.")
 ### END HIDDEN TESTS
 
@@ -593,6 +643,11 @@ with library_disabled("scalelab.sessions.sticky_load", "scalelab.sessions.imbala
         rel=1e-9,
         what="scenario '500 users on 10 servers, one idle' (numpy arrays)",
     )
+    expect_close(
+        sticky_imbalance([0.5, 1.5], [0, 0], 1),
+        1.0,
+        what="scenario 'a tier of one server' (n_servers = 1 is allowed)",
+    )
     expect_raises(ValueError, sticky_imbalance, [1.0, 2.0], [0], 2)
     expect_raises(ValueError, sticky_imbalance, [1.0], [0], 0)
 print("Hidden checks passed.")
@@ -612,7 +667,8 @@ print("Hidden checks passed.")
 # - `routing="cookie"`: the load balancer's cookie keeps each user on their server, so only the
 #   users of removed servers are logged out;
 # - `routing="hash"`: after the scale-in user `u` is sent to server `u % n_after`; a user is
-#   logged out whenever that is not the server that holds their session.
+#   logged out whenever that is not the server that holds their session (a scale-in rewrites
+#   the balancer's list of servers, so the hash is taken over the new, shorter list).
 #
 # Raise `ValueError` if `n_after < 1`, `n_after > n_before`, or `routing` is neither. The
 # library's `hash_route` is switched off during the hidden checks.
@@ -689,7 +745,8 @@ print("Hidden checks passed.")
 # Redis session costs a network round trip on every request, about 0.5 ms, and makes the
 # store a dependency: while it is down nobody can be authenticated, and if it comes back empty
 # everyone is logged out, so it must be replicated and persisted. A signed token costs only a
-# few microseconds of HMAC checking and needs no store, but it cannot be taken back: after a
+# few microseconds to check (an HMAC under a shared secret with HS256, or a public-key check
+# with RS256 if other services verify too) and needs no store, but it cannot be taken back: after a
 # logout or a theft it stays valid until it expires (15 minutes in our model), unless servers
 # consult a denylist, which is a store lookup again. For a shop that must log out a stolen
 # account at once, I would keep server-side sessions in a replicated Redis in the same zone, or
@@ -715,13 +772,16 @@ print("Hidden checks passed.")
 #   token** (microseconds to check, no store, but valid until it expires unless revoked
 #   through a denylist).
 # - Sticky routing ties load to users: the busiest server carries the summed activity of its
-#   users, and new servers fill slowly.
+#   users, and new servers fill slowly. Hashing over the configured list (nginx's `hash`)
+#   loses only a failed server's users, but every scale event re-routes most users.
+# - A JWT signed with **HS256** is an HMAC under a secret every verifier shares; with many
+#   verifying services, **RS256/ES256** let them hold only a public key.
 # - Measured in the drills above (2,000 users, 4 servers, seed 2026), users logged out:
 #
 #   | design | a server dies | scale-in 4→3 | the store dies (comes back empty) |
 #   |---|---|---|---|
 #   | sticky, cookie | 500 | 500 | 0 |
-#   | sticky, hash mod n | 1,502 | 1,499 | 0 |
+#   | sticky, hash mod n | 500 | 1,499 | 0 |
 #   | shared store | 0 | 0 | 2,000 (and about 12 % of requests failed) |
 #   | signed tokens | 0 | 0 | 0 |
 #
@@ -737,6 +797,16 @@ print("Hidden checks passed.")
 #   https://www.rfc-editor.org/rfc/rfc6265
 # - Jones, M., Bradley, J. and Sakimura, N. (2015). *RFC 7519: JSON Web Token (JWT).*
 #   https://www.rfc-editor.org/rfc/rfc7519
+# - Jones, M. (2015). *RFC 7518: JSON Web Algorithms (JWA)*, section 3 (HS256, RS256, ES256).
+#   https://www.rfc-editor.org/rfc/rfc7518
+# - Jones, M. (2015). *RFC 7517: JSON Web Key (JWK)* (publishing public verification keys).
+#   https://www.rfc-editor.org/rfc/rfc7517
+# - F5, Inc. (2024). *nginx documentation: Module ngx_http_upstream_module*, directive `hash`
+#   (without `consistent`, adding or removing a server remaps most keys; `consistent` uses
+#   ketama). https://nginx.org/en/docs/http/ngx_http_upstream_module.html#hash
+# - Fielding, R., Nottingham, M. and Reschke, J. (2022). *RFC 9110: HTTP Semantics*, sections
+#   15.5.2 (401), 15.5.5 (404), 15.5.6 (405) and 15.6.4 (503).
+#   https://www.rfc-editor.org/rfc/rfc9110
 # - Krawczyk, H., Bellare, M. and Canetti, R. (1997). *RFC 2104: HMAC: Keyed-Hashing for Message
 #   Authentication.* https://www.rfc-editor.org/rfc/rfc2104
 # - Hardt, D. (2012). *RFC 6749: The OAuth 2.0 Authorization Framework* (access and refresh

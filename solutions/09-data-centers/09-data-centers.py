@@ -22,7 +22,8 @@
 # - route users to the nearest healthy data centre, and see when capacity makes "nearest" wrong;
 # - work out how health checks and the DNS TTL together decide how long a failover takes;
 # - size data centres to survive the loss of any one of them;
-# - count the writes lost when a region fails before its data was shipped elsewhere.
+# - estimate the writes lost when a region fails before its data was shipped elsewhere, and
+#   choose replication and failover to meet an RPO, an RTO and a write-latency SLO.
 #
 # **Time:** about 60 minutes. **Points:** 15 (12 autograded, 3 for a written answer).
 
@@ -481,6 +482,44 @@ sync_fig
 #   amount of data a region failure would cost right now.
 
 # %% [markdown]
+# ### Choosing a plan: RPO, RTO and the write-latency SLO
+#
+# Disaster-recovery plans are stated with two targets. The **recovery point objective** (RPO)
+# is how much recent data the business may lose, in seconds of writes; the **recovery time
+# objective** (RTO) is how long it may go without taking writes. A third target comes from the
+# users: how long a write may take to be acknowledged. Two decisions meet them.
+# **Asynchronous** replication loses about one replication lag of writes and keeps writes
+# local; **synchronous** replication loses nothing acknowledged and adds one inter-region round
+# trip to every write. **Automatic** failover promotes the standby as soon as health checks give
+# up on the region; **manual** failover waits for a person, which is slower but never fails over
+# on a false alarm or a network partition (where an automatic failover with asynchronous
+# replication throws away the in-flight writes and leaves two primaries). Either way, clients
+# then wait out the DNS TTL. `recovery_outcome` puts numbers on the four plans for Virginia
+# with a standby in Frankfurt, 90 ms away:
+
+# %%
+from scalelab.geo import RecoveryTargets, RegionPair, recovery_outcome
+
+pair = RegionPair()
+payments = RecoveryTargets(t_rpo=0.0, t_rto=300.0, t_write_max=0.2)
+for replication in ("async", "sync"):
+    for failover in ("manual", "automatic"):
+        out = recovery_outcome(replication, failover, payments, pair)
+        print(
+            f"{replication:>5} + {failover:<9}: lose {out.t_data_loss:.1f} s of writes, "
+            f"writes back after {out.t_recovery / 60:4.1f} min, a write takes "
+            f"{out.t_write * 1000:3.0f} ms; meets {[k for k, ok in out.met.items() if ok]}"
+        )
+
+# %% [markdown]
+# For a payment service that may lose nothing and must take writes again within five minutes,
+# only synchronous replication with automatic failover meets every target, and each payment
+# pays the 90 ms round trip. A social feed that tolerates five seconds of loss and an hour of
+# read-only mode is better served by the lightest plan, asynchronous and manual. Some targets
+# cannot be met together at all: no plan loses nothing *and* acknowledges a write in less than
+# one round trip to the standby. Exercise 4 asks you to pick the plan.
+
+# %% [markdown]
 # ## What it means in production
 #
 # - **Regions fail as a whole.** On 7 December 2021 an internal network problem in AWS's
@@ -784,6 +823,7 @@ with library_disabled(
     expect_close(requests_failed(100, 61, 10, 3, 60), 5900.0, what="scenario 'just after a probe'")
     expect_close(requests_failed(50, 0, 30, 1, 300), 7500.0, what="scenario 'at time zero'")
     expect_close(requests_failed(0, 61, 10, 3, 60), 0.0, abs_tol=1e-9, what="scenario 'no traffic'")
+    expect_close(requests_failed(100, 60, 10, 3, 0), 2000.0, what="scenario 'a TTL of zero'")
     chapter = default_world()
     drill_params = FailoverParams(dc=1, t_fail=63.0, t_recover=899.0, t_ttl=120.0, t_end=900.0)
     simulated = failover_summary(chapter, drill_params, simulate_failover(chapter, drill_params))
@@ -805,80 +845,113 @@ print("Hidden checks passed.")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 4: writes lost at failover (3 points)
+# ### Exercise 4: a recovery plan for a product (3 points)
 #
-# A region's database commits writes at times `t_commit` (seconds, sorted) and ships them to
-# another region, where write `i` would arrive `t_lag[i]` seconds after its commit. The other
-# region applies its log **in order**: a write is applied only when it has arrived *and* every
-# earlier write has been applied. The home region fails at `t_fail`.
+# A product runs in Virginia with a standby region; `pair` is a `RegionPair` (its round trip
+# `t_rtt`, local commit `t_write_local`, asynchronous lag `t_lag`, and the failover times
+# `t_detect`, `t_manual`, `t_promote`, `t_ttl`, all in seconds), and its owners state their
+# targets in a `RecoveryTargets` (`t_rpo`, `t_rto`, `t_write_max`). Write
+# `recovery_plan(targets, pair)` returning `(replication, failover)`, two strings, by the rules
+# of the section above:
 #
-# Write `writes_lost(t_commit, t_lag, t_fail)` returning, as an `int`, how many writes were
-# committed at or before `t_fail` but not yet applied in the other region at `t_fail` (a write
-# applied exactly at `t_fail` is safe). Raise `ValueError` if the two lists differ in length.
-# (The library's `apply_times` and `unsynced_writes` are switched off during the hidden checks.)
+# - **replication**: `"async"` loses `t_lag` seconds of writes and acknowledges a write in
+#   `t_write_local`; `"sync"` loses nothing and takes `t_write_local + t_rtt`. Prefer
+#   `"async"` whenever it meets both the RPO and the write-latency SLO.
+# - **failover**: `"manual"` restores writes after `t_manual + t_promote + t_ttl`,
+#   `"automatic"` after `t_detect + t_promote + t_ttl`. Prefer `"manual"` whenever it meets
+#   the RTO.
+# - A target met exactly counts as met. Raise `ValueError` if no plan meets all three targets.
+#
+# Use the `pair` you are given: the hidden checks try other regions and teams. They grade
+# eleven hidden products: a quarter point for each of seven that some plan can serve, and a
+# quarter point for raising `ValueError` on all four that none can. `recovery_outcome` is
+# yours to use.
 
-
-# %% nbgrader={"grade": false, "grade_id": "writes_lost", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def writes_lost(t_commit, t_lag, t_fail):
-    """Writes committed by t_fail (s) that the other region had not applied by t_fail."""
+# %% nbgrader={"grade": false, "grade_id": "recovery_plan", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def recovery_plan(targets, pair):
+    """(replication, failover) meeting the RPO, RTO and write SLO, preferring async and manual."""
     ### BEGIN SOLUTION
-    if len(t_commit) != len(t_lag):
-        raise ValueError(
-            f"t_commit and t_lag must have the same length; got {len(t_commit)} and {len(t_lag)}"
-        )
-    lost, applied_at = 0, float("-inf")
-    for commit, lag in zip(t_commit, t_lag, strict=True):
-        applied_at = max(applied_at, commit + lag)  # waits for every earlier write
-        if commit <= t_fail and applied_at > t_fail:
-            lost += 1
-    return lost
+    if pair.t_lag <= targets.t_rpo and pair.t_write_local <= targets.t_write_max:
+        replication = "async"
+    elif pair.t_write_local + pair.t_rtt <= targets.t_write_max:
+        replication = "sync"
+    else:
+        raise ValueError("no replication mode meets both the RPO and the write-latency SLO")
+    if pair.t_manual + pair.t_promote + pair.t_ttl <= targets.t_rto:
+        failover = "manual"
+    elif pair.t_detect + pair.t_promote + pair.t_ttl <= targets.t_rto:
+        failover = "automatic"
+    else:
+        raise ValueError(f"no failover policy recovers within the RTO of {targets.t_rto} s")
+    return replication, failover
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_writes_lost_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""Visible check: a steady lag, a write after the failure, and no writes at all."""
-from scalelab.checks import as_int
+# %% nbgrader={"grade": true, "grade_id": "test_recovery_plan_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""Visible check: a payment service in Virginia with its standby in Frankfurt."""
+from scalelab.checks import as_list
+from scalelab.geo import RecoveryTargets, RegionPair, recovery_outcome
 
-got = as_int(writes_lost([0, 1, 2, 3, 4, 5], [1.5] * 6, 4.2), "writes_lost(...)")
-assert got == 2, (
-    f"writes at 3 s and 4 s arrive at 4.5 s and 5.5 s, after the failure at 4.2 s: expected 2, got {got}"
-)
-got = as_int(writes_lost([], [], 10.0), "writes_lost([], [], 10.0)")
-assert got == 0, f"no writes, nothing lost: expected 0, got {got}"
-print("Visible check passed: the hidden checks try uneven lags and bad input.")
+_targets = RecoveryTargets(t_rpo=0.0, t_rto=300.0, t_write_max=0.2)
+_plan = [str(x) for x in as_list(recovery_plan(_targets, RegionPair()), "the plan")]
+assert len(_plan) == 2, f"return (replication, failover), two strings; got {_plan}"
+_out = recovery_outcome(*_plan, _targets, RegionPair())
+assert all(_out.met.values()), (
+    f"the plan {tuple(_plan)} misses a target: {_out.met} (data lost {_out.t_data_loss} s, "
+    f"recovery {_out.t_recovery:.0f} s, write {_out.t_write * 1000:.0f} ms)")
+print(f"Visible check passed: {tuple(_plan)} meets the three targets. The hidden checks try "
+      "other products, regions and teams, and whether you prefer the lighter plan.")
 
-# %% nbgrader={"grade": true, "grade_id": "test_writes_lost_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Hidden checks: a slow write holding up later ones, edge timings, random logs, bad input."""
+# %% nbgrader={"grade": true, "grade_id": "test_recovery_plan_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Hidden checks: seven products (a quarter point each) and four impossible ones (together)."""
 ### BEGIN HIDDEN TESTS
-from scalelab.checks import as_int, expect_raises, library_disabled
+from scalelab.checks import as_list, partial_credit
+from scalelab.geo import RecoveryTargets, RegionPair, recovery_outcome
+
+_T, _P = RecoveryTargets, RegionPair
+_cases = {
+    "an order book": (_T(0.0, 600.0, 0.25), _P()),
+    "a social feed": (_T(5.0, 3600.0, 0.2), _P()),
+    "every target met exactly": (_T(0.5, 1920.0, 0.005), _P()),
+    "a quick on-call team": (_T(1.0, 300.0, 0.05), _P(t_manual=120.0)),
+    "an audit log": (_T(0.1, 7200.0, 0.2), _P()),
+    "a short TTL": (_T(2.0, 130.0, 0.05), _P(t_detect=20.0, t_ttl=30.0)),
+    "a slower lag": (_T(0.6, 600.0, 0.2), _P(t_lag=0.8)),
+}
+_impossible = {
+    "fast writes, nothing lost": (_T(0.0, 600.0, 0.05), _P()),
+    "a standby in Tokyo": (_T(0.0, 7200.0, 0.12), _P(t_rtt=0.15)),
+    "an RTO nobody can meet": (_T(5.0, 100.0, 0.5), _P()),
+    "a slow local commit": (_T(5.0, 3600.0, 0.05), _P(t_write_local=0.06)),
+}
 
 
-def _reference_lost(commit, lag, t_fail):
-    lost, applied_at = 0, float("-inf")
-    for c, g in zip(commit, lag, strict=True):
-        applied_at = max(applied_at, c + g)
-        lost += c <= t_fail < applied_at
-    return lost
+def _preferred(targets, pair):
+    for rep in ("async", "sync"):
+        for fail in ("manual", "automatic"):
+            if all(recovery_outcome(rep, fail, targets, pair).met.values()):
+                return rep, fail
+    return None
 
 
-with library_disabled("scalelab.geo.apply_times", "scalelab.geo.unsynced_writes"):
-    got = as_int(writes_lost([0, 1, 2], [5, 0.5, 0.5], 3), "writes_lost(...)")
-    assert got == 3, (
-        f"scenario 'slow first write': it holds up the two behind it; expected 3, got {got}"
-    )
-    got = as_int(writes_lost([0, 1, 2], [2, 1, 1], 2), "writes_lost(...)")
-    assert got == 1, f"scenario 'applied exactly at the failure': expected 1, got {got}"
-    got = as_int(writes_lost([5, 6], [0.1, 0.1], 4), "writes_lost(...)")
-    assert got == 0, f"scenario 'all writes after the failure': expected 0, got {got}"
-    expect_raises(ValueError, writes_lost, [0, 1], [1], 5)
-    gen = np.random.default_rng(8008)
-    for case in range(20):
-        commit = np.sort(gen.uniform(0, 20, size=int(gen.integers(1, 60)))).tolist()
-        lag = gen.exponential(1.0, size=len(commit)).tolist()
-        want = _reference_lost(commit, lag, 15.0)
-        got = as_int(writes_lost(commit, lag, 15.0), "writes_lost(...)")
-        assert got == want, f"scenario 'random log {case}': expected {want}, got {got}"
-print("Hidden checks passed.")
+def _answer(targets, pair):
+    try:
+        return tuple(str(x) for x in as_list(recovery_plan(targets, pair), "the plan"))
+    except ValueError:
+        return None
+    except Exception as err:  # any other error loses this product only
+        return type(err).__name__
+
+
+_score = 0.0
+for _name, (_targets, _pair) in _cases.items():
+    _ok = _answer(_targets, _pair) == _preferred(_targets, _pair)
+    _score += 0.25 * _ok
+    print(f"scenario {_name!r}: {'right' if _ok else 'wrong'}")
+_raised = [_answer(t, p) is None for t, p in _impossible.values()]
+_score += 0.25 * all(_raised)
+print(f"scenarios with no possible plan: ValueError in {sum(_raised)} of {len(_raised)}")
+partial_credit(_score, 2)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -939,6 +1012,11 @@ print("Hidden checks passed.")
 #   run lost 108, and about 1.2 % of the records written in the last minute read stale or
 #   missing after the failover. Data that must not be lost needs synchronous or consensus
 #   replication, paid for in latency.
+# - A recovery plan answers three targets: the **RPO** (data that may be lost: asynchronous
+#   replication loses about one lag, synchronous none), the **RTO** (time without writes:
+#   detection or a human decision, plus promotion, plus the DNS TTL) and the write-latency SLO
+#   (synchronous adds one inter-region round trip, 90 ms Virginia–Frankfurt). Choose the
+#   lightest plan that meets all three, and say so when none can.
 #
 # ## References
 #
@@ -965,6 +1043,15 @@ print("Hidden checks passed.")
 #   https://doi.org/10.1007/978-3-319-54328-4_13
 # - CloudPing (2024). *AWS inter-region latency.* https://www.cloudping.co/grid ; WonderNetwork
 #   (2024). *Global ping statistics.* https://wondernetwork.com/pings
+# - Swanson, M., Bowen, P., Phillips, A. W., Gallup, D. and Lynes, D. (2010). *NIST SP 800-34
+#   Rev. 1: Contingency planning guide for federal information systems* (definitions of RPO and
+#   RTO). https://doi.org/10.6028/NIST.SP.800-34r1
+# - Amazon Web Services (2021). *Disaster recovery of workloads on AWS: recovery in the cloud*
+#   (RPO and RTO, backup to active-active strategies).
+#   https://docs.aws.amazon.com/whitepapers/latest/disaster-recovery-workloads-on-aws/
+# - Amazon Web Services (2024). *Amazon RDS Multi-AZ deployments* (synchronous standby,
+#   automatic failover typically within one to two minutes).
+#   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html
 # - Little, J. D. C. (1961). A proof for the queuing formula L = λW. *Operations Research* 9(3),
 #   383-387. https://doi.org/10.1287/opre.9.3.383
 # - Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 5 (replication,

@@ -83,8 +83,16 @@ rng = np.random.default_rng(SEED)
 # There are two ways out, the same two as for web servers in chapter 02:
 #
 # - **Vertical scaling** (scale up): move the database to a bigger machine. No code changes,
-#   joins and transactions keep working. But there is a biggest machine, it is priced well above
-#   linearly, and it is still one machine whose failure or maintenance window is everyone's.
+#   joins and transactions keep working. But there is a biggest machine, and it is still one
+#   machine whose failure or maintenance window is everyone's. Is a bigger machine dearer per
+#   core? In the cloud, mostly not: as chapter 02 showed, within one AWS instance family the
+#   hourly price grows in step with the vCPUs (an `m7i.8xlarge` costs eight times an
+#   `m7i.xlarge`). The price jumps come elsewhere: at the top, where only special families
+#   (the high-memory instances) are big enough; with **per-core licences** (a commercial
+#   database licensed per processor core, such as Oracle Enterprise Edition or SQL Server,
+#   multiplies the licence bill with the cores); and on premises, where four-socket servers
+#   cost more per core than two-socket ones. So the reason to shard is usually the ceiling and
+#   the single point of failure, not the price curve.
 # - **Horizontal scaling** (scale out), here called **sharding** or **partitioning**: split
 #   the rows across several databases with the same schema, the **shards**. Each row lives on
 #   exactly one shard, chosen from a column called the **shard key** (for example `user_id`).
@@ -94,13 +102,19 @@ rng = np.random.default_rng(SEED)
 # with hundreds of cores and tens of terabytes of memory:
 
 # %%
+from scalelab.load_balancer import M7I  # chapter 02's price list
+
 print(
     f"largest single instance used here: {LARGEST_INSTANCE_VCPUS} vCPUs, "
     f"{LARGEST_INSTANCE_MEMORY_GIB / 1024:.0f} TiB of memory (AWS EC2 High Memory)"
 )
+for m in (M7I[0], M7I[-1]):
+    print(f"{m.name:<13} {m.n_vcpu:>4} vCPUs  ${m.price_per_hour:>7.4f}/h  "
+          f"= ${m.price_per_hour / m.n_vcpu:.4f} per vCPU-hour")
 
 # %% [markdown]
-# That is a lot, and many products never outgrow it: scale up first, it is the cheap option.
+# That is a lot, and many products never outgrow it. Within a family the 96-times bigger
+# machine costs exactly 96 times as much per hour: scale up first, it is the simple option.
 # But the ceiling is real, and the machine is a single point of failure. Shards are sized the
 # other way round: pick a comfortable size for one database, then count how many you need.
 # Suppose one shard's primary absorbs 5,000 writes/s and we keep it below 70 % busy, leaving
@@ -772,8 +786,10 @@ print("3 sub-keys land on shards", celebrity_shards)
 # %% [markdown]
 # ## Summary
 #
-# - When writes or data outgrow one primary, scale up first (it is simple, and big machines are
-#   very big); then shard: split rows across databases by a shard key.
+# - When writes or data outgrow one primary, scale up first (it is simple, big machines are
+#   very big, and in the cloud a bigger size of the same family costs the same per vCPU; per-core
+#   database licences and on-premises servers are where bigger gets dearer per core); then
+#   shard: split rows across databases by a shard key.
 # - **Hash mod N** spreads keys evenly but reshuffles almost everything when N changes: going
 #   from N to N+1 shards moves N/(N+1) of the keys. Measured on 20,000 keys here, 4 → 5 shards
 #   moved **79.7 %** of them.
@@ -806,6 +822,13 @@ print("3 sub-keys land on shards", celebrity_shards)
 #   https://doi.org/10.1109/INFCOM.1999.749260
 # - Aumasson, J.-P., Neves, S., Wilcox-O'Hearn, Z. and Winnerlein, C. (2013). *BLAKE2: simpler,
 #   smaller, fast as MD5.* https://www.blake2.net/
+# - Amazon Web Services (2024). *Amazon EC2 On-Demand pricing* (within a family the price per
+#   vCPU-hour is the same at every size). https://aws.amazon.com/ec2/pricing/on-demand/
+# - Oracle (2024). *Processor Core Factor Table* and *Oracle Technology Global Price List*
+#   (Enterprise Edition licensed per processor: cores times a core factor, 0.5 for x86).
+#   https://www.oracle.com/us/corporate/contracts/processor-core-factor-table-070634.pdf
+# - Microsoft (2022). *SQL Server 2022 licensing guide* (per-core licensing, four-core minimum
+#   per server). https://www.microsoft.com/en-us/sql-server/sql-server-2022-pricing
 # - Amazon Web Services (2024). *Amazon EC2 High Memory instances.*
 #   https://aws.amazon.com/ec2/instance-types/high-memory/
 # - The Vitess authors (2024). *Vitess documentation* (sharding MySQL behind a router).

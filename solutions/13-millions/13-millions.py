@@ -88,8 +88,12 @@ for power, words, unit in POWERS_OF_TWO:
 # the version that circulated in 2012) and Colin Scott's projection of the same list to 2020
 # put the costs side by side. Memory and network
 # round trips barely moved in a decade; SSDs and sequential reads got an order of magnitude
-# faster; a packet across the Atlantic and back still takes 150 ms, because light in fibre has
-# not sped up.
+# faster; network round trips between continents did not move at all, because light in fibre
+# has not sped up. Read the last line carefully: its 150 ms is a packet from **California** to
+# the Netherlands and back, a continent plus an ocean. Across the Atlantic alone it is less:
+# New York to London pings about 70 to 80 ms, and this course's own table of measured round
+# trips (`BACKBONE_RTT`, used since chapter 09) puts Virginia to Frankfurt at 90 ms. That is the
+# figure we use for "across the Atlantic"; 150 ms is Virginia to Tokyo.
 
 # %%
 fig = go.Figure()
@@ -108,11 +112,18 @@ fig.update_layout(**base_layout("Latency figures", "time (ns, log scale)", "", h
 fig.update_xaxes(type="log")
 fig
 
+# %%
+from scalelab.geo import BACKBONE_RTT, REGIONS
+
+for a, b in [("na-east", "europe"), ("na-west", "asia"), ("na-east", "asia")]:
+    t_rtt = BACKBONE_RTT[REGIONS.index(a), REGIONS.index(b)]
+    print(f"{a:>8} <-> {b:<7} {t_rtt * 1000:4.0f} ms round trip")
+
 # %% [markdown]
 # Read it as a ladder: each step down costs roughly ten to a thousand times more. A request
 # that makes ten sequential round trips inside a data centre spends 5 ms on the network alone;
-# one that crosses an ocean spends 150 ms per round trip, which is why chapter 09 put a data
-# centre near each group of users.
+# one that crosses the Atlantic spends about 90 ms per round trip (Virginia to Frankfurt), ten of
+# them almost a second, which is why chapter 09 put a data centre near each group of users.
 #
 # The library turns a product description into the usual figures. Here is a chat product:
 
@@ -314,9 +325,12 @@ explorer = show(explore_architecture)
 # a scratch cell; do not call `estimate_product`, which the hidden checks switch off):
 # `rate_mean` (requests/s), `rate_peak`, `storage_pb` (petabytes over 10 years, all copies;
 # 1 PB = 10¹⁵ bytes) and `peak_egress_gbps` (gigabits per second of downloads at the peak).
-# Each figure within a **factor of 2** of the exact value earns 0.75 points (hidden checks,
-# 3 points). The visible check (1 point) asks for the right order of magnitude, then feeds your
-# peak into a simulation to see whether a web tier sized from it holds the evening.
+# Each figure within a **factor of 1.5** of the exact value earns 0.75 points (hidden checks,
+# 3 points): rounding the day to 10⁵ seconds stays inside, a forgotten factor of 2 (the peak,
+# say) does not. The visible check (1 point) checks the form of your answer and that your peak
+# is twice your mean, then feeds your peak into a simulation to see whether a web tier sized
+# from it holds the evening. It does not tell you whether your numbers are right: that is the
+# point of estimating.
 
 # %% nbgrader={"grade": false, "grade_id": "estimates", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_estimates():
@@ -336,32 +350,34 @@ def my_estimates():
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_estimates_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""Visible check: four positive numbers of the right order of magnitude, then a simulation."""
+"""Visible check: four positive numbers, the peak twice the mean, then a simulation."""
 import math
+from collections.abc import Mapping
 
 from scalelab.architecture import Design, Workload, simulate
 from scalelab.checks import as_float
 
 _est = my_estimates()
-assert type(_est) is dict, f"my_estimates() should return a dict, got {type(_est).__name__}"
-_order = {"rate_mean": 7e3, "rate_peak": 1.4e4, "storage_pb": 160.0, "peak_egress_gbps": 10.0}
-for _key, _rough in _order.items():
-    _v = as_float(_est.get(_key), _key)
-    assert _v > 0 and abs(math.log10(_v / _rough)) < 1, (
-        f"{_key} = {_v:g} is not within a factor of 10 of the right order of magnitude"
-    )
+assert isinstance(_est, Mapping), (
+    f"my_estimates() should return a dict, got {type(_est).__name__}")
+_v = {}
+for _key in ("rate_mean", "rate_peak", "storage_pb", "peak_egress_gbps"):
+    _v[_key] = as_float(_est.get(_key), _key)
+    assert math.isfinite(_v[_key]) and _v[_key] > 0, f"{_key} should be a positive number"
+assert abs(_v["rate_peak"] / _v["rate_mean"] / 2 - 1) < 0.15, (
+    "the busiest hour runs at twice the average: rate_peak should be about 2 x rate_mean")
 # verify: a web tier sized from your peak, 70 % busy at 250 requests/s per server, 3 DCs
-_n = max(1, math.ceil(as_float(_est["rate_peak"]) / (250 * 0.7) / 3))
+_n = max(1, math.ceil(_v["rate_peak"] / (250 * 0.7) / 3))
 _wl = Workload(daily_users=20e6, requests_per_user=30, p_static=0.0, p_write=0.05,
                peak_factor=2.0)
 _run = simulate(Design(n_servers=min(_n, 500), cdn=False), _wl, t_start=19 * 3600.0,
                 t_end=21 * 3600.0, rng=np.random.default_rng(1))
-print(f"Order of magnitude right. Verify: {_n} servers per data centre (your peak / 3) give "
+print(f"Form right. Verify: {_n} servers per data centre (your peak / 3) give "
       f"{_run.total_availability:.3%} availability at the evening peak (seed 1). GeoDNS does "
       "not split users evenly: na-east serves the Americas, 44 % of them.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_estimates_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-"""Hidden checks: each estimate within a factor of 2 of the exact figure (0.75 points each)."""
+"""Hidden checks: each estimate within a factor of 1.5 of the exact figure (0.75 points each)."""
 ### BEGIN HIDDEN TESTS
 import math
 
@@ -384,9 +400,9 @@ for _key, _exact in _want.items():
     except AssertionError as err:
         print(err)
         continue
-    _ok = _v > 0 and abs(math.log(_v / _exact)) <= math.log(2)
+    _ok = _v > 0 and abs(math.log(_v / _exact)) <= math.log(1.5)
     _score += 0.75 * _ok
-    print(f"{_key}: {'within' if _ok else 'outside'} a factor of 2")
+    print(f"{_key}: {'within' if _ok else 'outside'} a factor of 1.5")
 partial_credit(_score, 3)
 ### END HIDDEN TESTS
 
@@ -426,6 +442,8 @@ with library_disabled("scalelab.architecture.error_budget_minutes"):
     expect_close(budget_minutes(0.99, 7), 100.8, rel=1e-9, what="scenario 'a week at 99 %'")
     expect_close(budget_minutes(0.9999, 365), 52.56, rel=1e-9, what="scenario 'a year at 99.99 %'")
     expect_close(budget_minutes(1.0, 30), 0.0, abs_tol=1e-12, what="scenario 'perfection'")
+    expect_close(budget_minutes(0.0, 1), 1440.0, rel=1e-9, what="scenario 'no target at all'")
+    expect_close(budget_minutes(0.99, 0), 0.0, abs_tol=1e-12, what="scenario 'an empty window'")
     for _bad in [(1.5, 30), (-0.1, 30), (0.99, -1)]:
         expect_raises(ValueError, budget_minutes, *_bad)
 print("Hidden checks passed.")
@@ -582,7 +600,7 @@ partial_credit(_good / len(_cases), 1)
 # The design has three single points of failure. The database has no replica: if its master
 # dies, every write since the last backup is lost (millions of writes by evening at about 600
 # writes/s) and writes fail for the hour a restore takes, so I would add two replicas first
-# (about $1 an hour each), which turns a master failure into a minute of failed writes and a
+# (about $0.50 an hour each), which turns a master failure into a minute of failed writes and a
 # handful of lost ones. The single data centre means a regional outage is a total outage, and
 # users in Asia and Oceania pay 150 to 200 ms of round trip on every request; a second and
 # third data centre with GeoDNS and a 30-60 s TTL (roughly doubling the server bill, partly
@@ -604,7 +622,9 @@ partial_credit(_good / len(_cases), 1)
 # ## Summary
 #
 # - Estimate first: powers of two, a day of about 10⁵ seconds, a peak factor, bits versus
-#   bytes, and the latency ladder from nanoseconds in memory to 150 ms across an ocean.
+#   bytes, and the latency ladder from nanoseconds in memory to about 90 ms across the Atlantic
+#   (Virginia to Frankfurt in the course's `BACKBONE_RTT`; the list's 150 ms is California to
+#   the Netherlands and back).
 # - A large system is its parts composed: each tier's output is the next tier's input, and the
 #   end-to-end numbers (latency, errors, data lost, cost) only exist for the whole.
 # - Failure drills show which redundancy matters: replicas protect data, extra data centres and
@@ -628,6 +648,9 @@ partial_credit(_good / len(_cases), 1)
 # - Beyer, B., Murphy, N. R., Rensin, D. K., Kawahara, K. and Thorne, S. (2018). *The Site
 #   Reliability Workbook*, chapter 5 (alerting on SLOs: burn rates). O'Reilly.
 #   https://sre.google/workbook/alerting-on-slos/
+# - CloudPing (2024). *AWS inter-region latency* (us-east-1 to eu-central-1 about 90 ms).
+#   https://www.cloudping.co/grid ; WonderNetwork (2024). *Global ping statistics* (New York to
+#   London about 70 to 80 ms). https://wondernetwork.com/pings
 # - Green, L. and Kolesar, P. (1991). The pointwise stationary approximation for queues with
 #   nonstationary arrivals. *Management Science* 37(1), 84-97.
 #   https://doi.org/10.1287/mnsc.37.1.84

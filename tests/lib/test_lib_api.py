@@ -423,3 +423,61 @@ def test_geo_names_in_milliseconds_keep_their_milliseconds_deprecated():
         assert old not in geo.__all__
     with pytest.raises(AttributeError):
         geo.no_such_name  # noqa: B018
+
+
+# Model files another engineer is writing as the validation test lands: convert them next.
+VALIDATION_IN_PROGRESS = {
+    "scalelab.load_balancer.failure_modes",
+    "scalelab.replication.semisync",
+    "scalelab.geo.recovery",
+}
+
+
+def _hand_written_checks(tree: ast.AST) -> list[str]:
+    """What ``scalelab.validate`` now does, written by hand: a ``__post_init__`` checking a field
+    against constant bounds (declare it with ``param``), an ``isinstance`` check raising "must
+    be a ..." (``check_type``), or an array's ``ndim`` checked by hand (``check_array``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "__post_init__":
+            # only unconditional checks: one under an ``if`` is a rule between fields
+            top = [n for s in node.body if not isinstance(s, ast.If) for n in ast.walk(s)]
+            for call in top:
+                if not (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in ("check_number", "check_int", "check_probability")
+                    and len(call.args) >= 2
+                    and isinstance(call.args[0], ast.Constant)
+                ):
+                    continue
+                field = call.args[0].value
+                bounds = [k.value for k in call.keywords]
+                if ast.unparse(call.args[1]) == f"self.{field}" and not any(
+                    isinstance(n, ast.Name) for b in bounds for n in ast.walk(b)
+                ):
+                    found.append(f"line {call.lineno}: {field} has constant bounds; use param")
+        if isinstance(node, ast.If) and any(isinstance(b, ast.Raise) for b in node.body):
+            test = ast.unparse(node.test)
+            message = ast.unparse(node.body[0]) if isinstance(node.body[0], ast.Raise) else ""
+            if re.search(r"\bndim\b", test):
+                found.append(f"line {node.lineno}: ndim checked by hand; use check_array")
+            if (
+                re.search(r"not isinstance\(\w+(\.\w+)?, [A-Z]\w+\)", test)
+                and " must be a" in message
+            ):
+                found.append(f"line {node.lineno}: isinstance checked by hand; use check_type")
+    return found
+
+
+@pytest.mark.parametrize("name", [m for m in MODELS if m not in VALIDATION_IN_PROGRESS])
+def test_models_validate_with_scalelab_validate(name):
+    """Validation is data (``scalelab.validate``): parameter dataclasses declare constant bounds
+    with ``param`` and check them with ``validate_fields``; arrays go through ``check_array`` and
+    model objects through ``check_type``, whose messages name the value received."""
+    mod = importlib.import_module(name)
+    if mod.__file__ is None or name == "scalelab.validate":
+        return
+    with open(mod.__file__, encoding="utf-8") as f:
+        found = _hand_written_checks(ast.parse(f.read()))
+    assert not found, f"{name}: " + "; ".join(found)

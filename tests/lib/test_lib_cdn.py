@@ -87,7 +87,7 @@ def test_ttl_hit_ratio_reference():
     assert ttl_hit_ratio([0.0, 0.0], 5.0) == 0.0
     with pytest.raises(ValueError, match="t_ttl"):
         ttl_hit_ratio([1.0], -1)
-    with pytest.raises(ValueError, match="rates"):
+    with pytest.raises(ValueError, match=r"rate must be .*requests/s >= 0; got -2.0 at index 1"):
         ttl_hit_ratio([1.0, -2.0], 1)
 
 

@@ -502,6 +502,6 @@ def test_static_figures_render_as_plotly_json_without_the_renderers():
         assert isinstance(fig, StaticFigure)
         bundle = fig._repr_mimebundle_()
         spec = bundle["application/vnd.plotly.v1+json"]
-        assert set(spec) == {"data", "layout"} and spec["data"]
+        assert {"data", "layout"} <= set(spec) <= {"data", "layout", "config"} and spec["data"]
         assert bundle["text/plain"].startswith("<plotly figure:")
     assert len(page_load_figure({"a": page_load(0.1)}).data) == 4  # one bar trace per part

@@ -111,7 +111,10 @@ def test_littles_law_solves_for_the_missing_one():
         (lambda: q.simulate_fifo([0.0], [1.0], 0), "n_servers must be a whole number >= 1"),
         (lambda: q.simulate_fifo([0.0], [-1.0]), "t_service must be >= 0"),
         (lambda: q.simulate_fifo([0.0], [1.0], n_buffer=-1), "n_buffer must be a whole number"),
-        (lambda: q.queue_buckets([-1.0], 1.0, q.WorkQueue(1.0), n_servers=1), "rate must hold"),
+        (
+            lambda: q.queue_buckets([-1.0], 1.0, q.WorkQueue(1.0), n_servers=1),
+            "rate must be .* >= 0; got -1.0 at index 0",
+        ),
         (lambda: q.queue_buckets([1.0], 0.0, q.WorkQueue(1.0), n_servers=1), "t_bucket must be"),
         (lambda: q.queue_buckets([1.0], 1.0, q.WorkQueue(1.0), n_servers=0), "n_servers must be"),
     ],

@@ -75,9 +75,15 @@ def _se(p: float, n: int) -> float:
             "mode must be one of 'none', 'fencing', 'majority'",
         ),
         (lambda: SplitBrainParams(t_partition=-1), "t_partition must be in [0, 3600]; got -1"),
-        (lambda: quorum_quantile(1.0, 1, [Delay()]), "p must be in [0, 1)"),
+        (
+            lambda: quorum_quantile(1.0, 1, [Delay()]),
+            "p must be an array of quantiles in [0, 1); got 1.0",
+        ),
         (lambda: quorum_cdf(0.1, 3, [Delay()] * 2), "n_needed must be a whole number in [1, 2]"),
-        (lambda: p_stale(-1.0, Quorum(), Delay()), "t must be >= 0 seconds"),
+        (
+            lambda: p_stale(-1.0, Quorum(), Delay()),
+            "t must be an array of times (s) >= 0; got -1.0",
+        ),
         (lambda: p_contested(3, 0.3, 0.2, 0.01), "t_timeout_max must be in (0.3, 600]; got 0.2"),
         (lambda: commit_latency([[0, 1]], 0), "t_rtt must be a square matrix"),
         (lambda: FencedStore().write("k", 1, -3), "token must be a whole number >= 0; got -3"),

@@ -274,7 +274,7 @@ def test_timeline_shapes_and_trends():
     assert np.allclose(tl.rate_read_capacity, 3 * (2_000.0 - w))
     with pytest.raises(ValueError, match="one length"):
         replication_buckets([1.0], 60.0, ReplicaSet(), rate_reads=[1.0, 2.0])
-    with pytest.raises(ValueError, match="finite and >= 0"):
+    with pytest.raises(ValueError, match=r"rate_writes must be .* >= 0; got -1.0 at index 0"):
         replication_buckets([-1.0], 60.0, ReplicaSet(), rate_reads=[1.0])
 
 

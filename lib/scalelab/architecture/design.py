@@ -22,7 +22,7 @@ from scalelab.geo import DEFAULT_USERS_M, REGIONS
 from scalelab.load_balancer import ALB_PRICE_PER_HOUR, M7I
 from scalelab.messaging import PRICE_PER_WORKER_HOUR
 from scalelab.sessions import MODES
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_choice, check_number, param, validate_fields
 
 __all__ = [
     "LB_POLICIES",
@@ -108,24 +108,41 @@ class Design:
     """
 
     regions: tuple = ("na-east", "europe", "asia")
-    dns_ttl: float = 60.0
-    cdn: bool = True
-    cdn_ttl: float = 3_600.0
-    cdn_strategy: str = "origin"
-    n_servers: int = 16
-    rate_server: float = 250.0
-    lb_policy: str = "random"
-    t_check: float = 10.0
-    session_mode: str = "store"
-    n_cache_nodes: int = 4
-    cache_objects: int = 5_000
-    n_shards: int = 4
-    n_replicas: int = 2
-    n_workers: int = 20
-    rate_worker: float = 50.0
-    queue_max: int = 1_000_000
+    dns_ttl: float = param(60.0, low=0, high=86_400, doc="time to live of GeoDNS answers", unit="s")
+    cdn: bool = param(True, kind="bool", doc="a CDN for static files")
+    cdn_ttl: float = param(
+        3_600.0, low=0, high=30 * 86_400, doc="time to live of the CDN's objects", unit="s"
+    )
+    cdn_strategy: str = param(
+        "origin", kind="choice", choices=STRATEGIES, doc="what clients do when the CDN is down"
+    )
+    n_servers: int = param(16, kind="int", low=1, high=500, doc="web servers per data centre")
+    rate_server: float = param(
+        250.0, low=1, high=100_000, doc="requests/s one web server serves", unit="requests/s"
+    )
+    lb_policy: str = param(
+        "random", kind="choice", choices=LB_POLICIES, doc="how the balancer picks a server"
+    )
+    t_check: float = param(
+        10.0, low=1, high=600, doc="time between the balancer's health checks", unit="s"
+    )
+    session_mode: str = param("store", kind="choice", choices=MODES, doc="where sessions live")
+    n_cache_nodes: int = param(4, kind="int", low=0, high=64, doc="cache nodes (0: no cache)")
+    cache_objects: int = param(
+        5_000, kind="int", low=1, high=1_000_000, doc="objects the cache holds"
+    )
+    n_shards: int = param(4, kind="int", low=1, high=64, doc="database shards")
+    n_replicas: int = param(2, kind="int", low=0, high=10, doc="replicas per shard")
+    n_workers: int = param(20, kind="int", low=1, high=1000, doc="queue consumers")
+    rate_worker: float = param(
+        50.0, low=0.01, high=100_000, doc="jobs/s one consumer does", unit="jobs/s"
+    )
+    queue_max: int = param(
+        1_000_000, kind="int", low=0, high=10**9, doc="most jobs the queue holds"
+    )
 
     def __post_init__(self):
+        validate_fields(self)
         regions = (self.regions,) if isinstance(self.regions, str) else tuple(self.regions)
         if not 1 <= len(regions) <= len(REGIONS):
             raise ValueError(f"regions must name 1 to {len(REGIONS)} regions; got {regions!r}")
@@ -134,23 +151,6 @@ class Design:
         if len(set(regions)) != len(regions):
             raise ValueError(f"regions must not repeat a region; got {regions!r}")
         object.__setattr__(self, "regions", regions)
-        check_number("dns_ttl", self.dns_ttl, low=0, high=86_400)
-        if not isinstance(self.cdn, bool):
-            raise ValueError(f"cdn must be True or False; got {self.cdn!r}")
-        check_number("cdn_ttl", self.cdn_ttl, low=0, high=30 * 86_400)
-        check_choice("cdn_strategy", self.cdn_strategy, STRATEGIES)
-        check_int("n_servers", self.n_servers, low=1, high=500)
-        check_number("rate_server", self.rate_server, low=1, high=100_000)
-        check_choice("lb_policy", self.lb_policy, LB_POLICIES)
-        check_number("t_check", self.t_check, low=1, high=600)
-        check_choice("session_mode", self.session_mode, MODES)
-        check_int("n_cache_nodes", self.n_cache_nodes, low=0, high=64)
-        check_int("cache_objects", self.cache_objects, low=1, high=1_000_000)
-        check_int("n_shards", self.n_shards, low=1, high=64)
-        check_int("n_replicas", self.n_replicas, low=0, high=10)
-        check_int("n_workers", self.n_workers, low=1, high=1_000)
-        check_number("rate_worker", self.rate_worker, low=0.01, high=100_000)
-        check_int("queue_max", self.queue_max, low=0, high=10**9)
 
     @property
     def n_dcs(self) -> int:
@@ -185,37 +185,30 @@ class Workload:
     needs a DNS lookup.
     """
 
-    daily_users: float = 30_000_000
-    requests_per_user: float = 20.0
-    peak_factor: float = 1.8
-    peak_hour: float = 20.0
-    spike_factor: float = 1.0
-    t_spike: float = 0.0
-    t_spike_len: float = 0.0
-    noise: float = 0.02
-    p_static: float = 0.5
-    p_write: float = 0.1
-    jobs_per_write: float = 1.0
-    n_objects: int = 10_000
-    zipf_s: float = 0.9
-    requests_per_lookup: float = 50.0
+    daily_users: float = param(30_000_000, low=0, high=1e10, doc="users active each day")
+    requests_per_user: float = param(20.0, low=0, high=10_000, doc="requests per user per day")
+    peak_factor: float = param(1.8, low=1, high=2, doc="peak rate of the daily wave over the mean")
+    peak_hour: float = param(20.0, low=0, high=24, doc="hour of the day of the peak", unit="h")
+    spike_factor: float = param(1.0, low=0, high=20, doc="rate multiplier during the spike")
+    t_spike: float = param(
+        0.0, low=0, high=7 * SECONDS_PER_DAY, doc="when the spike starts", unit="s"
+    )
+    t_spike_len: float = param(
+        0.0, low=0, high=SECONDS_PER_DAY, doc="how long the spike lasts", unit="s"
+    )
+    noise: float = param(
+        0.02, low=0, high=0.5, doc="standard deviation of the multiplicative noise"
+    )
+    p_static: float = param(0.5, low=0, high=0.99, doc="share of requests for static files")
+    p_write: float = param(0.1, low=0, high=1, doc="share of dynamic requests that are writes")
+    jobs_per_write: float = param(1.0, low=0, high=100, doc="background jobs each write queues")
+    n_objects: int = param(10_000, kind="int", low=10, high=200_000, doc="objects reads go to")
+    zipf_s: float = param(0.9, low=0, high=3, doc="Zipf skew of objects' popularity")
+    requests_per_lookup: float = param(50.0, low=1, high=1e6, doc="requests per DNS lookup")
     users: tuple = tuple(DEFAULT_USERS_M[r] for r in REGIONS)
 
     def __post_init__(self):
-        check_number("daily_users", self.daily_users, low=0, high=1e10)
-        check_number("requests_per_user", self.requests_per_user, low=0, high=10_000)
-        check_number("peak_factor", self.peak_factor, low=1, high=2)
-        check_number("peak_hour", self.peak_hour, low=0, high=24)
-        check_number("spike_factor", self.spike_factor, low=0, high=20)
-        check_number("t_spike", self.t_spike, low=0, high=7 * SECONDS_PER_DAY)
-        check_number("t_spike_len", self.t_spike_len, low=0, high=SECONDS_PER_DAY)
-        check_number("noise", self.noise, low=0, high=0.5)
-        check_number("p_static", self.p_static, low=0, high=0.99)
-        check_number("p_write", self.p_write, low=0, high=1)
-        check_number("jobs_per_write", self.jobs_per_write, low=0, high=100)
-        check_int("n_objects", self.n_objects, low=10, high=200_000)
-        check_number("zipf_s", self.zipf_s, low=0, high=3)
-        check_number("requests_per_lookup", self.requests_per_lookup, low=1, high=1e6)
+        validate_fields(self)
         users = tuple(self.users)
         if len(users) != len(REGIONS) or any(check_number("users", u, low=0) < 0 for u in users):
             raise ValueError(f"users must give a number >= 0 for each of {len(REGIONS)} regions")
@@ -237,16 +230,20 @@ class Failure:
     for ``"server"`` and ``"datacenter"``; ignored otherwise (cache node 0, shard 0, the whole CDN).
     """
 
-    kind: str
-    t_start: float
+    kind: str = param(kind="choice", choices=FAILURE_KINDS, doc="what breaks")
+    t_start: float = param(low=0, doc="when it breaks (since midnight)", unit="s")
     t_end: float
-    target: int = 0
+    target: int = param(
+        0,
+        kind="int",
+        low=0,
+        high=len(REGIONS) - 1,
+        doc="which data centre (index into Design.regions)",
+    )
 
     def __post_init__(self):
-        check_choice("kind", self.kind, FAILURE_KINDS)
-        check_number("t_start", self.t_start, low=0)
+        validate_fields(self)
         check_number("t_end", self.t_end, low=self.t_start)
-        check_int("target", self.target, low=0, high=len(REGIONS) - 1)
 
 
 @dataclass(frozen=True, eq=False)

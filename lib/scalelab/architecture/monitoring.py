@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number
+from scalelab.validate import check_number, param, validate_fields
 
 __all__ = [
     "AlertRule",
@@ -29,15 +29,16 @@ class AlertRule:
     ``for_buckets`` buckets (Prometheus's ``for:`` clause)."""
 
     metric: str
-    threshold: float
+    threshold: float = param(doc="value the metric is compared with")
     above: bool = True
-    for_buckets: int = 1
+    for_buckets: int = param(
+        1, kind="int", low=1, high=10_000, doc="buckets in a row the condition must hold"
+    )
 
     def __post_init__(self):
+        validate_fields(self)
         if not isinstance(self.metric, str):
             raise ValueError(f"metric must be a metric name; got {self.metric!r}")
-        check_number("threshold", self.threshold)
-        check_int("for_buckets", self.for_buckets, low=1, high=10_000)
 
 
 def evaluate_alert(rule: AlertRule, metrics: dict) -> np.ndarray:

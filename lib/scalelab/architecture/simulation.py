@@ -51,7 +51,7 @@ from scalelab.queueing import WorkQueue, queue_buckets
 from scalelab.replication import ReplicaSet, read_capacity, replication_buckets
 from scalelab.sessions import STORE_RTT, TOKEN_VERIFY, SessionTier, sessions_buckets
 from scalelab.sharding import ShardedDatabase, shard_buckets
-from scalelab.validate import check_number, check_rng
+from scalelab.validate import check_number, check_rng, check_type
 
 __all__ = [
     "traffic",
@@ -604,10 +604,8 @@ def simulate(
     >>> bool(dc.total_availability < quiet.total_availability)
     True
     """
-    if not isinstance(design, Design):
-        raise ValueError(f"design must be a Design; got {type(design).__name__}")
-    if not isinstance(workload, Workload):
-        raise ValueError(f"workload must be a Workload; got {type(workload).__name__}")
+    check_type("design", design, Design)
+    check_type("workload", workload, Workload)
     failures = tuple(failures)
     for f in failures:
         if not isinstance(f, Failure):

@@ -14,7 +14,7 @@ import numpy as np
 
 from scalelab.architecture.design import Design, Run, Workload
 from scalelab.architecture.simulation import simulate
-from scalelab.validate import check_number
+from scalelab.validate import check_type, param, validate_fields
 
 __all__ = [
     "SLO",
@@ -32,18 +32,22 @@ class SLO:
     ``availability_min``; at most ``data_lost_max`` writes or jobs lost; at most
     ``cost_max_hour`` dollars per hour on average."""
 
-    p99_max: float = 0.3
-    p_buckets: float = 0.99
-    availability_min: float = 0.995
-    data_lost_max: float = 100.0
-    cost_max_hour: float = 145.0
+    p99_max: float = param(
+        0.3, low=0, low_open=True, doc="p99 latency of successful requests at most", unit="s"
+    )
+    p_buckets: float = param(
+        0.99, low=0, high=1, doc="share of buckets that must meet the latency objective"
+    )
+    availability_min: float = param(
+        0.995, low=0, high=1, doc="successful share of all requests at least"
+    )
+    data_lost_max: float = param(100.0, low=0, doc="writes or jobs lost at most")
+    cost_max_hour: float = param(
+        145.0, low=0, low_open=True, doc="average cost at most", unit="$/h"
+    )
 
     def __post_init__(self):
-        check_number("p99_max", self.p99_max, low=0, low_open=True)
-        check_number("p_buckets", self.p_buckets, low=0, high=1)
-        check_number("availability_min", self.availability_min, low=0, high=1)
-        check_number("data_lost_max", self.data_lost_max, low=0)
-        check_number("cost_max_hour", self.cost_max_hour, low=0, low_open=True)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,8 @@ def check_slos(run: Run, slo: SLO) -> SLOResult:
     >>> r.met
     {'latency': True, 'availability': True, 'data_lost': True, 'cost': True}
     """
-    if not isinstance(run, Run):
-        raise ValueError(f"run must be a Run; got {type(run).__name__}")
-    if not isinstance(slo, SLO):
-        raise ValueError(f"slo must be an SLO; got {type(slo).__name__}")
+    check_type("run", run, Run)
+    check_type("slo", slo, SLO)
     p99 = np.where(np.isfinite(run.p99), run.p99, 0.0)
     ok_share = float(np.mean(p99 <= slo.p99_max))
     avail = run.total_availability

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number
+from scalelab.validate import check_array, check_int, check_number
 
 __all__ = [
     "che_characteristic_time",
@@ -25,9 +25,7 @@ __all__ = [
 
 
 def _check_popularity(popularity) -> np.ndarray:
-    q = np.asarray(popularity, dtype=float)
-    if q.ndim != 1 or q.size == 0 or not np.all(np.isfinite(q)) or np.any(q < 0):
-        raise ValueError("popularity must be a non-empty 1-d array of probabilities >= 0")
+    q = check_array("popularity", popularity, low=0, unit="probabilities")
     total = q.sum()
     if not math.isclose(total, 1.0, rel_tol=1e-6):
         raise ValueError(f"popularity must sum to 1; got {total:g}")

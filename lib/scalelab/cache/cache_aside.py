@@ -19,7 +19,7 @@ import numpy as np
 
 from scalelab.cache.eviction import _MISSING, make_cache
 from scalelab.cache.traces import Trace
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_choice, check_int, check_number, check_type
 
 __all__ = [
     "WRITE_POLICIES",
@@ -176,8 +176,7 @@ def simulate_cache(
     ...                                 coalesce=True).n_db_reads
     True
     """
-    if not isinstance(trace, Trace):
-        raise ValueError(f"trace must be a Trace from make_trace; got {type(trace).__name__}")
+    check_type("trace", trace, Trace, hint="from make_trace")
     cache = make_cache(policy, n_capacity, t_ttl=t_ttl)
     check_number("t_fetch", t_fetch, low=0)
     check_choice("write_policy", write_policy, WRITE_POLICIES)

@@ -19,7 +19,7 @@ import numpy as np
 from scalelab.buckets import Buckets, bucket_times
 from scalelab.cache.analytic import _check_popularity, che_characteristic_time
 from scalelab.cache.cache_aside import T_CACHE_HIT, T_DB_READ
-from scalelab.validate import check_int, check_number
+from scalelab.validate import check_array, check_number, check_type, param, validate_fields
 
 __all__ = [
     "CacheTier",
@@ -36,18 +36,18 @@ class CacheTier:
     miss adds ``t_db`` s at an idle database, which serves at most ``rate_db_max`` reads/s.
     """
 
-    n_nodes: int = 4
-    n_capacity: int = 10_000
-    t_cache: float = T_CACHE_HIT
-    t_db: float = T_DB_READ
-    rate_db_max: float = 5_000.0
+    n_nodes: int = param(4, kind="int", low=1, high=10_000, doc="cache nodes")
+    n_capacity: int = param(
+        10_000, kind="int", low=1, doc="objects the tier holds, shared evenly by the nodes"
+    )
+    t_cache: float = param(T_CACHE_HIT, low=0, doc="time of a cache hit", unit="s")
+    t_db: float = param(T_DB_READ, low=0, doc="time a miss adds at an idle database", unit="s")
+    rate_db_max: float = param(
+        5_000.0, low=0, low_open=True, doc="reads/s the database serves at most", unit="reads/s"
+    )
 
     def __post_init__(self):
-        check_int("n_nodes", self.n_nodes, low=1, high=10_000)
-        check_int("n_capacity", self.n_capacity, low=1)
-        check_number("t_cache", self.t_cache, low=0)
-        check_number("t_db", self.t_db, low=0)
-        check_number("rate_db_max", self.rate_db_max, low=0, low_open=True)
+        validate_fields(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,12 +94,9 @@ def cache_tier_buckets(
     >>> [round(float(r)) for r in out.rate_failed]
     [0, 887, 0, 0]
     """
-    r = np.asarray(rate, dtype=float)
-    if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r < 0):
-        raise ValueError("rate must be a non-empty 1-d array of requests/s >= 0")
+    r = check_array("rate", rate, low=0, unit="requests/s")
     dt = check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(tier, CacheTier):
-        raise ValueError(f"tier must be a CacheTier; got {type(tier).__name__}")
+    check_type("tier", tier, CacheTier)
     q = _check_popularity(popularity)
     if nodes_down is None:
         down = np.zeros(r.size, dtype=int)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import check_array, check_choice, check_int, check_number, check_rng
 
 __all__ = [
     "TRACE_KINDS",
@@ -149,6 +149,5 @@ def make_trace(
 
 def _keys_of(trace) -> np.ndarray:
     keys = trace.keys if isinstance(trace, Trace) else np.asarray(trace)
-    if keys.ndim != 1 or keys.size == 0:
-        raise ValueError(f"trace must be a non-empty 1-d sequence of keys; got shape {keys.shape}")
+    check_array("trace", keys, dtype=None, unit="keys")
     return keys

@@ -90,7 +90,14 @@ from scalelab.cdn.replay import EDGE as EDGE  # not in __all__
 from scalelab.cdn.replay import ORIGIN_TIER as ORIGIN_TIER  # not in __all__
 from scalelab.cdn.replay import SHIELD as SHIELD  # not in __all__
 from scalelab.cdn.replay import CDNRun, simulate_cdn
-from scalelab.cdn.ttl import INVALIDATIONS, origin_rate, p_stale, ttl_hit_ratio
+from scalelab.cdn.ttl import (
+    INVALIDATIONS,
+    QUERY_KEYS,
+    cache_key,
+    origin_rate,
+    p_stale,
+    ttl_hit_ratio,
+)
 
 __all__ = [
     "REGIONS",
@@ -110,6 +117,8 @@ __all__ = [
     "ttl_hit_ratio",
     "origin_rate",
     "p_stale",
+    "QUERY_KEYS",
+    "cache_key",
     "CDNRun",
     "simulate_cdn",
     "STRATEGIES",

@@ -44,7 +44,14 @@ from scalelab.cdn.network import (
 )
 from scalelab.cdn.ttl import INVALIDATIONS, _p_stale, _ttl_occupancy
 from scalelab.geo import BACKBONE_RTT, DEFAULT_USERS_M, REGIONS
-from scalelab.validate import check_choice, check_int, check_number, check_probability
+from scalelab.validate import (
+    check_array,
+    check_choice,
+    check_number,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "STRATEGIES",
@@ -84,48 +91,54 @@ class CDN:
     healthy edges. ``users``: relative users per region (default: :data:`scalelab.geo.DEFAULT_USERS_M`).
     """
 
-    t_ttl: float = 3_600.0
-    n_objects: int = 50_000
-    alpha: float = 0.8
-    p_dynamic: float = 0.2
-    t_ttl_dynamic: float = 2.0
-    n_dynamic: int = 2_000
-    alpha_dynamic: float = 0.9
-    n_capacity: int = 30_000
-    shield: bool = False
-    p_local: float = 0.0
-    rate_origin_max: float = 4_000.0
-    t_origin: float = T_ORIGIN
-    invalidation: str = "versioned"
-    rate_update: float = 1 / 86_400
-    rate_update_dynamic: float = 0.2
-    t_purge: float = 5.0
-    kb_object: float = 50.0
-    t_detect: float = 120.0
-    t_reroute: float = 15.0
+    t_ttl: float = param(
+        3_600.0, low=0, high=10 * 365 * 86_400, doc="time to live of static objects", unit="s"
+    )
+    n_objects: int = param(50_000, kind="int", low=1, high=10_000_000, doc="static objects")
+    alpha: float = param(0.8, low=0, high=3, doc="Zipf skew of static objects' popularity")
+    p_dynamic: float = param(0.2, kind="probability", doc="share of requests for dynamic objects")
+    t_ttl_dynamic: float = param(
+        2.0, low=0, high=86_400, doc="time to live of dynamic objects (0: not cached)", unit="s"
+    )
+    n_dynamic: int = param(2_000, kind="int", low=1, high=10_000_000, doc="dynamic objects")
+    alpha_dynamic: float = param(0.9, low=0, high=3, doc="Zipf skew of dynamic objects' popularity")
+    n_capacity: int = param(30_000, kind="int", low=1, doc="objects each edge holds")
+    shield: bool = param(
+        False, kind="bool", doc="an origin shield between the edges and the origin"
+    )
+    p_local: float = param(
+        0.0, low=0, high=0.99, doc="share of requests the users' own caches answer"
+    )
+    rate_origin_max: float = param(
+        4_000.0, low=0, low_open=True, doc="requests/s the origin serves at most", unit="requests/s"
+    )
+    t_origin: float = param(
+        T_ORIGIN, low=0, high=60, doc="time of an origin request when idle", unit="s"
+    )
+    invalidation: str = param(
+        "versioned",
+        kind="choice",
+        choices=INVALIDATIONS,
+        doc="how updated static objects are invalidated",
+    )
+    rate_update: float = param(
+        1 / 86_400, low=0, doc="updates/s of each static object", unit="updates/s"
+    )
+    rate_update_dynamic: float = param(
+        0.2, low=0, doc="updates/s of each dynamic object", unit="updates/s"
+    )
+    t_purge: float = param(5.0, low=0, doc="time a purge takes", unit="s")
+    kb_object: float = param(50.0, low=0, doc="size of one object", unit="kB")
+    t_detect: float = param(
+        120.0, low=0, high=86_400, doc="time from an outage until clients move elsewhere", unit="s"
+    )
+    t_reroute: float = param(
+        15.0, low=0, high=86_400, doc="time until the CDN sends traffic to healthy edges", unit="s"
+    )
     users: tuple = tuple(DEFAULT_USERS_M[r] for r in REGIONS)
 
     def __post_init__(self):
-        check_number("t_ttl", self.t_ttl, low=0, high=10 * 365 * 86_400)
-        check_int("n_objects", self.n_objects, low=1, high=10_000_000)
-        check_number("alpha", self.alpha, low=0, high=3)
-        check_probability("p_dynamic", self.p_dynamic)
-        check_number("t_ttl_dynamic", self.t_ttl_dynamic, low=0, high=86_400)
-        check_int("n_dynamic", self.n_dynamic, low=1, high=10_000_000)
-        check_number("alpha_dynamic", self.alpha_dynamic, low=0, high=3)
-        check_int("n_capacity", self.n_capacity, low=1)
-        if not isinstance(self.shield, bool):
-            raise ValueError(f"shield must be True or False; got {self.shield!r}")
-        check_number("p_local", self.p_local, low=0, high=0.99)
-        check_number("rate_origin_max", self.rate_origin_max, low=0, low_open=True)
-        check_number("t_origin", self.t_origin, low=0, high=60)
-        check_choice("invalidation", self.invalidation, INVALIDATIONS)
-        check_number("rate_update", self.rate_update, low=0)
-        check_number("rate_update_dynamic", self.rate_update_dynamic, low=0)
-        check_number("t_purge", self.t_purge, low=0)
-        check_number("kb_object", self.kb_object, low=0)
-        check_number("t_detect", self.t_detect, low=0, high=86_400)
-        check_number("t_reroute", self.t_reroute, low=0, high=86_400)
+        validate_fields(self)
         users = tuple(self.users)
         if len(users) != len(REGIONS):
             raise ValueError(f"users must give a number for each of the {len(REGIONS)} regions")
@@ -144,13 +157,13 @@ class Outage:
     come back empty and must refill from the origin.
     """
 
-    t_start: float = 1_800.0
+    t_start: float = param(1_800.0, low=0, doc="when the outage starts", unit="s")
     t_end: float = 3_600.0
     regions: tuple = REGIONS
     cold: bool = True
 
     def __post_init__(self):
-        check_number("t_start", self.t_start, low=0)
+        validate_fields(self)
         check_number("t_end", self.t_end, low=self.t_start)
         regions = (self.regions,) if isinstance(self.regions, str) else tuple(self.regions)
         if not regions:
@@ -288,15 +301,11 @@ def cdn_buckets(
     >>> [round(float(x)) for x in out.rate_origin]  # warm; outage (failover); cold edges refill
     [2245, 2245, 2245, 8000, 10000, 10000, 2315, 2250]
     """
-    r = np.asarray(rate, dtype=float)
-    if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r < 0):
-        raise ValueError("rate must be a non-empty 1-d array of requests/s >= 0")
+    r = check_array("rate", rate, low=0, unit="requests/s")
     dt = check_number("t_bucket", t_bucket, low=0, low_open=True)
     cdn = CDN() if cdn is None else cdn
-    if not isinstance(cdn, CDN):
-        raise ValueError(f"cdn must be a CDN; got {type(cdn).__name__}")
-    if outage is not None and not isinstance(outage, Outage):
-        raise ValueError(f"outage must be an Outage or None; got {type(outage).__name__}")
+    check_type("cdn", cdn, CDN)
+    check_type("outage", outage, (Outage, None))
     check_choice("strategy", strategy, STRATEGIES)
     p2 = check_number("p_second", p_second, low=0, high=1)
     if strategy != "multi-cdn":
@@ -610,8 +619,7 @@ def summarise(out: CDNBuckets, outage: Outage | None = None) -> DrillSummary:
     >>> round(s.offload_before, 3), round(s.peak_origin), round(s.failed_share, 3)
     (0.775, 10000, 0.15)
     """
-    if not isinstance(out, CDNBuckets):
-        raise ValueError(f"out must be a CDNBuckets; got {type(out).__name__}")
+    check_type("out", out, CDNBuckets)
     total = float(np.sum(out.rate))
     after = out.t >= (outage.t_end if outage is not None else math.inf)
     hours = out.rate.size * out.t_bucket / 3_600

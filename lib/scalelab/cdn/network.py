@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from scalelab.geo import BACKBONE_RTT, DEFAULT_USERS_M, REGIONS, T_ACCESS
-from scalelab.validate import check_choice, check_int, check_rng
+from scalelab.validate import check_array, check_choice, check_int, check_rng
 
 __all__ = [
     "REGIONS",
@@ -100,8 +100,12 @@ def assign_regions(n_requests: int, *, users=None, rng: np.random.Generator) -> 
     weights = np.asarray(
         [DEFAULT_USERS_M[r] for r in REGIONS] if users is None else users, dtype=float
     )
-    if weights.shape != (len(REGIONS),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise ValueError(f"users must give a number >= 0 for each of the {len(REGIONS)} regions")
+    check_array("users", weights, low=0, unit="relative users")
+    if weights.shape != (len(REGIONS),):
+        raise ValueError(
+            f"users must give a number >= 0 for each of the {len(REGIONS)} regions; "
+            f"got shape {weights.shape}"
+        )
     if weights.sum() <= 0:
         raise ValueError("users must not all be 0")
     return rng.choice(len(REGIONS), size=n, p=weights / weights.sum())

@@ -20,7 +20,7 @@ from scalelab.cdn.drill import (
     cdn_buckets,
     summarise,
 )
-from scalelab.validate import check_choice, check_number
+from scalelab.validate import check_type, param, validate_fields
 
 __all__ = [
     "Plan",
@@ -34,15 +34,18 @@ class Plan:
     """A resilience plan: a failover ``strategy``, an origin ``shield`` or not, and the share
     ``p_second`` of traffic a second CDN carries all the time (multi-CDN only)."""
 
-    strategy: str = "origin"
-    shield: bool = False
-    p_second: float = 0.0
+    strategy: str = param(
+        "origin", kind="choice", choices=STRATEGIES, doc="what clients do when the CDN is down"
+    )
+    shield: bool = param(
+        False, kind="bool", doc="an origin shield between the edges and the origin"
+    )
+    p_second: float = param(
+        0.0, low=0, high=0.5, doc="share of traffic a second CDN carries all the time"
+    )
 
     def __post_init__(self):
-        check_choice("strategy", self.strategy, STRATEGIES)
-        if not isinstance(self.shield, bool):
-            raise ValueError(f"shield must be True or False; got {self.shield!r}")
-        check_number("p_second", self.p_second, low=0, high=0.5)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,8 @@ def run_drill(scenario: Scenario, plan: Plan) -> tuple[DrillSummary, bool]:
     >>> ok, round(summary.failed_share, 4)
     (True, 0.0005)
     """
-    if not isinstance(scenario, Scenario):
-        raise ValueError(f"scenario must be a Scenario; got {type(scenario).__name__}")
-    if not isinstance(plan, Plan):
-        raise ValueError(f"plan must be a Plan; got {type(plan).__name__}")
+    check_type("scenario", scenario, Scenario)
+    check_type("plan", plan, Plan)
     n = max(1, int(round(scenario.t_total / scenario.t_bucket)))
     cdn = CDN(**{**scenario.cdn.__dict__, "shield": plan.shield})
     out = cdn_buckets(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalelab.cache import POLICIES, Trace, make_cache
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_array, check_choice, check_int, check_number, check_type
 
 __all__ = [
     "CDNRun",
@@ -69,10 +69,13 @@ def _events(pairs, name: str) -> tuple[list, list]:
     if pairs is None:
         return [], []
     t, k = pairs
-    t = np.asarray(t, dtype=float)
+    t = check_array(f"{name} times", t, nonempty=False, unit="times (s)")
     k = np.asarray(k)
-    if t.shape != k.shape or t.ndim != 1 or not np.all(np.isfinite(t)):
-        raise ValueError(f"{name} must be a pair (times, keys) of equal-length 1-d arrays")
+    if t.shape != k.shape:
+        raise ValueError(
+            f"{name} must be a pair (times, keys) of equal-length 1-d arrays; "
+            f"got shapes {t.shape} and {k.shape}"
+        )
     order = np.argsort(t, kind="stable")
     return t[order].tolist(), k[order].tolist()
 
@@ -114,8 +117,7 @@ def simulate_cdn(
     >>> alone.n_origin > shielded.n_origin
     True
     """
-    if not isinstance(trace, Trace):
-        raise ValueError(f"trace must be a Trace from make_trace; got {type(trace).__name__}")
+    check_type("trace", trace, Trace, hint="from make_trace")
     n_r = check_int("n_regions", n_regions, low=1, high=1_000)
     check_choice("policy", policy, POLICIES)
     cap = check_int("n_capacity", n_capacity, low=1)

@@ -6,20 +6,23 @@ rate λ per second and a TTL of ``T`` seconds, ``λT/(1 + λT)`` of an object's 
 :func:`ttl_hit_ratio` sums that over objects, :func:`origin_rate` gives the requests/s that reach
 the origin from many edges with or without an origin shield, and :func:`p_stale` the share of
 hits that return an outdated copy under each invalidation (:data:`INVALIDATIONS`: wait for the
-TTL, purge, or versioned URLs).
+TTL, purge, or versioned URLs), and :func:`cache_key` what an edge caches a URL under, with
+or without its query string.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_number
+from scalelab.validate import check_array, check_choice, check_number
 
 __all__ = [
     "INVALIDATIONS",
     "ttl_hit_ratio",
     "origin_rate",
     "p_stale",
+    "QUERY_KEYS",
+    "cache_key",
 ]
 
 
@@ -28,11 +31,9 @@ INVALIDATIONS = ("ttl", "purge", "versioned")
 
 
 def _rates(rate, name: str = "rate") -> np.ndarray:
-    lam = np.asarray(rate, dtype=float)
+    lam = check_array(name, rate, ndim=None, low=0, unit="requests/s")
     if lam.ndim == 0:
         lam = lam.reshape(1)
-    if lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError(f"{name} must be a non-empty array of request rates (requests/s) >= 0")
     return lam
 
 
@@ -76,11 +77,9 @@ def origin_rate(rate_edge, t_ttl: float, *, shield: bool = False) -> float:
     >>> round(origin_rate(rates, 60.0), 3), round(origin_rate(rates, 60.0, shield=True), 3)
     (0.184, 0.028)
     """
-    lam = np.asarray(rate_edge, dtype=float)
+    lam = check_array("rate_edge", rate_edge, ndim=(1, 2), low=0, unit="requests/s [edge][object]")
     if lam.ndim == 1:
         lam = lam[None, :]
-    if lam.ndim != 2 or lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError("rate_edge must be a 2-d array [edge][object] of requests/s >= 0")
     t = check_number("t_ttl", t_ttl, low=0)
     misses = lam / (1.0 + lam * t)
     if not shield:
@@ -125,3 +124,31 @@ def _p_stale(t, u: float, invalidation: str, tp: float):
         return ttl
     y = u * tp
     return np.minimum(ttl, y / (1.0 + y))
+
+
+QUERY_KEYS = ("none", "all")
+"""Whether a CDN's cache key includes the URL's query string: ``"none"`` (CloudFront's managed
+CachingOptimized policy, and many CDNs' default for static content) or ``"all"``."""
+
+
+def cache_key(url: str, *, query_strings: str = "none") -> str:
+    """The key an edge caches ``url`` under: its path, plus its query string only if the CDN's
+    cache policy includes query strings (``query_strings="all"``).
+
+    With the default (query strings left out, as in CloudFront's managed CachingOptimized
+    policy), ``app.css?v=1`` and ``app.css?v=2`` are **one** cache key, so a new version put in
+    the query is served from the old copy until the TTL ends; a version in the file name
+    (``app.3f9a1c2b.css``) is a new key on every CDN.
+
+    >>> cache_key("/static/app.css?v=1a2b3c4d") == cache_key("/static/app.css?v=9f8e7d6c")
+    True
+    >>> cache_key("/static/app.css?v=1a2b3c4d", query_strings="all")
+    '/static/app.css?v=1a2b3c4d'
+    >>> cache_key("/static/app.1a2b3c4d.css")
+    '/static/app.1a2b3c4d.css'
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"url must be a str; got {type(url).__name__}")
+    check_choice("query_strings", query_strings, QUERY_KEYS)
+    path, _, query = url.partition("?")
+    return url if query_strings == "all" and query else path

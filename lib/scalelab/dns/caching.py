@@ -22,7 +22,15 @@ import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
 from scalelab.dns.resolution import T_AUTH, T_CLIENT
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import (
+    check_array,
+    check_int,
+    check_number,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "hit_ratio",
@@ -51,12 +59,8 @@ def hit_ratio(rate, t_ttl):
     >>> hit_ratio(1.0, 9.0)
     0.9
     """
-    lam_a = np.asarray(rate, dtype=float)
-    t_a = np.asarray(t_ttl, dtype=float)
-    if np.any(~np.isfinite(lam_a)) or np.any(lam_a < 0):
-        raise ValueError(f"rate must be >= 0 queries/s; got {rate!r}")
-    if np.any(~np.isfinite(t_a)) or np.any(t_a < 0):
-        raise ValueError(f"t_ttl must be >= 0 s; got {t_ttl!r}")
+    lam_a = check_array("rate", rate, ndim=None, low=0, nonempty=False, unit="queries/s")
+    t_a = check_array("t_ttl", t_ttl, ndim=None, low=0, nonempty=False, unit="times (s)")
     x = lam_a * t_a
     out = x / (1.0 + x)
     return float(out) if out.ndim == 0 else out
@@ -68,9 +72,7 @@ def mean_lookup_time(p_hit, t_hit: float, t_miss: float):
     >>> round(mean_lookup_time(0.9, 0.01, 0.11), 4)
     0.02
     """
-    p = np.asarray(p_hit, dtype=float)
-    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
-        raise ValueError(f"p_hit must be in [0, 1]; got {p_hit!r}")
+    p = check_array("p_hit", p_hit, ndim=None, low=0, high=1, nonempty=False, unit="shares")
     check_number("t_hit", t_hit, low=0)
     check_number("t_miss", t_miss, low=0)
     out = p * t_hit + (1.0 - p) * t_miss
@@ -98,16 +100,17 @@ class QueryStream:
     with its own cache (an ISP's users share one resolver; different ISPs do not).
     """
 
-    rate_queries: float
-    n_names: int = 1
-    zipf_s: float = 1.0
-    n_resolvers: int = 1
+    rate_queries: float = param(
+        low=0, doc="lookups/s over all names and resolvers", unit="queries/s"
+    )
+    n_names: int = param(1, kind="int", low=1, doc="names looked up")
+    zipf_s: float = param(1.0, low=0, high=5, doc="Zipf skew of names' popularity")
+    n_resolvers: int = param(
+        1, kind="int", low=1, doc="resolvers sharing the load, each with its own cache"
+    )
 
     def __post_init__(self):
-        check_number("rate_queries", self.rate_queries, low=0)
-        check_int("n_names", self.n_names, low=1)
-        check_number("zipf_s", self.zipf_s, low=0, high=5)
-        check_int("n_resolvers", self.n_resolvers, low=1)
+        validate_fields(self)
 
     def rates(self) -> np.ndarray:
         """Queries/s for each (resolver, name) pair, shape ``(n_resolvers, n_names)``."""
@@ -137,8 +140,7 @@ def sample_queries(stream: QueryStream, t_duration: float, *, rng: np.random.Gen
     >>> len(t) > 900, bool(np.all(np.diff(t) >= 0)), int(r.max()), int(n.max()) <= 2
     (True, True, 0, True)
     """
-    if not isinstance(stream, QueryStream):
-        raise ValueError(f"stream must be a QueryStream; got {stream!r}")
+    check_type("stream", stream, QueryStream)
     check_number("t_duration", t_duration, low=0, low_open=True)
     check_rng(rng)
     n = int(rng.poisson(stream.rate_queries * t_duration))
@@ -236,8 +238,7 @@ def expected_cache_stats(
     >>> round(expected_cache_stats(QueryStream(1.0), 9.0).hit_ratio, 3)
     0.9
     """
-    if not isinstance(stream, QueryStream):
-        raise ValueError(f"stream must be a QueryStream; got {stream!r}")
+    check_type("stream", stream, QueryStream)
     check_number("t_ttl", t_ttl, low=0)
     check_number("t_duration", t_duration, low=0, low_open=True)
     lam = stream.rates()
@@ -264,18 +265,19 @@ class ResolverCache:
     takes ``t_hit`` s, a miss ``t_miss`` s (the authoritative servers asked).
     """
 
-    t_ttl: float
-    n_names: int = 1
-    zipf_s: float = 1.0
-    n_resolvers: int = 1
-    t_hit: float = T_CLIENT
-    t_miss: float = T_CLIENT + T_AUTH
+    t_ttl: float = param(low=0, doc="time answers are cached", unit="s")
+    n_names: int = param(1, kind="int", low=1, doc="names looked up")
+    zipf_s: float = param(1.0, low=0, high=5, doc="Zipf skew of names' popularity")
+    n_resolvers: int = param(
+        1, kind="int", low=1, doc="resolvers sharing the load, each with its own cache"
+    )
+    t_hit: float = param(T_CLIENT, low=0, doc="time of a cache hit", unit="s")
+    t_miss: float = param(
+        T_CLIENT + T_AUTH, low=0, doc="time of a miss (the authoritative servers asked)", unit="s"
+    )
 
     def __post_init__(self):
-        check_number("t_ttl", self.t_ttl, low=0)
-        check_number("t_hit", self.t_hit, low=0)
-        check_number("t_miss", self.t_miss, low=0)
-        check_int("n_resolvers", self.n_resolvers, low=1)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -300,12 +302,9 @@ def resolver_buckets(rate_queries, t_bucket: float, cache: ResolverCache) -> Cac
     >>> b.hit_ratio.round(3).tolist(), b.rate_upstream.round(3).tolist()
     ([0.0, 0.9, 0.989], [0.0, 0.1, 0.11])
     """
-    rate = np.asarray(rate_queries, dtype=float)
-    if rate.ndim != 1 or np.any(~np.isfinite(rate)) or np.any(rate < 0):
-        raise ValueError(f"rate_queries must be a 1-d array of rates >= 0; got {rate_queries!r}")
+    rate = check_array("rate_queries", rate_queries, low=0, nonempty=False, unit="queries/s")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(cache, ResolverCache):
-        raise ValueError(f"cache must be a ResolverCache; got {type(cache).__name__}")
+    check_type("cache", cache, ResolverCache)
     t_ttl, t_hit, t_miss, n_resolvers = cache.t_ttl, cache.t_hit, cache.t_miss, cache.n_resolvers
     p = zipf_popularity(cache.n_names, cache.zipf_s)
     lam = rate[:, None] * p[None, :] / n_resolvers  # per resolver and name

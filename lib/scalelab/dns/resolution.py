@@ -28,7 +28,14 @@ from scalelab.dns.zones import (
     normalize_name,
     parse_zone,
 )
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import (
+    check_choice,
+    check_int,
+    check_number,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "EXAMPLE_ZONES",
@@ -77,9 +84,12 @@ class Namespace:
 
     zones: Mapping[str, Zone]
     t_rtt: Mapping[str, float] | Callable[[str, Any], float] = field(default_factory=dict)
-    t_rtt_default: float | None = None
+    t_rtt_default: float | None = param(
+        None, low=0, doc="round trip to zones t_rtt does not name (None: by level)", unit="s"
+    )
 
     def __post_init__(self):
+        validate_fields(self)
         zones = {}
         for key, zone in dict(self.zones).items():
             if not isinstance(zone, Zone):
@@ -90,8 +100,6 @@ class Namespace:
             zones[origin] = zone
         if "." not in zones:
             raise ValueError("zones must include the root zone '.'")
-        if self.t_rtt_default is not None:
-            check_number("t_rtt_default", self.t_rtt_default, low=0)
         rtt = self.t_rtt
         if not callable(rtt):
             rtt = {
@@ -262,8 +270,7 @@ class Resolver:
         client: Any = None,
         max_chain: int = 8,
     ):
-        if not isinstance(namespace, Namespace):
-            raise ValueError(f"namespace must be a Namespace; got {namespace!r}")
+        check_type("namespace", namespace, Namespace)
         self.namespace = namespace
         self.cache = TTLCache() if cache is None else cache
         self.t_client = float(check_number("t_client", t_client, low=0))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalelab.validate import check_choice, check_number
+from scalelab.validate import check_choice, param, validate_fields
 
 __all__ = [
     "RECORD_TYPES",
@@ -105,14 +105,14 @@ class Record:
 
     name: str
     rtype: str
-    t_ttl: float
+    t_ttl: float = param(low=0, high=2**31 - 1, doc="time the record may be cached", unit="s")
     value: str
 
     def __post_init__(self):
+        validate_fields(self)
         name = normalize_name(self.name, "name")
         rtype = self.rtype.upper() if isinstance(self.rtype, str) else self.rtype
         check_choice("rtype", rtype, RECORD_TYPES)
-        check_number("t_ttl", self.t_ttl, low=0, high=2**31 - 1)
         value = self.value
         if rtype in ("A", "AAAA"):
             try:
@@ -173,10 +173,13 @@ class Zone:
 
     origin: str
     records: tuple[Record, ...]
-    t_negative: float = 0.0
+    t_negative: float = param(
+        0.0, low=0, doc="negative-caching TTL (from the SOA record)", unit="s"
+    )
     policy: AnswerPolicy | None = field(default=None, compare=False)
 
     def __post_init__(self):
+        validate_fields(self)
         origin = normalize_name(self.origin, "origin")
         object.__setattr__(self, "origin", origin)
         records = tuple(self.records)
@@ -185,7 +188,6 @@ class Zone:
                 raise ValueError(f"records must be Record objects; got {r!r}")
             if not _is_under(r.name, origin):
                 raise ValueError(f"record {r.name} lies outside the zone {origin}")
-        check_number("t_negative", self.t_negative, low=0)
         by_name: dict[str, list[Record]] = {}
         for r in records:
             by_name.setdefault(r.name, []).append(r)

@@ -43,8 +43,9 @@ One module per idea; import from the package (``from scalelab.geo import nearest
 :mod:`~scalelab.geo.world` (regions, sites, round trips, data centres),
 :mod:`~scalelab.geo.routing` (which DC each region uses), :mod:`~scalelab.geo.health` (health
 checks and the DNS TTL), :mod:`~scalelab.geo.failover` (the time-bucketed form and the failover
-scenario), :mod:`~scalelab.geo.resolvers` (individual resolvers, the reference for the caches)
-and :mod:`~scalelab.geo.sync` (asynchronous cross-region sync).
+scenario), :mod:`~scalelab.geo.resolvers` (individual resolvers, the reference for the caches),
+:mod:`~scalelab.geo.sync` (asynchronous cross-region sync) and :mod:`~scalelab.geo.recovery`
+(what a replication mode and a failover policy promise against RPO, RTO and write latency).
 
 >>> world = default_world()
 >>> [world.dcs[int(i)].name for i in nearest_healthy(world.t_rtt, [True, True, True])]
@@ -70,6 +71,14 @@ from scalelab.geo.health import (
     expected_failed_requests,
     failover_seconds,
     health_marks,
+)
+from scalelab.geo.recovery import (
+    FAILOVER_POLICIES,
+    REPLICATION_MODES,
+    RecoveryOutcome,
+    RecoveryTargets,
+    RegionPair,
+    recovery_outcome,
 )
 from scalelab.geo.resolvers import DOMAIN, GeoDNS, simulate_resolvers
 from scalelab.geo.routing import (
@@ -140,6 +149,12 @@ __all__ = [
     "SyncParams",
     "SyncResult",
     "simulate_sync",
+    "REPLICATION_MODES",
+    "FAILOVER_POLICIES",
+    "RegionPair",
+    "RecoveryTargets",
+    "RecoveryOutcome",
+    "recovery_outcome",
 ]
 
 

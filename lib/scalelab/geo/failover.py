@@ -21,7 +21,16 @@ from scalelab.buckets import Buckets, bucket_times
 from scalelab.geo.health import client_shares, health_marks
 from scalelab.geo.routing import _as_rtt, capacity_aware, nearest_healthy
 from scalelab.geo.world import World
-from scalelab.validate import check_choice, check_int, check_number, check_probability
+from scalelab.validate import (
+    check_array,
+    check_int,
+    check_number,
+    check_type,
+    param,
+    validate_fields,
+)
+
+_POLICIES = ("nearest", "capacity")
 
 __all__ = [
     "GeoRouting",
@@ -50,31 +59,31 @@ class GeoRouting:
 
     t_rtt: tuple
     rate_capacity: tuple
-    t_ttl: float = 60.0
-    t_check: float = 10.0
-    n_fail: int = 3
-    n_ok: int = 2
-    policy: str = "nearest"
-    p_sticky: float = 0.0
-    t_sticky: float = 900.0
+    t_ttl: float = param(60.0, low=0, doc="time to live of GeoDNS answers", unit="s")
+    t_check: float = param(10.0, low=0, low_open=True, doc="time between health checks", unit="s")
+    n_fail: int = param(
+        3, kind="int", low=1, high=1000, doc="failed checks in a row that mark a DC down"
+    )
+    n_ok: int = param(2, kind="int", low=1, high=1000, doc="good checks in a row that mark a DC up")
+    policy: str = param("nearest", kind="choice", choices=_POLICIES, doc="how GeoDNS picks a DC")
+    p_sticky: float = param(
+        0.0, kind="probability", doc="share of clients that keep an answer longer than told"
+    )
+    t_sticky: float = param(
+        900.0, low=0, high=7 * 86_400, doc="how long sticky clients keep an answer", unit="s"
+    )
 
     def __post_init__(self):
+        validate_fields(self)
         rtt = _as_rtt(self.t_rtt)
-        cap = np.asarray(self.rate_capacity, dtype=float)
-        if cap.shape != (rtt.shape[1],) or not np.all(np.isfinite(cap)) or np.any(cap < 0):
+        cap = check_array("rate_capacity", self.rate_capacity, low=0, unit="requests/s")
+        if cap.shape != (rtt.shape[1],):
             raise ValueError(
                 f"rate_capacity must hold one rate >= 0 requests/s per DC ({rtt.shape[1]}); "
                 f"got {self.rate_capacity!r}"
             )
         object.__setattr__(self, "t_rtt", tuple(tuple(float(x) for x in row) for row in rtt))
         object.__setattr__(self, "rate_capacity", tuple(float(x) for x in cap))
-        check_number("t_ttl", self.t_ttl, low=0)
-        check_number("t_check", self.t_check, low=0, low_open=True)
-        check_int("n_fail", self.n_fail, low=1, high=1000)
-        check_int("n_ok", self.n_ok, low=1, high=1000)
-        check_choice("policy", self.policy, _POLICIES)
-        check_probability("p_sticky", self.p_sticky)
-        check_number("t_sticky", self.t_sticky, low=0, high=7 * 86_400)
 
     @classmethod
     def from_world(cls, world: World, **options) -> GeoRouting:
@@ -118,9 +127,6 @@ class GeoBuckets(Buckets):
     t_rtt_mean: np.ndarray
 
 
-_POLICIES = ("nearest", "capacity")
-
-
 def _router(policy: str, demand: np.ndarray, rtt: np.ndarray, cap: np.ndarray):
     """``route(marked, demand=None)``: GeoDNS's answer per region, memoised per distinct input."""
     cache: dict[bytes, np.ndarray] = {}
@@ -154,15 +160,12 @@ def geo_buckets(rate, t_bucket: float, routing: GeoRouting, *, up=None) -> GeoBu
     >>> out.rate_load[:, 1].round().tolist(), out.rate_failed.round().tolist()
     ([3241.0, 0.0, 0.0], [0.0, 1259.0, 1259.0])
     """
-    if not isinstance(routing, GeoRouting):
-        raise ValueError(f"routing must be a GeoRouting; got {type(routing).__name__}")
+    check_type("routing", routing, GeoRouting)
     rtt = routing.rtt
     n_r, n_d = rtt.shape
-    offered = np.asarray(rate, dtype=float)
-    if offered.ndim != 2 or offered.shape[1] != n_r or offered.shape[0] < 1:
-        raise ValueError(f"rate must be buckets × regions ({n_r}); got {offered.shape}")
-    if not np.all(np.isfinite(offered)) or np.any(offered < 0):
-        raise ValueError("rate must hold finite rates >= 0 requests/s")
+    offered = check_array("rate", rate, ndim=2, low=0, unit="requests/s")
+    if offered.shape[1] != n_r:
+        raise ValueError(f"rate must be buckets × regions ({n_r}); got shape {offered.shape}")
     up = np.ones((offered.shape[0], n_d), dtype=bool) if up is None else np.asarray(up, bool)
     if up.shape != (offered.shape[0], n_d):
         raise ValueError(f"up must be buckets × DCs {offered.shape[0], n_d}; got {up.shape}")
@@ -221,29 +224,27 @@ class FailoverParams:
     dc: int = 1
     t_fail: float = 60.0
     t_recover: float = 600.0
-    t_ttl: float = 60.0
-    t_check: float = 10.0
-    n_fail: int = 3
-    n_ok: int = 2
-    t_end: float = 900.0
-    t_step: float = 1.0
-    policy: str = "nearest"
-    p_sticky: float = 0.0
-    t_sticky: float = 900.0
+    t_ttl: float = param(60.0, low=0, high=86_400, doc="time to live of GeoDNS answers", unit="s")
+    t_check: float = param(10.0, low=0.01, high=3600, doc="time between health checks", unit="s")
+    n_fail: int = param(
+        3, kind="int", low=1, high=100, doc="failed checks in a row that mark a DC down"
+    )
+    n_ok: int = param(2, kind="int", low=1, high=100, doc="good checks in a row that mark a DC up")
+    t_end: float = param(
+        900.0, low=0, high=7 * 86_400, low_open=True, doc="length of the run", unit="s"
+    )
+    t_step: float = param(1.0, low=0.01, high=3600, doc="time step", unit="s")
+    policy: str = param("nearest", kind="choice", choices=_POLICIES, doc="how GeoDNS picks a DC")
+    p_sticky: float = param(0.0, kind="probability", doc="share of clients that ignore the TTL")
+    t_sticky: float = param(
+        900.0, low=0, high=86_400, doc="how long sticky clients keep an answer", unit="s"
+    )
 
     def validate(self, n_dcs: int) -> None:
+        validate_fields(self)
         check_int("dc", self.dc, low=-1, high=n_dcs - 1)
-        check_number("t_end", self.t_end, low=0, low_open=True, high=7 * 86_400)
-        check_number("t_step", self.t_step, low=0.01, high=3600)
         check_number("t_fail", self.t_fail, low=0, high=self.t_end)
         check_number("t_recover", self.t_recover, low=self.t_fail)
-        check_number("t_ttl", self.t_ttl, low=0, high=86_400)
-        check_number("t_check", self.t_check, low=0.01, high=3600)
-        check_int("n_fail", self.n_fail, low=1, high=100)
-        check_int("n_ok", self.n_ok, low=1, high=100)
-        check_choice("policy", self.policy, _POLICIES)
-        check_probability("p_sticky", self.p_sticky)
-        check_number("t_sticky", self.t_sticky, low=0, high=86_400)
         if self.t_end / self.t_step > 100_000:
             raise ValueError(
                 f"t_end / t_step must be <= 100000 steps; got {self.t_end / self.t_step}"

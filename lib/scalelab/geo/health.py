@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number, check_probability
+from scalelab.validate import check_array, check_int, check_number, check_probability
 
 __all__ = [
     "detection_time",
@@ -97,9 +97,7 @@ def health_marks(
     >>> health_marks([[True], [False], [False], [False], [True], [True]], 10, 10, 2, 1)[:, 0].tolist()
     [True, True, False, False, True, True]
     """
-    up = np.asarray(up, dtype=bool)
-    if up.ndim != 2 or up.shape[0] < 1:
-        raise ValueError(f"up must be a 2-d (steps × DCs) array; got shape {up.shape}")
+    up = check_array("up", up, ndim=2, dtype=bool, unit="True/False (steps × DCs)")
     check_number("t_step", t_step, low=0, low_open=True)
     check_number("t_check", t_check, low=0, low_open=True)
     check_int("n_fail", n_fail, low=1, high=1000)
@@ -134,9 +132,9 @@ def client_shares(answers, n_dcs: int, t_step: float, t_ttl: float) -> np.ndarra
     >>> client_shares([[0], [1], [1], [1]], 2, 10, 20)[:, 0, 1].tolist()
     [0.0, 0.25, 0.75, 1.0]
     """
-    answers = np.asarray(answers, dtype=int)
-    if answers.ndim != 2:
-        raise ValueError(f"answers must be 2-d (steps × regions); got shape {answers.shape}")
+    answers = check_array(
+        "answers", answers, ndim=2, nonempty=False, dtype=int, unit="DC indices (steps × regions)"
+    )
     check_int("n_dcs", n_dcs, low=1)
     check_number("t_step", t_step, low=0, low_open=True)
     check_number("t_ttl", t_ttl, low=0, high=7 * 86_400)

@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from scalelab.validate import check_int
+from scalelab.validate import check_array, check_int
 
 __all__ = [
     "nearest_healthy",
@@ -29,11 +29,7 @@ __all__ = [
 
 
 def _as_rtt(t_rtt) -> np.ndarray:
-    rtt = np.asarray(t_rtt, dtype=float)
-    if rtt.ndim != 2 or rtt.shape[0] < 1 or rtt.shape[1] < 1:
-        raise ValueError(f"t_rtt must be a 2-d (regions × DCs) array; got shape {rtt.shape}")
-    if not np.all(np.isfinite(rtt)) or np.any(rtt < 0):
-        raise ValueError("t_rtt must hold finite round-trip times >= 0 s")
+    rtt = check_array("t_rtt", t_rtt, ndim=2, low=0, unit="round trips (s, regions × DCs)")
     return rtt
 
 
@@ -45,13 +41,11 @@ def _as_up(up, n_dcs: int) -> np.ndarray:
 
 
 def _as_demand(rate_demand, n_regions: int) -> np.ndarray:
-    demand = np.asarray(rate_demand, dtype=float)
+    demand = check_array("rate_demand", rate_demand, ndim=None, low=0, unit="requests/s")
     if demand.shape != (n_regions,):
         raise ValueError(
             f"rate_demand must hold one rate per region ({n_regions}); got shape {demand.shape}"
         )
-    if not np.all(np.isfinite(demand)) or np.any(demand < 0):
-        raise ValueError("rate_demand must hold finite rates >= 0 requests/s")
     return demand
 
 

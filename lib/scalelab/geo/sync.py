@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import (
+    check_array,
+    check_number,
+    check_rng,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "apply_times",
@@ -35,14 +41,15 @@ def apply_times(t_commit, t_lag) -> np.ndarray:
     >>> apply_times([0.0, 1.0, 2.0], [5.0, 1.0, 1.0]).tolist()
     [5.0, 5.0, 5.0]
     """
-    commit = np.asarray(t_commit, dtype=float)
-    lag = np.asarray(t_lag, dtype=float)
-    if commit.shape != lag.shape or commit.ndim != 1:
-        raise ValueError("t_commit and t_lag must be 1-d arrays of the same length")
+    commit = check_array("t_commit", t_commit, nonempty=False, unit="times (s)")
+    lag = check_array("t_lag", t_lag, ndim=None, low=0, nonempty=False, unit="delays (s)")
+    if commit.shape != lag.shape:
+        raise ValueError(
+            f"t_commit and t_lag must be 1-d arrays of the same length; "
+            f"got shapes {commit.shape} and {lag.shape}"
+        )
     if np.any(np.diff(commit) < 0):
         raise ValueError("t_commit must be sorted (writes in commit order)")
-    if np.any(lag < 0) or not np.all(np.isfinite(lag)):
-        raise ValueError("t_lag must hold finite delays >= 0 s")
     return np.maximum.accumulate(commit + lag) if commit.size else commit.copy()
 
 
@@ -69,20 +76,21 @@ class SyncParams:
     records the writes update, each write picks one uniformly.
     """
 
-    rate_writes: float = 200.0
-    t_rtt: float = 0.090
-    t_batch: float = 0.5
-    t_jitter: float = 0.2
-    t_fail: float = 60.0
-    n_keys: int = 20_000
+    rate_writes: float = param(
+        200.0, low=0, high=1e5, doc="writes/s at the home DC (Poisson)", unit="writes/s"
+    )
+    t_rtt: float = param(0.090, low=0, high=10, doc="round trip between the regions", unit="s")
+    t_batch: float = param(
+        0.5, low=0.001, high=3600, doc="time between shipments of the log", unit="s"
+    )
+    t_jitter: float = param(0.2, low=0, high=3600, doc="mean extra delay of a batch", unit="s")
+    t_fail: float = param(60.0, low=0, high=86_400, doc="when the home DC fails", unit="s")
+    n_keys: int = param(
+        20_000, kind="int", low=1, high=10_000_000, doc="distinct records the writes update"
+    )
 
     def validate(self) -> None:
-        check_number("rate_writes", self.rate_writes, low=0, high=1e5)
-        check_number("t_rtt", self.t_rtt, low=0, high=10)
-        check_number("t_batch", self.t_batch, low=0.001, high=3600)
-        check_number("t_jitter", self.t_jitter, low=0, high=3600)
-        check_number("t_fail", self.t_fail, low=0, high=86_400)
-        check_int("n_keys", self.n_keys, low=1, high=10_000_000)
+        validate_fields(self)
         if self.rate_writes * self.t_fail > 5_000_000:
             raise ValueError("rate_writes * t_fail must be <= 5,000,000 writes (keep runs small)")
 

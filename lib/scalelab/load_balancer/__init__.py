@@ -45,8 +45,9 @@ simulate_pool``): :mod:`~scalelab.load_balancer.policies` (the readable policies
 :mod:`~scalelab.load_balancer.pool` (parameters and results),
 :mod:`~scalelab.load_balancer.simulation` (the request-by-request simulation),
 :mod:`~scalelab.load_balancer.waits` (the formulas), :mod:`~scalelab.load_balancer.redundancy`
-(availability), :mod:`~scalelab.load_balancer.scaling` (vertical against horizontal) and
-:mod:`~scalelab.load_balancer.buckets` (the time-bucketed form).
+(availability), :mod:`~scalelab.load_balancer.scaling` (vertical against horizontal),
+:mod:`~scalelab.load_balancer.buckets` (the time-bucketed form) and
+:mod:`~scalelab.load_balancer.failure_modes` (a dead server that hangs or fails fast).
 
 It is built on :mod:`scalelab.queueing`: Poisson arrivals and service times come from there,
 each server's queue under an oblivious policy with unlimited queues is
@@ -67,6 +68,12 @@ True
 from __future__ import annotations
 
 from scalelab.load_balancer.buckets import PoolBuckets, ServerPool, pool_buckets
+from scalelab.load_balancer.failure_modes import (
+    FAILURE_MODES,
+    DeadServerParams,
+    DeadServerResult,
+    simulate_dead_server,
+)
 from scalelab.load_balancer.policies import POLICIES, least_connections, power_of_two, round_robin
 from scalelab.load_balancer.pool import (
     DROPPED,
@@ -129,6 +136,10 @@ __all__ = [
     "usl_capacity",
     "plan_vertical",
     "plan_horizontal",
+    "FAILURE_MODES",
+    "DeadServerParams",
+    "DeadServerResult",
+    "simulate_dead_server",
     "ServerPool",
     "PoolBuckets",
     "pool_buckets",

@@ -15,7 +15,7 @@ import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
 from scalelab.queueing import mmck, mmck_drop_probability
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_array, check_number, check_type, param, validate_fields
 
 __all__ = [
     "ServerPool",
@@ -35,18 +35,19 @@ class ServerPool:
     A server up costs ``price_per_server_hour`` dollars an hour.
     """
 
-    rate_service: float
-    n_queue_max: int
-    model: str = "random"
-    price_per_server_hour: float = 0.0
+    rate_service: float = param(
+        low=0, low_open=True, doc="requests/s one server finishes (service rate)", unit="requests/s"
+    )
+    n_queue_max: int = param(kind="int", low=1, high=10_000, doc="most requests one server holds")
+    model: str = param(
+        "random", kind="choice", choices=("random", "pooled"), doc="queueing model of the pool"
+    )
+    price_per_server_hour: float = param(
+        0.0, low=0, doc="price of one server up for an hour", unit="$/h"
+    )
 
     def __post_init__(self):
-        check_number("rate_service", self.rate_service, low=0, low_open=True)
-        object.__setattr__(
-            self, "n_queue_max", check_int("n_queue_max", self.n_queue_max, low=1, high=10_000)
-        )
-        check_choice("model", self.model, ("random", "pooled"))
-        check_number("price_per_server_hour", self.price_per_server_hour, low=0)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,9 @@ def pool_buckets(rate, t_bucket: float, pool: ServerPool, *, n_up, n_in_view=Non
     ([0.5, 1.0], True)
     """
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(pool, ServerPool):
-        raise ValueError(f"pool must be a ServerPool; got {type(pool).__name__}")
+    check_type("pool", pool, ServerPool)
     mu, k, model = pool.rate_service, pool.n_queue_max, pool.model
-    lam = np.asarray(rate, dtype=float)
-    if lam.ndim not in (1, 2) or not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError(
-            f"rate must be a 1-d or 2-d array of finite numbers >= 0 (requests/s); got {rate!r}"
-        )
+    lam = check_array("rate", rate, ndim=(1, 2), low=0, nonempty=False, unit="requests/s")
     up = np.broadcast_to(np.asarray(n_up), lam.shape).astype(np.int64)
     view = up if n_in_view is None else np.broadcast_to(np.asarray(n_in_view), lam.shape)
     view = view.astype(np.int64)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalelab.load_balancer.policies import POLICIES
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_choice, check_number, param, validate_fields
 
 __all__ = [
     "SERVED",
@@ -40,13 +40,12 @@ crashed); turned away (queue full, or no server the balancer believes healthy: a
 class Outage:
     """Server ``server`` (0-based) is down from ``t_down`` until ``t_up`` (seconds)."""
 
-    server: int
-    t_down: float
+    server: int = param(kind="int", low=0, doc="the server that is down (0-based)")
+    t_down: float = param(low=0, doc="when the server goes down", unit="s")
     t_up: float = math.inf
 
     def __post_init__(self):
-        check_int("server", self.server, low=0)
-        check_number("t_down", self.t_down, low=0)
+        validate_fields(self)
         if not (isinstance(self.t_up, int | float) and self.t_up > self.t_down):
             raise ValueError(f"t_up must be > t_down = {self.t_down}; got {self.t_up!r}")
 
@@ -70,20 +69,24 @@ class PoolParams:
     the pool (s; default all at 0). ``t_end``: length of the run (s).
     """
 
-    rate: float
-    n_servers: int
+    rate: float = param(low=0, high=1e6, doc="offered load (Poisson)", unit="requests/s")
+    n_servers: int = param(kind="int", low=1, high=1000, doc="servers in the pool")
     rate_service: float | tuple[float, ...] = 1.0
     policy: Policy = "round_robin"
     weights: tuple[float, ...] | None = None
-    n_queue_max: int | None = None
-    t_check_interval: float = 5.0
+    n_queue_max: int | None = param(
+        None, kind="int", low=1, doc="most requests a server holds (None: no limit)"
+    )
+    t_check_interval: float = param(
+        5.0, low=0, high=1e6, doc="time between health checks (0: known at once)", unit="s"
+    )
     outages: tuple[Outage, ...] = ()
     t_join: tuple[float, ...] | None = None
-    t_end: float = 1000.0
+    t_end: float = param(1000.0, low=0, high=1e7, low_open=True, doc="length of the run", unit="s")
 
     def __post_init__(self):
-        check_number("rate", self.rate, low=0, high=1e6)
-        n = check_int("n_servers", self.n_servers, low=1, high=1000)
+        validate_fields(self)
+        n = self.n_servers
         mus = (
             self.rate_service
             if isinstance(self.rate_service, tuple | list)
@@ -105,10 +108,6 @@ class PoolParams:
                 raise ValueError(f"weights must hold {n} numbers; got {self.weights!r}")
             for w in self.weights:
                 check_number("weights", w, low=0, low_open=True)
-        if self.n_queue_max is not None:
-            check_int("n_queue_max", self.n_queue_max, low=1)
-        check_number("t_check_interval", self.t_check_interval, low=0, high=1e6)
-        check_number("t_end", self.t_end, low=0, low_open=True, high=1e7)
         if self.t_join is not None:
             if len(self.t_join) != n:
                 raise ValueError(f"t_join must hold {n} times; got {self.t_join!r}")

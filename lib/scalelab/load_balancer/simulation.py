@@ -30,7 +30,7 @@ from scalelab.load_balancer.pool import (
     Timeline,
 )
 from scalelab.queueing import exponential_service, percentiles, poisson_arrivals, simulate_fifo
-from scalelab.validate import check_number, check_rng
+from scalelab.validate import check_number, check_rng, check_type
 
 __all__ = [
     "STATE_AWARE",
@@ -106,8 +106,7 @@ def simulate_pool(params: PoolParams, *, rng: np.random.Generator) -> PoolResult
 
 def _simulate(params: PoolParams, rng: np.random.Generator, event_by_event: bool) -> PoolResult:
     """:func:`simulate_pool`; ``event_by_event=True`` forces the plain loop for every policy."""
-    if not isinstance(params, PoolParams):
-        raise ValueError(f"params must be a PoolParams; got {type(params).__name__}")
+    check_type("params", params, PoolParams)
     check_rng(rng)
     p = params
     c = p.n_servers

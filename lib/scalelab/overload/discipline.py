@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_array, check_choice, check_int, check_number
 
 __all__ = ["QUEUE_DISCIPLINES", "OUTCOMES", "DisciplineResult", "simulate_discipline"]
 
@@ -105,9 +105,9 @@ def simulate_discipline(
     >>> r.outcome.tolist(), r.t_response.tolist()
     (['ok', 'late', 'rejected'], [1.0, 2.0, nan])
     """
-    a = np.asarray(t_arrival, dtype=float)
-    s = np.asarray(t_service, dtype=float)
-    if a.ndim != 1 or s.shape != a.shape or (a.size and np.any(np.diff(a) < 0)):
+    a = check_array("t_arrival", t_arrival, nonempty=False, unit="times (s)")
+    s = check_array("t_service", t_service, nonempty=False, unit="times (s)")
+    if s.shape != a.shape or (a.size and np.any(np.diff(a) < 0)):
         raise ValueError("t_arrival (sorted) and t_service must be 1-d arrays of one length (s)")
     c = check_int("n_servers", n_servers, low=1)
     check_choice("discipline", discipline, QUEUE_DISCIPLINES)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_array, check_int, check_number, check_rng
 
 __all__ = [
     "LimiterResult",
@@ -72,9 +72,10 @@ class LimiterResult:
 
 
 def _check_trace(t_arrival) -> np.ndarray:
-    t = np.asarray(t_arrival, dtype=float)
-    if t.ndim != 1 or (t.size and (not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0))):
-        raise ValueError("t_arrival must be a 1-d array of sorted, finite times (s)")
+    t = check_array("t_arrival", t_arrival, nonempty=False, unit="times (s)")
+    if t.size and np.any(np.diff(t) < 0):
+        i = int(np.argmax(np.diff(t) < 0)) + 1
+        raise ValueError(f"t_arrival must be sorted; got {t[i]} at index {i} after {t[i - 1]}")
     return t
 
 

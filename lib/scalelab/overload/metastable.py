@@ -51,7 +51,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.overload.retries import JITTERS
-from scalelab.validate import check_choice, check_int, check_number, check_probability
+from scalelab.validate import (
+    check_number,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "DISCIPLINES",
@@ -78,17 +83,18 @@ class Spike:
     """The load: ``rate_base`` new requests/s, ``rate_spike`` from ``t_spike_start`` for
     ``t_spike`` seconds, over ``t_end`` seconds."""
 
-    rate_base: float = 800.0
-    rate_spike: float = 2000.0
-    t_spike_start: float = 20.0
-    t_spike: float = 10.0
+    rate_base: float = param(
+        800.0, low=0, doc="new requests/s outside the spike", unit="requests/s"
+    )
+    rate_spike: float = param(
+        2000.0, low=0, doc="new requests/s during the spike", unit="requests/s"
+    )
+    t_spike_start: float = param(20.0, low=0, doc="when the spike starts", unit="s")
+    t_spike: float = param(10.0, low=0, doc="how long the spike lasts", unit="s")
     t_end: float = 180.0
 
     def __post_init__(self):
-        check_number("rate_base", self.rate_base, low=0)
-        check_number("rate_spike", self.rate_spike, low=0)
-        check_number("t_spike_start", self.t_spike_start, low=0)
-        check_number("t_spike", self.t_spike, low=0)
+        validate_fields(self)
         check_number("t_end", self.t_end, low=self.t_spike_start + self.t_spike, low_open=True)
 
     def rate(self, t) -> np.ndarray:
@@ -105,23 +111,31 @@ class Server:
     CoDel-like limits ``t_codel_target``/``t_codel_interval`` (s, used by ``"codel"``), and
     ``p_reject_cost``, the share of one request's work that rejecting a request costs."""
 
-    rate_capacity: float = 1000.0
-    t_service: float = 0.05
-    discipline: str = "fifo"
-    t_shed: float | None = None
-    t_codel_target: float = 0.1
+    rate_capacity: float = param(
+        1000.0,
+        low=0,
+        low_open=True,
+        doc="requests/s the server finishes at most",
+        unit="requests/s",
+    )
+    t_service: float = param(0.05, low=0, low_open=True, doc="mean service time", unit="s")
+    discipline: str = param(
+        "fifo", kind="choice", choices=DISCIPLINES, doc="order the queue serves requests in"
+    )
+    t_shed: float | None = param(
+        None, low=0, doc="queued work above which requests are shed (None: never)", unit="s"
+    )
+    t_codel_target: float = param(
+        0.1, low=0, low_open=True, doc="CoDel's target queueing delay", unit="s"
+    )
     t_codel_interval: float = 1.0
-    p_reject_cost: float = 0.05
+    p_reject_cost: float = param(
+        0.05, kind="probability", doc="share of one request's work a rejection costs"
+    )
 
     def __post_init__(self):
-        check_number("rate_capacity", self.rate_capacity, low=0, low_open=True)
-        check_number("t_service", self.t_service, low=0, low_open=True)
-        check_choice("discipline", self.discipline, DISCIPLINES)
-        if self.t_shed is not None:
-            check_number("t_shed", self.t_shed, low=0)
-        check_number("t_codel_target", self.t_codel_target, low=0, low_open=True)
+        validate_fields(self)
         check_number("t_codel_interval", self.t_codel_interval, low=self.t_codel_target)
-        check_probability("p_reject_cost", self.p_reject_cost)
 
 
 @dataclass(frozen=True)
@@ -131,26 +145,25 @@ class ClientPolicy:
     ``p_retry_budget`` (None: no budget), behind a circuit breaker (``breaker``) that opens for
     ``t_breaker_open`` s when more than ``p_breaker_open`` of the last second's attempts failed."""
 
-    t_timeout: float = 1.0
-    n_retries: int = 3
-    t_backoff_base: float = 0.1
+    t_timeout: float = param(
+        1.0, low=0, low_open=True, doc="time after which a client gives up", unit="s"
+    )
+    n_retries: int = param(3, kind="int", low=0, high=10, doc="retries after the first attempt")
+    t_backoff_base: float = param(0.1, low=0, low_open=True, doc="first backoff", unit="s")
     t_backoff_cap: float = 2.0
-    jitter: str = "full"
-    p_retry_budget: float | None = None
+    jitter: str = param("full", kind="choice", choices=JITTERS, doc="how the backoff is randomised")
+    p_retry_budget: float | None = param(
+        None, kind="probability", doc="retries allowed as a share of requests (None: no budget)"
+    )
     breaker: bool = False
-    p_breaker_open: float = 0.5
-    t_breaker_open: float = 5.0
+    p_breaker_open: float = param(
+        0.5, kind="probability", doc="failed share that opens the circuit breaker"
+    )
+    t_breaker_open: float = param(5.0, low=0, doc="time the breaker stays open", unit="s")
 
     def __post_init__(self):
-        check_number("t_timeout", self.t_timeout, low=0, low_open=True)
-        check_int("n_retries", self.n_retries, low=0, high=10)
-        check_number("t_backoff_base", self.t_backoff_base, low=0, low_open=True)
+        validate_fields(self)
         check_number("t_backoff_cap", self.t_backoff_cap, low=self.t_backoff_base)
-        check_choice("jitter", self.jitter, JITTERS)
-        if self.p_retry_budget is not None:
-            check_probability("p_retry_budget", self.p_retry_budget)
-        check_probability("p_breaker_open", self.p_breaker_open)
-        check_number("t_breaker_open", self.t_breaker_open, low=0)
 
 
 @dataclass(frozen=True)
@@ -328,8 +341,7 @@ def _check_inputs(load, server, policy) -> None:
     for name, obj, kind in (("load", load, Spike), ("server", server, Server)):
         if not isinstance(obj, kind):
             raise ValueError(f"{name} must be a {kind.__name__}; got {type(obj).__name__}")
-    if not isinstance(policy, ClientPolicy):
-        raise ValueError(f"policy must be a ClientPolicy; got {type(policy).__name__}")
+    check_type("policy", policy, ClientPolicy)
 
 
 def simulate_overload(
@@ -423,8 +435,7 @@ def summarize_drill(result: OverloadResult, load: Spike) -> DrillSummary:
     >>> round(s.rate_goodput_before), round(s.rate_goodput_after), s.t_recover < 60
     (800, 800, True)
     """
-    if not isinstance(result, OverloadResult):
-        raise ValueError(f"result must be an OverloadResult; got {type(result).__name__}")
+    check_type("result", result, OverloadResult)
     t, dt = result.t, result.t_step
     end = load.t_spike_start + load.t_spike
     g = result.rate_goodput

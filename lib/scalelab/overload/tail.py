@@ -45,7 +45,15 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from scalelab.queueing import simulate_fifo
-from scalelab.validate import check_choice, check_int, check_number, check_probability, check_rng
+from scalelab.validate import (
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "SERVICE_KINDS",
@@ -70,13 +78,17 @@ class ServiceTime:
     ``"lognormal"`` (log-scale spread ``shape``, the sigma) or ``"pareto"`` (tail index
     ``shape`` > 2, so the variance is finite)."""
 
-    kind: str = "exponential"
-    t_mean: float = 0.01
+    kind: str = param(
+        "exponential",
+        kind="choice",
+        choices=SERVICE_KINDS,
+        doc="family of the service-time distribution",
+    )
+    t_mean: float = param(0.01, low=0, low_open=True, doc="mean service time", unit="s")
     shape: float = 1.0
 
     def __post_init__(self):
-        check_choice("kind", self.kind, SERVICE_KINDS)
-        check_number("t_mean", self.t_mean, low=0, low_open=True)
+        validate_fields(self)
         low = 2 if self.kind == "pareto" else 0
         check_number("shape", self.shape, low=low, low_open=True)
 
@@ -113,8 +125,7 @@ def pk_mean_wait(rate: float, service: ServiceTime) -> float:
     0.09
     """
     check_number("rate", rate, low=0)
-    if not isinstance(service, ServiceTime):
-        raise ValueError(f"service must be a ServiceTime; got {type(service).__name__}")
+    check_type("service", service, ServiceTime)
     rho = rate * service.t_mean
     if rho >= 1:
         raise ValueError(f"rho = rate * service.t_mean must be < 1; got rho = {rho:g}")
@@ -158,16 +169,17 @@ class LeafLatency:
     ``t_slow_median`` (same spread). The default is Dean and Barroso's example: a 10 ms
     server whose 99th percentile is about a second."""
 
-    t_median: float = 0.01
-    sigma: float = 0.5
-    p_slow: float = 0.011
-    t_slow_median: float = 2.0
+    t_median: float = param(
+        0.01, low=0, low_open=True, doc="median latency of a normal request", unit="s"
+    )
+    sigma: float = param(0.5, low=0, low_open=True, doc="log-scale spread of the lognormal")
+    p_slow: float = param(0.011, kind="probability", doc="share of requests that hit a hiccup")
+    t_slow_median: float = param(
+        2.0, low=0, low_open=True, doc="median latency of a slow request", unit="s"
+    )
 
     def __post_init__(self):
-        check_number("t_median", self.t_median, low=0, low_open=True)
-        check_number("sigma", self.sigma, low=0, low_open=True)
-        check_probability("p_slow", self.p_slow)
-        check_number("t_slow_median", self.t_slow_median, low=0, low_open=True)
+        validate_fields(self)
 
     def cdf(self, t) -> np.ndarray:
         """P(latency <= t) for times ``t`` (s)."""

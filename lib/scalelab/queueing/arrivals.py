@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import (
+    check_int,
+    check_number,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "ARRIVAL_KINDS",
@@ -46,24 +53,19 @@ class ArrivalProcess:
     array([10., 30.])
     """
 
-    kind: str = "poisson"
-    rate_base: float = 1.0
-    peak_factor: float = 2.0
-    t_period: float = 86_400.0
-    t_peak: float = 72_000.0
-    t_burst_start: float = 0.0
-    t_burst: float = 0.0
-    burst_factor: float = 1.0
+    kind: str = param("poisson", kind="choice", choices=ARRIVAL_KINDS, doc="shape of the workload")
+    rate_base: float = param(1.0, low=0, doc="base arrival rate", unit="requests/s")
+    peak_factor: float = param(2.0, low=1, high=2, doc="peak rate over the base rate (daily)")
+    t_period: float = param(
+        86_400.0, low=0, low_open=True, doc="length of one daily cycle", unit="s"
+    )
+    t_peak: float = param(72_000.0, low=0, doc="time of the peak within a cycle", unit="s")
+    t_burst_start: float = param(0.0, low=0, doc="when the burst starts", unit="s")
+    t_burst: float = param(0.0, low=0, doc="how long the burst lasts", unit="s")
+    burst_factor: float = param(1.0, low=0, doc="rate during the burst over the base rate")
 
     def __post_init__(self):
-        check_choice("kind", self.kind, ARRIVAL_KINDS)
-        check_number("rate_base", self.rate_base, low=0)
-        check_number("peak_factor", self.peak_factor, low=1, high=2)
-        check_number("t_period", self.t_period, low=0, low_open=True)
-        check_number("t_peak", self.t_peak, low=0)
-        check_number("t_burst_start", self.t_burst_start, low=0)
-        check_number("t_burst", self.t_burst, low=0)
-        check_number("burst_factor", self.burst_factor, low=0)
+        validate_fields(self)
 
     def rate(self, t) -> np.ndarray:
         """Instantaneous arrival rate (requests/s) at times ``t`` (s)."""
@@ -126,8 +128,7 @@ def generate_arrivals(
     >>> bool(np.all(np.diff(a) >= 0)), 4000 < len(a) < 6000
     (True, True)
     """
-    if not isinstance(process, ArrivalProcess):
-        raise ValueError(f"process must be an ArrivalProcess; got {process!r}")
+    check_type("process", process, ArrivalProcess)
     check_number("t_end", t_end, low=0)
     check_rng(rng)
     top = process.max_rate()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
-from scalelab.validate import check_number
+from scalelab.validate import check_array, check_number, check_type, param, validate_fields
 
 __all__ = [
     "WorkQueue",
@@ -40,13 +40,13 @@ class WorkQueue:
     wait (None: unlimited).
     """
 
-    rate_service: float
-    n_buffer: float | None = None
+    rate_service: float = param(
+        low=0, low_open=True, doc="requests/s one server finishes (service rate)", unit="requests/s"
+    )
+    n_buffer: float | None = param(None, low=0, doc="most requests that may wait (None: unlimited)")
 
     def __post_init__(self):
-        check_number("rate_service", self.rate_service, low=0, low_open=True)
-        if self.n_buffer is not None:
-            check_number("n_buffer", self.n_buffer, low=0)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,9 @@ def queue_buckets(
     >>> queue_buckets([6.0], 10.0, WorkQueue(1.0), n_servers=4).backlog.tolist()  # 2/s too many
     [20.0]
     """
-    lam = np.asarray(rate, dtype=float)
-    if lam.ndim != 1:
-        raise ValueError(f"rate must be a 1-d array of rates (requests/s); got shape {lam.shape}")
-    if lam.size and (not np.all(np.isfinite(lam)) or lam.min() < 0):
-        raise ValueError("rate must hold finite rates >= 0 (requests/s)")
+    lam = check_array("rate", rate, low=0, nonempty=False, unit="requests/s")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(queue, WorkQueue):
-        raise ValueError(f"queue must be a WorkQueue; got {type(queue).__name__}")
+    check_type("queue", queue, WorkQueue)
     mu, n_buffer = queue.rate_service, queue.n_buffer
     c = np.broadcast_to(np.asarray(n_servers), lam.shape)
     if c.size and (not np.issubdtype(c.dtype, np.integer) or c.min() < 1):

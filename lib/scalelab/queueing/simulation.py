@@ -26,7 +26,7 @@ import numpy as np
 
 from scalelab.queueing.arrivals import poisson_arrivals
 from scalelab.queueing.erlang import _check_rates
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_array, check_int, check_number, check_rng, check_type
 
 __all__ = [
     "FifoResult",
@@ -79,15 +79,13 @@ class FifoResult:
 
 
 def _check_times(t_arrival, t_service) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(t_arrival, dtype=float)
-    s = np.asarray(t_service, dtype=float)
-    if a.ndim != 1 or s.shape != a.shape:
+    a = check_array("t_arrival", t_arrival, nonempty=False, unit="times (s)")
+    s = check_array("t_service", t_service, ndim=None, nonempty=False, unit="times (s)")
+    if s.shape != a.shape:
         raise ValueError(
             f"t_arrival and t_service must be 1-d arrays of the same length; got shapes "
             f"{a.shape} and {s.shape}"
         )
-    if a.size and not (np.all(np.isfinite(a)) and np.all(np.isfinite(s))):
-        raise ValueError("t_arrival and t_service must be finite numbers (no NaN or inf)")
     if a.size and (a[0] < 0 or np.any(np.diff(a) < 0)):
         raise ValueError("t_arrival must be sorted times >= 0 (seconds)")
     if a.size and s.min() < 0:
@@ -356,8 +354,7 @@ def summarize(result: FifoResult, t_from: float = 0.0, t_to: float | None = None
     >>> s.rho, s.t_wait_mean
     (1.0, 0.0)
     """
-    if not isinstance(result, FifoResult):
-        raise ValueError(f"result must be a FifoResult; got {type(result).__name__}")
+    check_type("result", result, FifoResult)
     check_number("t_from", t_from, low=0)
     if t_to is None:
         last = result.t_depart[~result.dropped]
@@ -415,8 +412,7 @@ def backlog_over_time(result: FifoResult, t) -> BacklogTrace:
     >>> backlog_over_time(r, [0.5, 1.5, 3.5]).n_queue.tolist()
     [2, 1, 0]
     """
-    if not isinstance(result, FifoResult):
-        raise ValueError(f"result must be a FifoResult; got {type(result).__name__}")
+    check_type("result", result, FifoResult)
     t = np.asarray(t, dtype=float)
     ok = ~result.dropped
     arrived = np.searchsorted(result.t_arrival, t, side="right")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from scalelab.quorum.latency import Delay
-from scalelab.validate import check_int, check_number
+from scalelab.validate import check_array, check_int, check_number
 
 __all__ = [
     "majority",
@@ -62,14 +62,8 @@ def tolerated_failures(n_voters: int) -> int:
 
 
 def _check_rtt(t_rtt) -> np.ndarray:
-    rtt = np.asarray(t_rtt, dtype=float)
-    if (
-        rtt.ndim != 2
-        or rtt.shape[0] != rtt.shape[1]
-        or rtt.shape[0] == 0
-        or not np.all(np.isfinite(rtt))
-        or np.any(rtt < 0)
-    ):
+    rtt = check_array("t_rtt", t_rtt, ndim=2, low=0, unit="round trips (s) between the voters")
+    if rtt.shape[0] != rtt.shape[1]:
         raise ValueError(
             "t_rtt must be a square matrix of round-trip times >= 0 seconds between the voters; "
             f"got shape {rtt.shape}"

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.quorum.latency import Delay
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_int, check_number, check_rng, check_type, param, validate_fields
 
 __all__ = [
     "HeartbeatDetector",
@@ -56,17 +56,21 @@ class HeartbeatDetector:
     """Heartbeats every ``t_heartbeat`` s, each lost with ``p_loss`` or delayed by ``delay``;
     suspect after ``t_timeout`` s without one."""
 
-    t_heartbeat: float = 0.05
-    t_timeout: float = 0.15
+    t_heartbeat: float = param(0.05, low=0.001, high=60, doc="time between heartbeats", unit="s")
+    t_timeout: float = param(
+        0.15,
+        low=0,
+        high=600,
+        low_open=True,
+        doc="silence after which a node is suspected",
+        unit="s",
+    )
     delay: Delay = Delay(0.001, 0.005)
-    p_loss: float = 0.0
+    p_loss: float = param(0.0, low=0, high=0.99, doc="share of heartbeats lost")
 
     def __post_init__(self):
-        check_number("t_heartbeat", self.t_heartbeat, low=0.001, high=60)
-        check_number("t_timeout", self.t_timeout, low=0, high=600, low_open=True)
-        if not isinstance(self.delay, Delay):
-            raise ValueError(f"delay must be a Delay; got {self.delay!r}")
-        check_number("p_loss", self.p_loss, low=0, high=0.99)
+        validate_fields(self)
+        check_type("delay", self.delay, Delay)
 
     def _n_back(self) -> int:
         """How many earlier heartbeats can still matter (their delay reaching this far)."""
@@ -263,6 +267,5 @@ def simulate_election(
 
 
 def _check_detector(detector) -> HeartbeatDetector:
-    if not isinstance(detector, HeartbeatDetector):
-        raise ValueError(f"detector must be a HeartbeatDetector; got {detector!r}")
+    check_type("detector", detector, HeartbeatDetector)
     return detector

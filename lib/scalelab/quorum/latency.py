@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_array, check_int, check_rng, param, validate_fields
 
 __all__ = [
     "Delay",
@@ -50,12 +50,11 @@ class Delay:
     (5.0, 19.4)
     """
 
-    t_floor: float = 0.0
-    t_tail: float = 0.005
+    t_floor: float = param(0.0, low=0, high=3600, doc="fixed part of the delay", unit="s")
+    t_tail: float = param(0.005, low=0, high=3600, doc="mean of the exponential tail", unit="s")
 
     def __post_init__(self):
-        check_number("t_floor", self.t_floor, low=0, high=3600)
-        check_number("t_tail", self.t_tail, low=0, high=3600)
+        validate_fields(self)
 
     @property
     def mean(self) -> float:
@@ -91,12 +90,12 @@ class Quorum:
     (True, False)
     """
 
-    n_replicas: int = 3
+    n_replicas: int = param(3, kind="int", low=1, high=50, doc="replicas (N)")
     n_read: int = 2
     n_write: int = 2
 
     def __post_init__(self):
-        check_int("n_replicas", self.n_replicas, low=1, high=50)
+        validate_fields(self)
         check_int("n_read", self.n_read, low=1, high=self.n_replicas)
         check_int("n_write", self.n_write, low=1, high=self.n_replicas)
 
@@ -161,9 +160,9 @@ def quorum_quantile(p, n_needed: int, delays: Sequence[Delay]) -> np.ndarray:
     """
     delays = _check_delays(delays)
     check_int("n_needed", n_needed, low=1, high=len(delays))
-    p = np.asarray(p, dtype=float)
-    if np.any((p < 0) | (p >= 1)) or not np.all(np.isfinite(p)):
-        raise ValueError(f"p must be in [0, 1); got {p.tolist()!r}")
+    p = check_array(
+        "p", p, ndim=None, low=0, high=1, high_open=True, nonempty=False, unit="quantiles"
+    )
     lo = np.zeros(p.shape)
     hi = np.full(p.shape, max(float(d.quantile(1 - (1 - p.max()) / len(delays))) for d in delays))
     for _ in range(60):

@@ -43,7 +43,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.quorum.consensus import majority
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import (
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = ["MODES", "SplitBrainParams", "SplitBrainResult", "simulate_split_brain", "GITHUB_2018"]
 
@@ -61,28 +66,35 @@ class SplitBrainParams:
     ``n_voters_other_side``: voters (or replicas) on each side; ``mode``: one of :data:`MODES`.
     """
 
-    t_partition: float = 43.0
-    t_timeout: float = 10.0
-    t_election: float = 5.0
-    t_lag: float = 1.0
-    t_reroute: float = 0.0
-    rate_writes_leader_side: float = 100.0
-    rate_writes_other_side: float = 100.0
-    n_voters_leader_side: int = 2
-    n_voters_other_side: int = 3
-    mode: str = "none"
+    t_partition: float = param(43.0, low=0, high=3600, doc="length of the network cut", unit="s")
+    t_timeout: float = param(
+        10.0, low=0, high=3600, doc="far side's failure-detector timeout", unit="s"
+    )
+    t_election: float = param(5.0, low=0, high=3600, doc="promotion time after suspicion", unit="s")
+    t_lag: float = param(1.0, low=0, high=3600, doc="asynchronous replication lag", unit="s")
+    t_reroute: float = param(
+        0.0, low=0, high=3600, doc="time after the heal the old leader still gets writes", unit="s"
+    )
+    rate_writes_leader_side: float = param(
+        100.0,
+        low=0,
+        high=1e6,
+        doc="writes/s from clients on the leader's side",
+        unit="writes/s",
+    )
+    rate_writes_other_side: float = param(
+        100.0, low=0, high=1e6, doc="writes/s from clients on the other side", unit="writes/s"
+    )
+    n_voters_leader_side: int = param(
+        2, kind="int", low=1, high=100, doc="voters on the leader's side"
+    )
+    n_voters_other_side: int = param(3, kind="int", low=0, high=100, doc="voters on the other side")
+    mode: str = param(
+        "none", kind="choice", choices=MODES, doc="how the cluster guards against split brain"
+    )
 
     def __post_init__(self):
-        check_number("t_partition", self.t_partition, low=0, high=3600)
-        check_number("t_timeout", self.t_timeout, low=0, high=3600)
-        check_number("t_election", self.t_election, low=0, high=3600)
-        check_number("t_lag", self.t_lag, low=0, high=3600)
-        check_number("t_reroute", self.t_reroute, low=0, high=3600)
-        check_number("rate_writes_leader_side", self.rate_writes_leader_side, low=0, high=1e6)
-        check_number("rate_writes_other_side", self.rate_writes_other_side, low=0, high=1e6)
-        check_int("n_voters_leader_side", self.n_voters_leader_side, low=1, high=100)
-        check_int("n_voters_other_side", self.n_voters_other_side, low=0, high=100)
-        check_choice("mode", self.mode, MODES)
+        validate_fields(self)
 
     @property
     def t_promote(self) -> float:
@@ -148,8 +160,7 @@ def simulate_split_brain(params: SplitBrainParams, *, rng: np.random.Generator) 
     >>> r.n_divergent, r.p_available_leader_side, round(r.p_available_other_side, 2)
     (0, 0.0, 0.65)
     """
-    if not isinstance(params, SplitBrainParams):
-        raise ValueError(f"params must be a SplitBrainParams; got {params!r}")
+    check_type("params", params, SplitBrainParams)
     check_rng(rng)
     p, cut = params, params.t_partition
     n_total = p.n_voters_leader_side + p.n_voters_other_side

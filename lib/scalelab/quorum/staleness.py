@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from scalelab.quorum.latency import Delay, Quorum
-from scalelab.validate import check_int, check_number, check_rng
+from scalelab.validate import check_array, check_int, check_number, check_rng, check_type
 
 __all__ = ["p_stale_k", "p_stale", "simulate_staleness"]
 
@@ -69,11 +69,8 @@ def p_stale(t, quorum: Quorum, lag: Delay) -> np.ndarray:
     [0.667, 0.245, 0.0]
     """
     _check_quorum(quorum)
-    if not isinstance(lag, Delay):
-        raise ValueError(f"lag must be a Delay; got {lag!r}")
-    t = np.asarray(t, dtype=float)
-    if np.any(t < 0) or not np.all(np.isfinite(t)):
-        raise ValueError(f"t must be >= 0 seconds; got {t.tolist()!r}")
+    check_type("lag", lag, Delay)
+    t = check_array("t", t, ndim=None, low=0, nonempty=False, unit="times (s)")
     n, r, w = quorum.n_replicas, quorum.n_read, quorum.n_write
     q = -np.expm1(-t / lag.t_tail) if lag.t_tail > 0 else np.ones(t.shape)
     m = n - w
@@ -117,5 +114,4 @@ def simulate_staleness(
 
 
 def _check_quorum(quorum) -> None:
-    if not isinstance(quorum, Quorum):
-        raise ValueError(f"quorum must be a Quorum(n_replicas, n_read, n_write); got {quorum!r}")
+    check_type("quorum", quorum, Quorum, hint="(n_replicas, n_read, n_write)")

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
-from scalelab.validate import check_int, check_number, check_probability, check_rng
+from scalelab.validate import (
+    check_array,
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "read_capacity",
@@ -118,16 +127,17 @@ class ReplicaSet:
     ``p_read_replica`` of reads goes to the replicas (the rest to the primary).
     """
 
-    n_replicas: int = 3
-    rate_service: float = 2_000.0
-    t_lag: float = 0.1
-    p_read_replica: float = 0.9
+    n_replicas: int = param(3, kind="int", low=1, doc="replicas")
+    rate_service: float = param(
+        2_000.0, low=0, low_open=True, doc="operations/s every server does", unit="operations/s"
+    )
+    t_lag: float = param(0.1, low=0, doc="lag of an idle replica behind the primary", unit="s")
+    p_read_replica: float = param(
+        0.9, kind="probability", doc="share of reads sent to the replicas"
+    )
 
     def __post_init__(self):
-        check_int("n_replicas", self.n_replicas, low=1)
-        check_number("rate_service", self.rate_service, low=0, low_open=True)
-        check_number("t_lag", self.t_lag, low=0)
-        check_probability("p_read_replica", self.p_read_replica)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -157,17 +167,14 @@ def replication_buckets(
     >>> bool(tl.t_lag[1] > tl.t_lag[0])
     True
     """
-    w = np.asarray(rate_writes, dtype=float)
-    q = np.asarray(rate_reads, dtype=float)
-    if w.ndim != 1 or w.shape != q.shape:
+    w = check_array("rate_writes", rate_writes, low=0, nonempty=False, unit="writes/s")
+    q = check_array("rate_reads", rate_reads, ndim=None, low=0, nonempty=False, unit="reads/s")
+    if w.shape != q.shape:
         raise ValueError(
             f"rate_writes and rate_reads must be 1-d of one length; got {w.shape}, {q.shape}"
         )
-    if np.any(~np.isfinite(w)) or np.any(w < 0) or np.any(~np.isfinite(q)) or np.any(q < 0):
-        raise ValueError("rate_writes and rate_reads must be finite and >= 0 in every bucket")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(replicas, ReplicaSet):
-        raise ValueError(f"replicas must be a ReplicaSet; got {type(replicas).__name__}")
+    check_type("replicas", replicas, ReplicaSet)
     n_replicas, rate_server = replicas.n_replicas, replicas.rate_service
     t_lag, p_read_replica = replicas.t_lag, replicas.p_read_replica
     u_rep = (w + p_read_replica * q / n_replicas) / rate_server

@@ -81,10 +81,12 @@ def merge_vv(a: Mapping, b: Mapping) -> dict:
 
 
 def merge_carts(a: Mapping, b: Mapping) -> dict:
-    """A business rule for a shopping-cart conflict: keep every item, the larger quantity.
+    """A simple business rule for a shopping-cart conflict: keep every item, the larger quantity.
 
-    Nothing a customer added is lost (Amazon's Dynamo merges carts this way); the price is that an
-    item deleted on one side may come back.
+    An item added on only one side survives, but concurrent additions of the *same* item are
+    lost (1 book, then +1 on each side: the merge says 2, the customer added 3); per-replica
+    counts (:func:`scalelab.replication.merge_cart_counts`) keep them. An item deleted on one
+    side may also come back.
 
     >>> merge_carts({"book": 1, "pen": 2}, {"pen": 1, "mug": 1})
     {'book': 1, 'mug': 1, 'pen': 2}

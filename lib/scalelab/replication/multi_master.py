@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import (
+    check_int,
+    check_number,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "TOPOLOGIES",
@@ -96,24 +103,20 @@ class MultiMasterParams:
     nothing; ``stopped_node``: a node that neither writes nor receives nor forwards.
     """
 
-    n_nodes: int = 3
-    n_keys: int = 5
-    rate_writes: float = 5.0
-    t_delay: float = 0.2
-    t_skew: float = 0.0
-    t_end: float = 30.0
-    topology: str = "mesh"
+    n_nodes: int = param(3, kind="int", low=2, high=20, doc="masters")
+    n_keys: int = param(5, kind="int", low=1, high=1000, doc="keys shared by the masters")
+    rate_writes: float = param(5.0, low=0, high=200, doc="writes/s over all nodes", unit="writes/s")
+    t_delay: float = param(0.2, low=0, high=60, doc="mean one-way replication delay", unit="s")
+    t_skew: float = param(0.0, low=0, high=60, doc="spread of the node clocks' offsets", unit="s")
+    t_end: float = param(30.0, low=0, high=600, low_open=True, doc="length of the run", unit="s")
+    topology: str = param(
+        "mesh", kind="choice", choices=TOPOLOGIES, doc="how writes travel between the masters"
+    )
     cut_link: tuple[int, int] | None = None
     stopped_node: int | None = None
 
     def __post_init__(self):
-        check_int("n_nodes", self.n_nodes, low=2, high=20)
-        check_int("n_keys", self.n_keys, low=1, high=1_000)
-        check_number("rate_writes", self.rate_writes, low=0, high=200)
-        check_number("t_delay", self.t_delay, low=0, high=60)
-        check_number("t_skew", self.t_skew, low=0, high=60)
-        check_number("t_end", self.t_end, low=0, high=600, low_open=True)
-        check_choice("topology", self.topology, TOPOLOGIES)
+        validate_fields(self)
         if self.cut_link is not None:
             if self.topology == "ring":
                 _check_ring_link(self.cut_link, self.n_nodes)
@@ -278,8 +281,7 @@ def simulate_multi_master(
     >>> run.converged, run.n_lost >= run.n_lost_to_earlier
     (True, True)
     """
-    if not isinstance(params, MultiMasterParams):
-        raise ValueError(f"params must be a MultiMasterParams; got {params!r}")
+    check_type("params", params, MultiMasterParams)
     check_rng(rng)
     p = params
     n = p.n_nodes

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalelab.validate import check_choice, check_int, check_number, check_probability, check_rng
+from scalelab.validate import (
+    check_number,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "MODES",
@@ -44,23 +50,21 @@ class ReplicationParams:
     other replicas (or to the primary if none is left).
     """
 
-    n_replicas: int = 3
-    rate_writes: float = 20.0
-    rate_reads: float = 200.0
-    t_lag_mean: float = 0.3
-    p_read_replica: float = 0.9
-    t_end: float = 60.0
-    mode: str = "async"
+    n_replicas: int = param(3, kind="int", low=1, high=50, doc="replicas")
+    rate_writes: float = param(
+        20.0, low=0, high=10_000, doc="writes/s offered to the database", unit="writes/s"
+    )
+    rate_reads: float = param(
+        200.0, low=0, high=100_000, doc="reads/s offered to the database", unit="reads/s"
+    )
+    t_lag_mean: float = param(0.3, low=0, high=3600, doc="mean replication lag", unit="s")
+    p_read_replica: float = param(0.9, kind="probability", doc="share of reads sent to a replica")
+    t_end: float = param(60.0, low=0, high=86_400, low_open=True, doc="length of the run", unit="s")
+    mode: str = param("async", kind="choice", choices=MODES, doc="how writes reach the replicas")
     t_replica_fail: float | None = None
 
     def __post_init__(self):
-        check_int("n_replicas", self.n_replicas, low=1, high=50)
-        check_number("rate_writes", self.rate_writes, low=0, high=10_000)
-        check_number("rate_reads", self.rate_reads, low=0, high=100_000)
-        check_number("t_lag_mean", self.t_lag_mean, low=0, high=3_600)
-        check_probability("p_read_replica", self.p_read_replica)
-        check_number("t_end", self.t_end, low=0, high=86_400, low_open=True)
-        check_choice("mode", self.mode, MODES)
+        validate_fields(self)
         if self.t_replica_fail is not None:
             check_number("t_replica_fail", self.t_replica_fail, low=0, high=self.t_end)
 
@@ -146,8 +150,7 @@ def simulate_replication(
     >>> 0.0 <= run.stale_read_rate <= p.p_read_replica
     True
     """
-    if not isinstance(params, ReplicationParams):
-        raise ValueError(f"params must be a ReplicationParams; got {params!r}")
+    check_type("params", params, ReplicationParams)
     check_rng(rng)
     p = params
     n_w = rng.poisson(p.rate_writes * p.t_end)

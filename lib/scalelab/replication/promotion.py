@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalelab.replication.primary import ReplicationResult
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.validate import check_choice, check_int, check_number, check_rng, check_type
 
 __all__ = [
     "POLICIES",
@@ -117,8 +117,7 @@ def failover(
     >>> fo.lost  # synchronous: every acknowledged write is on every replica
     ()
     """
-    if not isinstance(run, ReplicationResult):
-        raise ValueError(f"run must be a ReplicationResult; got {type(run).__name__}")
+    check_type("run", run, ReplicationResult)
     check_number("t_fail", t_fail, low=0, high=run.params.t_end)
     check_number("rate_copy", rate_copy, low=0, low_open=True)
     primary = run.primary_position(t_fail)

@@ -8,11 +8,13 @@ lives decides what happens when the web tier changes size or loses a machine.
   its own memory, so the load balancer must send every request of a user to the same server.
   It pins users either with a cookie it sets at login (``routing="cookie"``: the user goes to the
   server with the fewest sessions, ``scalelab.load_balancer.least_connections`` with sessions
-  as connections, and stays there) or by hashing the user id over the live
-  servers (``routing="hash"``: server ``live[user_id % n_live]``). When a server dies or the
-  autoscaler removes it, the sessions in its memory are gone and those users are logged out;
-  with hash routing every change in the number of servers also moves users whose hash lands
-  on a different server, and they are logged out too.
+  as connections, and stays there) or by hashing the user id over the configured
+  servers (``routing="hash"``: server ``peers[user_id % n_peers]``, as nginx's ``hash``
+  directive does). When a server dies or the autoscaler removes it, the sessions in its memory
+  are gone and those users are logged out. With hash routing a failure re-hashes only the failed
+  server's users (the configured list stays), but a scale event changes the list, so
+  ``user_id % n_peers`` moves most users to a server that never saw them, and they are logged
+  out too (:mod:`~scalelab.sessions.peers`).
 - **Stateless, shared session store** (``mode="store"``): servers keep nothing between
   requests; every request reads the session from a shared store (Redis, Memcached, a database)
   by the id in the user's cookie. Any server can serve any request, so the load balancer
@@ -36,6 +38,7 @@ of :mod:`scalelab.buckets`: requests/s per bucket and a ``SessionTier`` in).
 
 One module per idea; import from the package (``from scalelab.sessions import
 simulate_sessions``): :mod:`~scalelab.sessions.routing` (pinning users, load and imbalance),
+:mod:`~scalelab.sessions.peers` (hash routing over a configured list: failures and scale events),
 :mod:`~scalelab.sessions.simulation` (the tier run bucket by bucket),
 :mod:`~scalelab.sessions.buckets` (the capstone's form), :mod:`~scalelab.sessions.store` (a
 session store) and :mod:`~scalelab.sessions.tokens` (signed tokens).
@@ -57,6 +60,7 @@ session mechanism's cost; overload sheds the requests above a server's capacity.
 from __future__ import annotations
 
 from scalelab.sessions.buckets import SessionBuckets, SessionTier, sessions_buckets
+from scalelab.sessions.peers import N_REHASH, moved_users, route_peers
 from scalelab.sessions.routing import hash_route, imbalance, sticky_load, user_activity
 from scalelab.sessions.simulation import (
     MODES,
@@ -78,6 +82,9 @@ __all__ = [
     "sticky_load",
     "imbalance",
     "user_activity",
+    "N_REHASH",
+    "route_peers",
+    "moved_users",
     "MODES",
     "ROUTINGS",
     "STORE_RTT",

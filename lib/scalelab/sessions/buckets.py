@@ -15,7 +15,7 @@ import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
 from scalelab.sessions.simulation import MODES, ROUTINGS, STORE_RTT, TOKEN_VERIFY
-from scalelab.validate import check_choice, check_int, check_number
+from scalelab.validate import check_array, check_number, check_type, param, validate_fields
 
 __all__ = [
     "SessionTier",
@@ -35,20 +35,25 @@ class SessionTier:
     idle, plus ``t_store`` s to read a session from the store or ``t_verify`` s to check a token.
     """
 
-    mode: str = "store"
-    routing: str = "cookie"
-    n_sessions: int = 10_000
+    mode: str = param("store", kind="choice", choices=MODES, doc="where sessions live")
+    routing: str = param(
+        "cookie", kind="choice", choices=ROUTINGS, doc="how sticky sessions find their server"
+    )
+    n_sessions: int = param(10_000, kind="int", low=0, doc="logged-in users, spread evenly")
     store_durable: bool = False
-    rate_capacity: float = 80.0
-    t_app: float = 0.020
-    t_store: float = STORE_RTT
-    t_verify: float = TOKEN_VERIFY
+    rate_capacity: float = param(
+        80.0, low=0, low_open=True, doc="requests/s one server serves at most", unit="requests/s"
+    )
+    t_app: float = param(
+        0.020, low=0, low_open=True, high=10, doc="time the application takes per request", unit="s"
+    )
+    t_store: float = param(
+        STORE_RTT, low=0, high=10, doc="time to read a session from the store", unit="s"
+    )
+    t_verify: float = param(TOKEN_VERIFY, low=0, high=10, doc="time to check a token", unit="s")
 
     def __post_init__(self):
-        check_choice("mode", self.mode, MODES)
-        check_choice("routing", self.routing, ROUTINGS)
-        check_int("n_sessions", self.n_sessions, low=0)
-        check_number("rate_capacity", self.rate_capacity, low=0, low_open=True)
+        validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -81,20 +86,17 @@ def sessions_buckets(
     >>> out.lost.tolist(), out.rate_failed.tolist()
     ([0, 250, 0], [0.0, 0.0, 0.0])
     """
-    offered = np.asarray(rate, dtype=float)
+    offered = check_array("rate", rate, low=0, nonempty=False, unit="requests/s")
     n = np.asarray(n_servers)
-    if offered.ndim != 1 or n.shape != offered.shape:
+    if n.shape != offered.shape:
         raise ValueError(
             f"rate and n_servers must be 1-d and the same length; got shapes "
             f"{offered.shape} and {n.shape}"
         )
-    if np.any(offered < 0) or not np.all(np.isfinite(offered)):
-        raise ValueError("rate must be finite and >= 0 requests/s in every bucket")
     if not np.issubdtype(n.dtype, np.integer) or np.any(n < 0):
         raise ValueError(f"n_servers must be whole numbers >= 0; got {n.tolist()}")
     check_number("t_bucket", t_bucket, low=0, low_open=True)
-    if not isinstance(tier, SessionTier):
-        raise ValueError(f"tier must be a SessionTier; got {type(tier).__name__}")
+    check_type("tier", tier, SessionTier)
     mode, routing, n_sessions = tier.mode, tier.routing, tier.n_sessions
     up = np.ones(offered.size, bool) if store_up is None else np.asarray(store_up, dtype=bool)
     if up.shape != offered.shape:

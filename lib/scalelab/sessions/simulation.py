@@ -18,8 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scalelab.sessions.routing import hash_route, user_activity
-from scalelab.validate import check_choice, check_int, check_number, check_rng
+from scalelab.sessions.peers import route_peers
+from scalelab.sessions.routing import user_activity
+from scalelab.validate import (
+    check_int,
+    check_number,
+    check_rng,
+    check_type,
+    param,
+    validate_fields,
+)
 
 __all__ = [
     "MODES",
@@ -37,7 +45,8 @@ MODES = ("sticky", "store", "token")
 """Where sessions live: server memory (sticky), a shared store, or a signed client token."""
 
 ROUTINGS = ("cookie", "hash")
-"""How sticky routing pins a user: a load-balancer cookie set at login, or hash(user) mod n."""
+"""How sticky routing pins a user: a load-balancer cookie set at login, or hash(user) mod n_peers
+over the configured servers (a failure re-hashes only the failed server's users)."""
 
 STORE_RTT = 0.0005
 """One round trip to a session store in the same data center (s): 500 µs in Dean (2009),
@@ -64,42 +73,46 @@ class SessionParams:
     mean at mid-run and back.
     """
 
-    mode: str = "sticky"
-    routing: str = "cookie"
-    n_users: int = 2_000
-    rate_user: float = 0.05
-    sigma_activity: float = 1.0
-    n_servers: int = 4
-    rate_capacity: float = 80.0
-    peak_factor: float = 1.0
-    t_end: float = 600.0
+    mode: str = param("sticky", kind="choice", choices=MODES, doc="where sessions live")
+    routing: str = param(
+        "cookie", kind="choice", choices=ROUTINGS, doc="how sticky sessions find their server"
+    )
+    n_users: int = param(2_000, kind="int", low=1, high=1_000_000, doc="users")
+    rate_user: float = param(
+        0.05, low=0, low_open=True, doc="mean requests/s of one user", unit="requests/s"
+    )
+    sigma_activity: float = param(1.0, low=0, high=3, doc="log-scale spread of users' activity")
+    n_servers: int = param(4, kind="int", low=1, high=1000, doc="web servers at the start")
+    rate_capacity: float = param(
+        80.0, low=0, low_open=True, doc="requests/s one server serves at most", unit="requests/s"
+    )
+    peak_factor: float = param(1.0, low=1, high=10, doc="traffic at mid-run over the mean")
+    t_end: float = param(600.0, low=0, low_open=True, doc="length of the run", unit="s")
     t_bucket: float = 5.0
     kills: tuple[tuple[float, int], ...] = ()
     scale_to: tuple[tuple[float, int], ...] = ()
     autoscale: bool = False
-    rho_target: float = 0.6
-    n_min: int = 2
+    rho_target: float = param(
+        0.6, low=0, high=1, low_open=True, doc="utilisation the autoscaler aims for"
+    )
+    n_min: int = param(2, kind="int", low=1, high=1000, doc="fewest servers the autoscaler keeps")
     n_max: int = 12
     t_autoscale: float = 60.0
     t_store_down: float | None = None
     t_store_up: float | None = None
     store_durable: bool = False
     t_session: float = math.inf
-    t_app: float = 0.020
-    t_store: float = STORE_RTT
-    t_verify: float = TOKEN_VERIFY
-    t_token_ttl: float = 900.0
+    t_app: float = param(
+        0.020, low=0, high=10, low_open=True, doc="time the application takes per request", unit="s"
+    )
+    t_store: float = param(
+        STORE_RTT, low=0, high=10, doc="time to read a session from the store", unit="s"
+    )
+    t_verify: float = param(TOKEN_VERIFY, low=0, high=10, doc="time to check a token", unit="s")
+    t_token_ttl: float = param(900.0, low=0, low_open=True, doc="lifetime of a token", unit="s")
 
     def __post_init__(self):
-        check_choice("mode", self.mode, MODES)
-        check_choice("routing", self.routing, ROUTINGS)
-        check_int("n_users", self.n_users, low=1, high=1_000_000)
-        check_number("rate_user", self.rate_user, low=0, low_open=True)
-        check_number("sigma_activity", self.sigma_activity, low=0, high=3)
-        check_int("n_servers", self.n_servers, low=1, high=1_000)
-        check_number("rate_capacity", self.rate_capacity, low=0, low_open=True)
-        check_number("peak_factor", self.peak_factor, low=1, high=10)
-        check_number("t_end", self.t_end, low=0, low_open=True)
+        validate_fields(self)
         check_number("t_bucket", self.t_bucket, low=0, low_open=True, high=self.t_end)
         if self.t_end / self.t_bucket > 100_000:
             raise ValueError(
@@ -111,8 +124,6 @@ class SessionParams:
         for t, n in self.scale_to:
             check_number("scale_to time", t, low=0)
             check_int("scale_to servers", n, low=0, high=1_000)
-        check_number("rho_target", self.rho_target, low=0, low_open=True, high=1)
-        check_int("n_min", self.n_min, low=1, high=1_000)
         check_int("n_max", self.n_max, low=self.n_min, high=1_000)
         check_number("t_autoscale", self.t_autoscale, low=self.t_bucket)
         if (self.t_store_down is None) != (self.t_store_up is None):
@@ -122,10 +133,6 @@ class SessionParams:
             check_number("t_store_up", self.t_store_up, low=self.t_store_down, low_open=True)
         if not (isinstance(self.t_session, float) and math.isinf(self.t_session)):
             check_number("t_session", self.t_session, low=0, low_open=True)
-        check_number("t_app", self.t_app, low=0, low_open=True, high=10)
-        check_number("t_store", self.t_store, low=0, high=10)
-        check_number("t_verify", self.t_verify, low=0, high=10)
-        check_number("t_token_ttl", self.t_token_ttl, low=0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,9 @@ class _Tier:
         self.p = p
         self.next_id = p.n_servers
         self.live: list[int] = list(range(p.n_servers))
+        # Hash routing hashes over the configured upstream list, which a failure leaves alone
+        # and a scale event rewrites (nginx's ``hash`` directive without ``consistent``).
+        self.peers: list[int] = list(range(p.n_servers))
         self.uid = np.arange(p.n_users, dtype=np.int64)
         self.sticky = p.mode == "sticky"
         # Everyone logs in at the start, in id order: least-sessions and hash agree here.
@@ -219,7 +229,7 @@ class _Tier:
             return
         live = np.asarray(self.live)
         if self.p.routing == "hash":
-            self.server_of[users] = hash_route(users, live)
+            self.server_of[users] = route_peers(users, self.peers, up=live)
             return
         # Cookie routing: each login, in turn, goes to the live server with the fewest sessions
         # (ties to the lowest id): the load balancer's least-connections policy with sessions as
@@ -236,15 +246,21 @@ class _Tier:
             heapq.heappush(heap, (n + 1, s))
         self.server_of[users] = chosen
 
-    def change(self, removed: list[int], added: list[int]) -> int:
-        """Apply a change of the live set; return the sessions it destroyed (sticky mode)."""
+    def change(self, removed: list[int], added: list[int], *, failure: bool = False) -> int:
+        """Apply a change of the live set; return the sessions it destroyed (sticky mode).
+
+        A ``failure`` takes servers down but leaves the configured list; a scale event (the
+        default) rewrites it."""
         self.live = sorted((set(self.live) - set(removed)) | set(added))
+        if not failure:
+            self.peers = list(self.live)
         if not self.sticky:
             return 0
         gone = np.isin(self.server_of, removed) | (self.server_of < 0)
         if self.p.routing == "hash" and self.live:
-            # The hash now points some users at a server that never saw their session.
-            gone |= hash_route(self.uid, self.live) != self.server_of
+            # After a scale event the hash points most users at a server that never saw their
+            # session; after a failure only the failed server's users are hashed again.
+            gone |= route_peers(self.uid, self.peers, up=self.live) != self.server_of
         users = np.flatnonzero(gone)
         lost = int(np.count_nonzero(gone & (self.server_of >= 0)))
         self.relogin(users)
@@ -270,8 +286,7 @@ def simulate_sessions(params: SessionParams, *, rng: np.random.Generator) -> Ses
     >>> int(run.n_offered.sum() - run.n_served.sum() - run.n_errors.sum()), int(run.n_lost)
     (0, 0)
     """
-    if not isinstance(params, SessionParams):
-        raise ValueError(f"params must be a SessionParams; got {type(params).__name__}")
+    check_type("params", params, SessionParams)
     check_rng(rng)
     p = params
     n_b = int(math.ceil(p.t_end / p.t_bucket - 1e-9))
@@ -395,7 +410,7 @@ def _changes(tier: _Tier, plan: _Schedule, b: int, t_b: float, offered: np.ndarr
     for k in plan.kills.get(b, []):
         if tier.live:
             victim = sorted(tier.live)[k % len(tier.live)]
-            n = tier.change([victim], [])
+            n = tier.change([victim], [], failure=True)
             events.append(SessionEvent(t_b, "kill", (victim,), n))
     targets = []
     if b in plan.scales:

@@ -1,4 +1,4 @@
-from answers import WrongAnswer
+from answers import CorrectAnswer, WrongAnswer
 
 WRONG = {
     "resolve_walk": [
@@ -105,6 +105,16 @@ WRONG = {
             max_points=6,
             why="swaps hit and miss times",
         ),
+        WrongAnswer(
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    if min(rate, t_ttl, t_hit, t_miss) <= 0:\n"
+            "        raise ValueError('every argument must be positive')\n"
+            "    h = rate * t_ttl / (1 + rate * t_ttl)\n"
+            "    return h * t_hit + (1 - h) * t_miss\n",
+            max_points=7,
+            passes=("test_lookup_time_visible",),
+            why="refuses zero (no traffic, a TTL of 0, a free hit), which the prompt allows",
+        ),
     ],
     "user_json": [
         WrongAnswer(
@@ -157,6 +167,116 @@ WRONG = {
             max_points=6,
             passes=("test_user_json_visible",),
             why="delegates to the library's web server instead of building the response",
+        ),
+    ],
+}
+
+RIGHT = {
+    "resolve_walk": [
+        CorrectAnswer(
+            "def resolve(zones, qname):\n"
+            "    asked = []\n\n"
+            "    def walk(name, seen):\n"
+            "        origin = '.'\n"
+            "        while True:\n"
+            "            asked.append(origin)\n"
+            "            reply = zones[origin].answer(name, 'A')\n"
+            "            if reply.kind == 'referral':\n"
+            "                origin = reply.next_zone\n"
+            "                continue\n"
+            "            if reply.kind == 'answer':\n"
+            "                return reply.records[0].value\n"
+            "            if reply.kind == 'cname':\n"
+            "                target = reply.records[0].value\n"
+            "                if target in seen:\n"
+            "                    raise ValueError(f'CNAME loop at {target}')\n"
+            "                return walk(target, seen | {target})\n"
+            "            return None\n\n"
+            "    return walk(qname, frozenset([qname])), asked\n",
+            why="recursion on each CNAME with an immutable set of names met, sharing one list "
+            "of zones asked",
+        ),
+        CorrectAnswer(
+            "def resolve(zones, qname):\n"
+            "    asked, chain = [], [qname]\n"
+            "    origin = '.'\n"
+            "    for _ in range(10_000):\n"
+            "        asked.append(origin)\n"
+            "        reply = zones[origin].answer(chain[-1], 'A')\n"
+            "        match reply.kind:\n"
+            "            case 'referral':\n"
+            "                origin = reply.next_zone\n"
+            "            case 'answer':\n"
+            "                return (reply.records[0].value, asked)\n"
+            "            case 'cname':\n"
+            "                if reply.records[0].value in chain:\n"
+            "                    raise ValueError('a CNAME loop')\n"
+            "                chain.append(reply.records[0].value)\n"
+            "                origin = '.'\n"
+            "            case _:\n"
+            "                return (None, asked)\n"
+            "    raise ValueError('too many steps')\n",
+            why="a match statement, the names met kept as a list (the CNAME chain), a bounded loop",
+        ),
+    ],
+    "lookup_time": [
+        CorrectAnswer(
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    if any(x < 0 for x in (t_miss, t_hit, t_ttl, rate)):\n"
+            "        raise ValueError('rate, t_ttl, t_hit and t_miss must all be >= 0')\n"
+            "    p_miss = 1 / (1 + rate * t_ttl)\n"
+            "    return t_hit + p_miss * (t_miss - t_hit)\n",
+            why="works from the miss ratio 1/(1 + λT) and adds the extra cost of a miss to a hit",
+        ),
+        CorrectAnswer(
+            "import numpy as np\n\n"
+            "def expected_lookup_time(rate, t_ttl, t_hit, t_miss):\n"
+            "    args = {'rate': rate, 't_ttl': t_ttl, 't_hit': t_hit, 't_miss': t_miss}\n"
+            "    for name in reversed(list(args)):\n"
+            "        if args[name] < 0:\n"
+            "            raise ValueError(f'{name} must be >= 0; got {args[name]}')\n"
+            "    # per TTL cycle: rate * t_ttl hits for every miss\n"
+            "    return float(np.average([t_hit, t_miss], weights=[rate * t_ttl, 1.0]))\n",
+            why="a weighted average over one cache cycle (λT hits per miss) with numpy; the checks "
+            "in reverse order",
+        ),
+    ],
+    "user_json": [
+        CorrectAnswer(
+            "import re\n\n"
+            "def get_user(users, path):\n"
+            "    found = re.fullmatch(r'/users/([0-9]+)', path)\n"
+            "    if found is None:\n"
+            "        status, body = 400, {'error': 'the user id must be a whole number'}\n"
+            "    elif int(found.group(1)) not in users:\n"
+            "        status, body = 404, {'error': 'no such user'}\n"
+            "    else:\n"
+            "        user_id = int(found.group(1))\n"
+            "        body = {'id': user_id}\n"
+            "        body.update(users[user_id])\n"
+            "        status = 200\n"
+            "    return Response(status, 'application/json', json.dumps(body))\n",
+            why="a regular expression for the id, one return, the body built with dict.update",
+        ),
+        CorrectAnswer(
+            "from http import HTTPStatus\n\n"
+            "def get_user(users, path):\n"
+            "    parts = path.split('/')\n"
+            "    raw = parts[2] if len(parts) == 3 and parts[1] == 'users' else ''\n"
+            "    if raw == '' or any(ch not in '0123456789' for ch in raw):\n"
+            "        return Response(status=int(HTTPStatus.BAD_REQUEST),\n"
+            "                        content_type='application/json',\n"
+            "                        body=json.dumps({'error': f'bad user id {raw!r}'}))\n"
+            "    user = users.get(int(raw))\n"
+            "    if user is None:\n"
+            "        return Response(status=int(HTTPStatus.NOT_FOUND),\n"
+            "                        content_type='application/json',\n"
+            "                        body=json.dumps({'error': 'not found'}))\n"
+            "    fields = [('id', int(raw))] + list(user.items())\n"
+            "    return Response(status=int(HTTPStatus.OK), content_type='application/json',\n"
+            "                    body=json.dumps(dict(fields)))\n",
+            why="splits the path, uses http.HTTPStatus and keyword arguments, users.get for the "
+            "missing case, the body from a list of pairs",
         ),
     ],
 }

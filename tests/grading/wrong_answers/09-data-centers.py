@@ -1,6 +1,25 @@
-from answers import WrongAnswer
+from answers import CorrectAnswer, WrongAnswer
 
 # Full marks: 12 autograded points (4 exercises × (1 visible + 2 hidden)).
+_PLAN_TAIL = (
+    "    if pair.t_manual + pair.t_promote + pair.t_ttl <= targets.t_rto:\n"
+    "        failover = 'manual'\n"
+    "    elif pair.t_detect + pair.t_promote + pair.t_ttl <= targets.t_rto:\n"
+    "        failover = 'automatic'\n"
+    "    else:\n"
+    "        raise ValueError('no failover policy meets the RTO')\n"
+    "    return replication, failover\n"
+)
+_PLAN_HEAD = (
+    "def recovery_plan(targets, pair):\n"
+    "    if pair.t_lag <= targets.t_rpo and pair.t_write_local <= targets.t_write_max:\n"
+    "        replication = 'async'\n"
+    "    elif pair.t_write_local + pair.t_rtt <= targets.t_write_max:\n"
+    "        replication = 'sync'\n"
+    "    else:\n"
+    "        raise ValueError('no replication mode meets the RPO and the write SLO')\n"
+)
+
 WRONG = {
     "nearest_healthy_dc": [
         WrongAnswer(
@@ -111,30 +130,215 @@ WRONG = {
             max_points=10,
             why="counts the whole TTL, as if every client kept the old answer until the end",
         ),
+        WrongAnswer(
+            "import math\n\n"
+            "def requests_failed(rate, t_fail, t_check, n_fail, t_ttl):\n"
+            "    if rate < 0 or t_fail < 0 or t_ttl <= 0 or t_check <= 0 or n_fail < 1:\n"
+            "        raise ValueError('bad input')\n"
+            "    detected = math.ceil(t_fail / t_check) * t_check + (n_fail - 1) * t_check\n"
+            "    return float(rate * (detected - t_fail + t_ttl / 2))\n",
+            max_points=9,
+            why="refuses a TTL of zero, which the prompt allows (only negative TTLs are errors)",
+        ),
     ],
-    "writes_lost": [
+    "recovery_plan": [
         WrongAnswer(
-            "def writes_lost(t_commit, t_lag, t_fail):\n"
-            "    if len(t_commit) != len(t_lag):\n"
-            "        raise ValueError('lengths differ')\n"
-            "    return sum(1 for c, g in zip(t_commit, t_lag) if c <= t_fail < c + g)\n",
-            max_points=10,
-            passes=("test_writes_lost_visible",),
-            why="treats writes independently: forgets that the log is applied in order",
+            "def recovery_plan(targets, pair):\n"
+            "    if pair.t_lag <= targets.t_rpo:\n"
+            "        replication = 'async'\n"
+            "    elif pair.t_write_local + pair.t_rtt <= targets.t_write_max:\n"
+            "        replication = 'sync'\n"
+            "    else:\n"
+            "        raise ValueError('no replication mode')\n"
+            "    if pair.t_detect + pair.t_promote + pair.t_ttl <= targets.t_rto:\n"
+            "        return replication, 'automatic'\n"
+            "    raise ValueError('no failover policy')\n",
+            max_points=11,
+            passes=("test_recovery_plan_visible",),
+            why="always fails over automatically, even where a person could decide within the "
+            "RTO (and where a false alarm would cost writes)",
         ),
         WrongAnswer(
-            "from scalelab.geo import unsynced_writes\n\n"
-            "def writes_lost(t_commit, t_lag, t_fail):\n"
-            "    return unsynced_writes(t_commit, t_lag, t_fail)\n",
-            max_points=10,
-            passes=("test_writes_lost_visible",),
-            why="calls the library's count, switched off during the hidden checks",
+            "def recovery_plan(targets, pair):\n"
+            "    if 0.005 + 0.090 <= targets.t_write_max and targets.t_rpo < 0.5:\n"
+            "        replication = 'sync'\n"
+            "    elif targets.t_rpo >= 0.5 and targets.t_write_max >= 0.005:\n"
+            "        replication = 'async'\n"
+            "    else:\n"
+            "        raise ValueError('no replication mode')\n" + _PLAN_TAIL,
+            max_points=11.5,
+            passes=("test_recovery_plan_visible",),
+            why="hard-codes Frankfurt's 90 ms and the default lag instead of using the pair",
         ),
         WrongAnswer(
-            "def writes_lost(t_commit, t_lag, t_fail):\n"
-            "    return sum(1 for c, g in zip(t_commit, t_lag) if c + g > t_fail)\n",
-            max_points=10,
-            why="also counts writes committed after the failure, which never happened",
+            "def recovery_plan(targets, pair):\n"
+            "    if pair.t_lag < targets.t_rpo and pair.t_write_local < targets.t_write_max:\n"
+            "        replication = 'async'\n"
+            "    elif pair.t_write_local + pair.t_rtt < targets.t_write_max:\n"
+            "        replication = 'sync'\n"
+            "    else:\n"
+            "        raise ValueError('no replication mode')\n"
+            "    if pair.t_manual + pair.t_promote + pair.t_ttl < targets.t_rto:\n"
+            "        return replication, 'manual'\n"
+            "    if pair.t_detect + pair.t_promote + pair.t_ttl < targets.t_rto:\n"
+            "        return replication, 'automatic'\n"
+            "    raise ValueError('no failover policy')\n",
+            max_points=11.75,
+            passes=("test_recovery_plan_visible",),
+            why="strict comparisons: a target met exactly is refused",
+        ),
+        WrongAnswer(
+            "def recovery_plan(targets, pair):\n"
+            "    if pair.t_write_local + pair.t_rtt <= targets.t_write_max:\n"
+            "        replication = 'sync'\n"
+            "    elif pair.t_lag <= targets.t_rpo and pair.t_write_local <= targets.t_write_max:\n"
+            "        replication = 'async'\n"
+            "    else:\n"
+            "        raise ValueError('no replication mode')\n" + _PLAN_TAIL,
+            max_points=11.75,
+            passes=("test_recovery_plan_visible",),
+            why="safety first: synchronous whenever the write SLO allows it, which the prompt "
+            "asks only when asynchronous misses the RPO",
+        ),
+        WrongAnswer(
+            _PLAN_HEAD.replace(
+                "raise ValueError('no replication mode meets the RPO and the write SLO')",
+                "replication = 'sync'",
+            )
+            + _PLAN_TAIL.replace(
+                "raise ValueError('no failover policy meets the RTO')", "failover = 'automatic'"
+            ),
+            max_points=11.75,
+            passes=("test_recovery_plan_visible",),
+            why="never raises: returns the strongest plan even when it misses a target",
+        ),
+        WrongAnswer(
+            "def recovery_plan(targets, pair):\n    raise ValueError('no plan')\n",
+            max_points=10.25,
+            why="always says no plan exists",
+        ),
+    ],
+}
+
+
+RIGHT = {
+    "nearest_healthy_dc": [
+        CorrectAnswer(
+            "import numpy as np\n\n"
+            "def nearest_healthy_dc(t_rtt, up):\n"
+            "    rtt = np.asarray(t_rtt, dtype=float).reshape(len(t_rtt), -1)\n"
+            "    alive = np.asarray(up, dtype=bool)\n"
+            "    if rtt.shape[1] != alive.size:\n"
+            "        raise ValueError('up must have one entry per data centre')\n"
+            "    if not alive.any():\n"
+            "        return [-1] * rtt.shape[0]\n"
+            "    masked = np.where(alive, rtt, np.inf)\n"
+            "    return np.argmin(masked, axis=1).tolist()\n",
+            why="numpy: dead data centres masked with infinity, argmin takes the lower index "
+            "on ties",
+        ),
+        CorrectAnswer(
+            "def nearest_healthy_dc(t_rtt, up):\n"
+            "    live = [d for d, ok in enumerate(up) if ok]\n"
+            "    out = []\n"
+            "    for row in t_rtt:\n"
+            "        if len(row) != len(up):\n"
+            "            raise ValueError('up must have one entry per data centre')\n"
+            "        out.append(min(live, key=lambda d: (row[d], d)) if live else -1)\n"
+            "    return tuple(out)\n",
+            why="min over the live indices with a (rtt, index) key; a tuple, which the "
+            "checks accept as a sequence",
+        ),
+    ],
+    "capacity_one_loss": [
+        CorrectAnswer(
+            "from scalelab.geo import nearest_healthy\n\n"
+            "def capacity_for_any_one_loss(rate_demand, t_rtt):\n"
+            "    n_dcs = len(t_rtt[0])\n"
+            "    if n_dcs < 2:\n"
+            "        raise ValueError('need at least two data centres')\n"
+            "    loads = []\n"
+            "    for lost in range(n_dcs):\n"
+            "        up = [d != lost for d in range(n_dcs)]\n"
+            "        load = [0.0] * n_dcs\n"
+            "        for r, dc in enumerate(nearest_healthy(t_rtt, up)):\n"
+            "            load[dc] += float(rate_demand[r])\n"
+            "        loads.extend(load)\n"
+            "    return float(max(loads))\n",
+            why="the library's router (allowed here), loads summed in plain lists",
+        ),
+        CorrectAnswer(
+            "from collections import defaultdict\n\n"
+            "def capacity_for_any_one_loss(rate_demand, t_rtt):\n"
+            "    n_dcs = len(t_rtt[0])\n"
+            "    if n_dcs < 2:\n"
+            "        raise ValueError('need at least two data centres')\n"
+            "    worst = 0.0\n"
+            "    for lost in range(n_dcs):\n"
+            "        load = defaultdict(float)\n"
+            "        for demand, row in zip(rate_demand, t_rtt):\n"
+            "            target = min((r, d) for d, r in enumerate(row) if d != lost)[1]\n"
+            "            load[target] += demand\n"
+            "        worst = max(worst, max(load.values(), default=0.0))\n"
+            "    return float(worst)\n",
+            why="no router at all: each region's nearest survivor by min over (rtt, index), "
+            "loads in a defaultdict",
+        ),
+    ],
+    "requests_failed": [
+        CorrectAnswer(
+            "def requests_failed(rate, t_fail, t_check, n_fail, t_ttl):\n"
+            "    if n_fail < 1 or t_check <= 0:\n"
+            "        raise ValueError('n_fail >= 1 and t_check > 0 are required')\n"
+            "    if min(rate, t_fail, t_ttl) < 0:\n"
+            "        raise ValueError('rate, t_fail and t_ttl must not be negative')\n"
+            "    k = -(-t_fail // t_check)  # probes up to the failure, rounded up\n"
+            "    t_detect = (k + n_fail - 1) * t_check - t_fail\n"
+            "    return float(rate * t_detect + rate * t_ttl / 2)\n",
+            why="ceiling by floor division, checks in another order, the TTL's triangle added "
+            "separately",
+        ),
+        CorrectAnswer(
+            "def requests_failed(rate, t_fail, t_check, n_fail, t_ttl):\n"
+            "    for name, v in (('rate', rate), ('t_fail', t_fail), ('t_ttl', t_ttl)):\n"
+            "        if v < 0:\n"
+            "            raise ValueError(f'{name} must be >= 0')\n"
+            "    if not t_check > 0 or not n_fail >= 1:\n"
+            "        raise ValueError('t_check > 0 and n_fail >= 1')\n"
+            "    k = 0  # the first probe at or after the failure\n"
+            "    while k * t_check < t_fail:\n"
+            "        k += 1\n"
+            "    t_marked = (k + n_fail - 1) * t_check\n"
+            "    return float(rate * ((t_marked - t_fail) + t_ttl / 2))\n",
+            why="counts the probes one by one up to the failure",
+        ),
+    ],
+    "recovery_plan": [
+        CorrectAnswer(
+            "from scalelab.geo import recovery_outcome\n\n"
+            "def recovery_plan(targets, pair):\n"
+            "    for plan in [('async', 'manual'), ('async', 'automatic'),\n"
+            "                 ('sync', 'manual'), ('sync', 'automatic')]:\n"
+            "        if all(recovery_outcome(*plan, targets, pair).met.values()):\n"
+            "            return plan\n"
+            "    raise ValueError('no plan meets every target')\n",
+            why="tries the four plans in order of preference with the library's outcome model",
+        ),
+        CorrectAnswer(
+            "def recovery_plan(targets, pair):\n"
+            "    recovery = {\n"
+            "        'manual': pair.t_manual + pair.t_promote + pair.t_ttl,\n"
+            "        'automatic': pair.t_detect + pair.t_promote + pair.t_ttl,\n"
+            "    }\n"
+            "    fails = [f for f in ('manual', 'automatic') if recovery[f] <= targets.t_rto]\n"
+            "    write = {'async': pair.t_write_local, 'sync': pair.t_write_local + pair.t_rtt}\n"
+            "    loss = {'async': pair.t_lag, 'sync': 0.0}\n"
+            "    reps = [r for r in ('async', 'sync')\n"
+            "            if loss[r] <= targets.t_rpo and write[r] <= targets.t_write_max]\n"
+            "    if not fails or not reps:\n"
+            "        raise ValueError('no plan meets every target')\n"
+            "    return [reps[0], fails[0]]\n",
+            why="the failover decided first, both as filtered lists of candidates; returns a list",
         ),
     ],
 }

@@ -1,4 +1,4 @@
-from answers import WrongAnswer
+from answers import CorrectAnswer, WrongAnswer
 
 FULL = 12  # autograded points of 10-message-queues
 
@@ -51,6 +51,18 @@ WRONG = {
             "    return {'t_wait': t_wait, 't_response': t_wait, 'n_busy': backlog * t_service}\n",
             max_points=FULL - 2,
             why="response time without the service time; busy consumers from the backlog",
+        ),
+        WrongAnswer(
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    if backlog < 0 or rate_served <= 0 or t_service <= 0:\n"
+            "        raise ValueError('bad input')\n"
+            "    t_wait = backlog / rate_served\n"
+            "    return {'t_wait': t_wait, 't_response': t_wait + t_service,\n"
+            "            'n_busy': rate_served * t_service}\n",
+            max_points=FULL - 1,
+            passes=("test_little_visible",),
+            why="refuses a service time of zero, which the prompt allows (only negative is an "
+            "error)",
         ),
     ],
     "consumers": [
@@ -152,6 +164,128 @@ WRONG = {
             "def my_rule(backlog, n_workers, rate):\n    return rate * T_SERVICE / 0.7\n",
             max_points=FULL - 4,
             why="returns a float, which the simulation rejects",
+        ),
+    ],
+}
+
+
+RIGHT = {
+    "little": [
+        CorrectAnswer(
+            "from collections import OrderedDict\n\n"
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    if not rate_served > 0:\n"
+            "        raise ValueError('rate_served must be > 0')\n"
+            "    if min(backlog, t_service) < 0:\n"
+            "        raise ValueError('backlog and t_service must be >= 0')\n"
+            "    out = OrderedDict()\n"
+            "    out['n_busy'] = rate_served * t_service\n"
+            "    out['t_wait'] = backlog / rate_served\n"
+            "    out['t_response'] = (backlog + out['n_busy']) / rate_served\n"
+            "    return out\n",
+            why="checks in another order; the response time by Little's law on the whole "
+            "system (waiting + in service); an OrderedDict",
+        ),
+        CorrectAnswer(
+            "def queue_figures(backlog, rate_served, t_service):\n"
+            "    checks = [(backlog >= 0, 'backlog'), (rate_served > 0, 'rate_served'),\n"
+            "              (t_service >= 0, 't_service')]\n"
+            "    for ok, name in checks:\n"
+            "        if not ok:\n"
+            "            raise ValueError(f'{name} is out of range')\n"
+            "    t_wait = float(backlog) / float(rate_served)\n"
+            "    return dict(t_wait=t_wait, t_response=t_wait + t_service,\n"
+            "                n_busy=float(rate_served) * t_service)\n",
+            why="a table of checks and dict(...) with keywords",
+        ),
+    ],
+    "consumers": [
+        CorrectAnswer(
+            "def consumers_needed(rate, t_service, t_wait_target):\n"
+            "    if not (rate > 0 and t_service > 0 and t_wait_target > 0):\n"
+            "        raise ValueError('rate, t_service and t_wait_target must be > 0')\n"
+            "    a = rate * t_service\n"
+            "    c, b = 0, 1.0  # Erlang B by its recurrence, one server at a time\n"
+            "    while True:\n"
+            "        c += 1\n"
+            "        b = a * b / (c + a * b)\n"
+            "        if c <= a:\n"
+            "            continue\n"
+            "        p_wait = c * b / (c - a * (1 - b))\n"
+            "        if p_wait / (c / t_service - rate) <= t_wait_target:\n"
+            "            return c\n",
+            why="Erlang C from the Erlang B recurrence: no factorials, stable for large pools",
+        ),
+        CorrectAnswer(
+            "import math\n\n"
+            "def _wait(c, a, mu):\n"
+            "    terms = [a**k / math.factorial(k) for k in range(c)]\n"
+            "    last = a**c / math.factorial(c) / (1 - a / c)\n"
+            "    return last / (sum(terms) + last) / (c * mu - a * mu)\n\n"
+            "def consumers_needed(rate, t_service, t_wait_target):\n"
+            "    if min(rate, t_service, t_wait_target) <= 0:\n"
+            "        raise ValueError('all three arguments must be positive')\n"
+            "    mu = 1 / t_service\n"
+            "    a = rate / mu\n"
+            "    lo = int(a) + 1\n"
+            "    hi = lo\n"
+            "    while _wait(hi, a, mu) > t_wait_target:\n"
+            "        hi += 16\n"
+            "    while lo < hi:  # the wait falls as c grows: bisect\n"
+            "        mid = (lo + hi) // 2\n"
+            "        if _wait(mid, a, mu) <= t_wait_target:\n"
+            "            hi = mid\n"
+            "        else:\n"
+            "            lo = mid + 1\n"
+            "    return lo\n",
+            why="a helper for the wait, a coarse step up, then bisection",
+        ),
+    ],
+    "idempotent": [
+        CorrectAnswer(
+            "from collections import defaultdict\n\n"
+            "def handle_payment(message, state):\n"
+            "    done = state.setdefault('done', {})\n"
+            "    if done.get(message['id']):\n"
+            "        return\n"
+            "    if 'balances' not in state:\n"
+            "        state['balances'] = defaultdict(int)\n"
+            "    state['balances'][message['account']] += message['amount']\n"
+            "    done[message['id']] = True\n",
+            why="a dict of handled ids and a defaultdict of balances",
+        ),
+        CorrectAnswer(
+            "def handle_payment(message, state):\n"
+            "    ledger = state.setdefault('ledger', {})\n"
+            "    ledger.setdefault(message['id'], (message['account'], message['amount']))\n"
+            "    balances = {}\n"
+            "    for account, amount in ledger.values():\n"
+            "        balances[account] = balances.get(account, 0) + amount\n"
+            "    state['balances'] = balances\n",
+            why="keeps a ledger keyed by message id and recomputes the balances from it",
+        ),
+    ],
+    "autoscale": [
+        CorrectAnswer(
+            "import numpy as np\n\n"
+            "def my_rule(backlog, n_workers, rate):\n"
+            "    need = (rate + backlog / 90.0) * T_SERVICE / 0.7\n"
+            "    return int(np.clip(-(-need // 1), 1, 1000))\n",
+            why="70 % busy plus the backlog drained in 90 s, rounded up by floor division",
+        ),
+        CorrectAnswer(
+            "import math\n\n"
+            "class _Hysteresis:\n"
+            "    def __call__(self, backlog, n_workers, rate):\n"
+            "        target = rate * T_SERVICE / 0.75\n"
+            "        if backlog > 500:\n"
+            "            target += backlog * T_SERVICE / 60.0\n"
+            "        target = math.ceil(target)\n"
+            "        if 0.8 * n_workers < target < n_workers:\n"
+            "            target = n_workers  # hold steady on small dips\n"
+            "        return max(1, min(1000, target))\n\n"
+            "my_rule = _Hysteresis()\n",
+            why="a callable object with hysteresis: no scale-in on small dips",
         ),
     ],
 }

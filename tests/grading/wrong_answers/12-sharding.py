@@ -1,4 +1,4 @@
-from answers import WrongAnswer
+from answers import CorrectAnswer, WrongAnswer
 
 # Full marks: 12 autograded points (four exercises, 1 visible + 2 hidden each).
 _SHARE_OK = (
@@ -141,6 +141,103 @@ WRONG = {
             "    return k\n",
             max_points=9,
             why="forgets the ordinary traffic every shard already carries",
+        ),
+    ],
+}
+
+
+RIGHT = {
+    "moved_mod_n": [
+        CorrectAnswer(
+            "def fraction_moved_mod_n(keys, n_before, n_after):\n"
+            "    if min(n_before, n_after) < 1:\n"
+            "        raise ValueError('shard counts must be >= 1')\n"
+            "    hashes = [stable_hash(k) for k in keys]\n"
+            "    if not hashes:\n"
+            "        return 0.0\n"
+            "    return sum(h % n_before != h % n_after for h in hashes) / len(hashes)\n",
+            why="hashes first, then a generator of booleans summed",
+        ),
+        CorrectAnswer(
+            "import numpy as np\n\n"
+            "def fraction_moved_mod_n(keys, n_before, n_after):\n"
+            "    for n in (n_before, n_after):\n"
+            "        if n < 1:\n"
+            "            raise ValueError(f'a shard count must be >= 1, got {n}')\n"
+            "    h = np.array([stable_hash(k) for k in keys], dtype=np.uint64)\n"
+            "    moved = h % np.uint64(n_before) != h % np.uint64(n_after)\n"
+            "    return float(np.count_nonzero(moved)) / max(len(h), 1)\n",
+            why="numpy arrays of unsigned 64-bit hashes",
+        ),
+    ],
+    "ring_lookup": [
+        CorrectAnswer(
+            "def ring_lookup(key_hash, points, owners):\n"
+            "    for point, owner in zip(points, owners):\n"
+            "        if point >= key_hash:\n"
+            "            return owner\n"
+            "    return owners[0]\n",
+            why="a linear walk round the ring (slower, same answers)",
+        ),
+        CorrectAnswer(
+            "def ring_lookup(key_hash, points, owners):\n"
+            "    lo, hi = 0, len(points)\n"
+            "    while lo < hi:  # first index with points[i] >= key_hash\n"
+            "        mid = (lo + hi) // 2\n"
+            "        if points[mid] < key_hash:\n"
+            "            lo = mid + 1\n"
+            "        else:\n"
+            "            hi = mid\n"
+            "    return owners[lo % len(points)]\n",
+            why="a hand-written binary search, wrapping with a modulo",
+        ),
+    ],
+    "shard_key": [
+        CorrectAnswer(
+            "from collections import Counter\n\n"
+            "def hottest_shard_share(values, n_shards):\n"
+            "    values = list(values)\n"
+            "    shards = place(hash_keys(values), range(n_shards)).tolist()\n"
+            "    return max(Counter(shards).values()) / len(values)\n\n"
+            "SHARD_KEY = 'conversation_id'  # one conversation on one shard\n",
+            why="a Counter of shard indices",
+        ),
+        CorrectAnswer(
+            "def hottest_shard_share(values, n_shards):\n"
+            "    distinct = list(dict.fromkeys(values))\n"
+            "    where = dict(zip(distinct, place(hash_keys(distinct), range(n_shards)).tolist()))\n"
+            "    counts = [0] * n_shards\n"
+            "    for v in values:\n"
+            "        counts[where[v]] += 1\n"
+            "    return max(counts) / sum(counts)\n\n"
+            "_shares = {c: hottest_shard_share(v.tolist(), 8) for c, v in chat.items()}\n"
+            "SHARD_KEY = 'conversation_id' if _shares['day'] > 0.5 else 'user_id'\n",
+            why="places each distinct value once and counts requests through a lookup table; "
+            "the key chosen from the measured shares",
+        ),
+    ],
+    "celebrity": [
+        CorrectAnswer(
+            "def splits_needed(rate, p_hot, n_shards, rate_capacity):\n"
+            "    ordinary = rate * (1 - p_hot) / n_shards\n"
+            "    for k in range(1, n_shards + 1):\n"
+            "        if ordinary + rate * p_hot / k <= rate_capacity * (1 + 1e-12):\n"
+            "            return k\n"
+            "    raise ValueError('even one sub-key per shard is not enough')\n",
+            why="tries k = 1, 2, ... n_shards in turn",
+        ),
+        CorrectAnswer(
+            "import math\n\n"
+            "def splits_needed(rate, p_hot, n_shards, rate_capacity):\n"
+            "    hot = rate * p_hot\n"
+            "    room = rate_capacity - rate * (1 - p_hot) / n_shards\n"
+            "    if room < 0 or (room == 0 and hot > 0):\n"
+            "        raise ValueError('no split is enough: ordinary traffic fills a shard')\n"
+            "    k = 1 if hot == 0 else max(1, math.ceil(round(hot / room, 9)))\n"
+            "    if k > n_shards:\n"
+            "        raise ValueError('more splits than shards')\n"
+            "    return k\n",
+            why="closed form with the division rounded before the ceiling",
         ),
     ],
 }
