@@ -525,6 +525,21 @@ def test_exercises_follow_the_notebook_and_the_naming_rule(name):
 
 
 @pytest.mark.parametrize("name", assignments())
+def test_every_exercise_has_two_correct_alternatives(name):
+    """Fair checks are proven, not assumed: each autograded answer cell has at least two
+    registered correct alternatives (RIGHT), graded in the round trip at full marks."""
+    nb = nbformat.read(source_notebook(name), as_version=4)
+    right = correct_answers(name)
+    short = {gid: len(right.get(gid, [])) for gid in _answer_ids(nb) if len(right.get(gid, [])) < 2}
+    assert short == {}, (
+        f"{name}: register at least two CorrectAnswer per answer cell in "
+        f"tests/grading/wrong_answers/{name}.py (RIGHT); too few for {short}"
+    )
+    unknown = set(right) - set(_answer_ids(nb))
+    assert not unknown, f"{name}: RIGHT names no answer cell {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("name", assignments())
 def test_exercises_are_independent(name):
     """No exercise reads what another binds or shares a set-up object with it: a learner's wrong
     answer to one exercise cannot cost points in another, and the waves may carry one wrong
