@@ -54,6 +54,21 @@ MOVES = [
         ],
     ),
     ("queueing", "explore_message_queue", [("<first>", "<max>")]),
+    # Every other explorer: its first control to the top of its range and back.
+    *[
+        (module, factory, [("<first>", "<max>")])
+        for module, factory in [
+            ("architecture", "explore_architecture"),
+            ("dns", "explore_resolver_cache"),
+            ("dns", "explore_resolution"),
+            ("estimate", "explore_daily_traffic"),
+            ("load_balancer", "explore_load_balancer"),
+            ("overload", "explore_overload"),
+            ("quorum", "explore_quorum"),
+            ("replication", "explore_multi_master"),
+            ("sharding", "explore_sharding"),
+        ]
+    ],
     ("replication", "explore_failover", [("t_lag_mean", 1.0)]),
     (
         "sessions",
@@ -88,7 +103,7 @@ def move_times(ex, moves) -> list[float]:
 def redraw_floor(figure, rounds: int = 2 * ROUNDS) -> float:
     """Median seconds to give every numeric trace array of ``figure`` new values of the same size
     in one ``batch_update`` (a copy of the figure; no model runs)."""
-    fig = go.FigureWidget(figure)
+    fig = go.Figure(figure)
     arrays = []
     for trace in fig.data:
         for key in ("x", "y", "z"):

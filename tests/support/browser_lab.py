@@ -54,6 +54,55 @@ STATE_JS = """(index) => {
 }"""
 
 
+# What a learner sees of every plotly figure on the page, read from the rendered SVG: the title's
+# and the legend's boxes, the legend's entries, each heatmap's axis labels, and the width of every
+# slider's track (a long label must leave a usable track).
+LAYOUT_JS = """() => {
+  const box = el => { if (!el) return null; const r = el.getBoundingClientRect();
+      return (r.width && r.height) ? {x: r.x, y: r.y, w: r.width, h: r.height} : null; };
+  const figures = Array.from(document.querySelectorAll('.jp-OutputArea .js-plotly-plot')).map(gd => {
+    const heat = (gd.data || []).filter(t => t.type === 'heatmap').map(t => {
+      const labels = axis => Array.from(gd.querySelectorAll(`.${axis}tick text`))
+          .map(e => e.textContent);
+      return {x: labels((t.xaxis || 'x')), y: labels((t.yaxis || 'y')),
+              names: [t.x ? Array.from(t.x) : [], t.y ? Array.from(t.y) : []]};
+    });
+    return {title: (gd.querySelector('.gtitle') || {}).textContent || '',
+            titleBox: box(gd.querySelector('.gtitle')),
+            legendBox: box(gd.querySelector('.legend .bg')),
+            entries: Array.from(gd.querySelectorAll('.legend .legendtext')).map(e => e.textContent),
+            heat};
+  });
+  const tracks = Array.from(document.querySelectorAll('.jp-OutputArea .widget-slider')).map(s => ({
+      label: (s.querySelector('.widget-label') || {}).textContent || '',
+      width: (box(s.querySelector('.noUi-target')) || {w: 0}).w}));
+  return {figures, tracks};
+}"""
+
+# Every control of every explorer on the page, as (explorer index, control index, kind, disabled).
+CONTROLS_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea .widget-vbox'))
+  .filter(b => b.querySelector(':scope > .widget-hbox') && b.querySelector('.js-plotly-plot'))
+  .map(b => Array.from(b.querySelector(':scope > .widget-hbox').children).map(c => ({
+      kind: c.classList.contains('widget-slider') ? 'slider'
+          : c.classList.contains('widget-dropdown') ? 'dropdown'
+          : c.classList.contains('widget-checkbox') ? 'checkbox'
+          : c.classList.contains('widget-toggle-buttons') ? 'toggle' : 'other',
+      label: (c.querySelector('.widget-label') || {}).textContent || c.textContent.slice(0, 40),
+      disabled: !!c.querySelector(':disabled, [disabled], .mod-disabled')
+          || c.classList.contains('mod-disabled')})))"""
+
+# What the figure in explorer ``i`` draws (as CONTROLS_JS numbers them): its data and shapes.
+FIGURE_JS = """(i) => {
+  const boxes = Array.from(document.querySelectorAll('.jp-OutputArea .widget-vbox'))
+    .filter(b => b.querySelector(':scope > .widget-hbox') && b.querySelector('.js-plotly-plot'));
+  const gd = boxes[i] && boxes[i].querySelector('.js-plotly-plot');
+  if (!gd) return null;
+  const data = (gd.data || []).map(t => [t.name, t.visible, t.x, t.y, t.z, t.text].map(
+      v => (v && v.length !== undefined && typeof v !== 'string') ? Array.from(v) : v));
+  return JSON.stringify([data, (gd.layout || {}).shapes || []]);  // shaded spans are drawn too
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

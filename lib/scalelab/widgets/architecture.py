@@ -10,11 +10,9 @@ from plotly.subplots import make_subplots
 from scalelab.architecture import FAILURE_KINDS, Design, Failure, Workload, check_slos, simulate
 from scalelab.architecture import SLO as _SLO
 from scalelab.widgets import DASHES, PALETTE, Explorer, caption_html
+from scalelab.widgets.controls import STYLE, checkbox, disable, dropdown, fmt_ms, slider
 
 __all__ = ["explore_architecture"]
-
-_STYLE = {"description_width": "initial"}
-
 
 _WINDOWS = {"whole day": (0.0, 24 * 3600.0), "evening 19-21 h": (19 * 3600.0, 21 * 3600.0)}
 
@@ -41,83 +39,90 @@ def explore_architecture(
     simulate, so sliders update on release (``continuous_update=False``); arrow keys at once.
     """
     controls = {
-        "n_servers": widgets.IntSlider(
-            value=n_servers,
-            min=4,
-            max=40,
-            description="Servers per DC",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "failure": widgets.Dropdown(
-            options=["none", *FAILURE_KINDS], value=failure, description="Break", style=_STYLE
-        ),
-        "failure_hour": widgets.FloatSlider(
-            value=failure_hour,
-            min=0.0,
-            max=23.0,
-            step=0.5,
-            description="Failure at (h)",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "n_cache_nodes": widgets.IntSlider(
-            value=n_cache_nodes,
-            min=0,
-            max=8,
-            description="Cache nodes",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "n_replicas": widgets.IntSlider(
-            value=n_replicas,
-            min=0,
-            max=3,
-            description="Replicas per shard",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "cdn": widgets.Checkbox(value=cdn, description="CDN for static files"),
-        "daily_users_m": widgets.FloatSlider(
-            value=daily_users_m,
-            min=5.0,
-            max=60.0,
-            step=5.0,
-            description="Daily users (M)",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "dns_ttl": widgets.FloatSlider(
-            value=dns_ttl,
-            min=0.0,
-            max=600.0,
-            step=10.0,
-            description="DNS TTL (s)",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "spike": widgets.FloatSlider(
-            value=spike,
-            min=1.0,
-            max=2.0,
-            step=0.1,
-            description="Spike × at 19:30",
-            continuous_update=False,
-            style=_STYLE,
-        ),
-        "window": widgets.Dropdown(
-            options=list(_WINDOWS), value=window, description="Window", style=_STYLE
-        ),
-        "seed": widgets.IntText(value=seed, description="Seed (replay)", style=_STYLE),
+        "n_servers": slider("Servers per DC", n_servers, 4, 40, continuous=False),
+        "failure": dropdown("Break", ["none", *FAILURE_KINDS], failure),
+        "failure_hour": slider("Failure at (h)", failure_hour, 0.0, 23.0, 0.5, continuous=False),
+        "n_cache_nodes": slider("Cache nodes", n_cache_nodes, 0, 8, continuous=False),
+        "n_replicas": slider("Replicas per shard", n_replicas, 0, 3, continuous=False),
+        "cdn": checkbox("CDN for static files", cdn),
+        "daily_users_m": slider("Daily users (M)", daily_users_m, 5.0, 60.0, 5.0, continuous=False),
+        "dns_ttl": slider("DNS TTL (s)", dns_ttl, 0.0, 600.0, 10.0, continuous=False),
+        "spike": slider("Spike × at 19:30", spike, 1.0, 2.0, 0.1, continuous=False),
+        "window": dropdown("Window", list(_WINDOWS), window),
+        "seed": widgets.IntText(value=seed, description="Seed (replay)", style=STYLE),
     }
-    fig = go.FigureWidget(
-        make_subplots(
-            rows=3,
-            cols=1,
-            shared_xaxes=True,
-            vertical_spacing=0.06,
-            subplot_titles=("p99 latency (ms)", "errors (% of requests)", "cost ($/h)"),
+    fig = _figure()
+
+    def update(ex: Explorer):
+        c = {k: w.value for k, w in ex.controls.items()}
+        disable(
+            ex.controls["failure_hour"],
+            "nothing is broken: choose what to break first" if c["failure"] == "none" else None,
         )
+        run, res, failures = _simulate(c)
+        hours = run.t / 3600.0
+        ex.figure.data[0].x, ex.figure.data[0].y = hours, np.round(run.p99 * 1000, 3)
+        ex.figure.data[1].x, ex.figure.data[1].y = hours, np.round(run.error_rate * 100, 5)
+        ex.figure.data[2].x, ex.figure.data[2].y = hours, np.round(run.cost_per_hour, 4)
+        met = [k for k, v in res.met.items() if v]
+        broken = "nothing broken" if not failures else f"{c['failure']} broken for an hour"
+        ex.caption.value = caption_html(
+            f"{c['n_servers']} servers in each of 3 data centres, {broken}:",
+            f"availability {res.availability:.3%} over the {c['window']},",
+            f"worst p99 {fmt_ms(np.nanmax(run.p99))},",
+            f"data lost {res.data_lost:,.0f} writes or jobs,",
+            f"cost ${res.cost_per_hour:,.2f} an hour on average.",
+            f"p99 within 300 ms in {res.p99_ok_share:.1%} of the minutes.",
+            f"SLOs met: {', '.join(met) if met else 'none'} (seed {c['seed']}).",
+        )
+        return run
+
+    return Explorer(
+        title="Explore: build a design, drive a day, break a component",
+        controls=controls,
+        figure=fig,
+        update=update,
+    )
+
+
+def _simulate(c: dict):
+    """The day the controls describe: (run, SLO check, failures)."""
+    design = Design(
+        n_servers=int(c["n_servers"]),
+        n_cache_nodes=int(c["n_cache_nodes"]),
+        n_replicas=int(c["n_replicas"]),
+        cdn=bool(c["cdn"]),
+        dns_ttl=float(c["dns_ttl"]),
+    )
+    workload = Workload(
+        daily_users=float(c["daily_users_m"]) * 1e6,
+        spike_factor=float(c["spike"]),
+        t_spike=19.5 * 3600.0,
+        t_spike_len=1800.0,
+    )
+    t_start, t_end = _WINDOWS[c["window"]]
+    failures = ()
+    if c["failure"] != "none":
+        t0 = float(c["failure_hour"]) * 3600.0
+        failures = (Failure(c["failure"], t0, t0 + 3600.0, 1),)
+    run = simulate(
+        design,
+        workload,
+        failures,
+        t_start=t_start,
+        t_end=t_end,
+        rng=np.random.default_rng(int(c["seed"])),
+    )
+    return run, check_slos(run, _SLO()), failures
+
+
+def _figure() -> go.Figure:
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=("p99 latency (ms)", "errors (% of requests)", "cost ($/h)"),
     )
     for row, name in enumerate(("p99 latency", "error rate", "cost per hour")):
         fig.add_trace(
@@ -142,54 +147,4 @@ def explore_architecture(
     fig.update_yaxes(title_text="$/h", row=3, col=1)
     fig.update_xaxes(title_text="time of day (hours)", row=3, col=1)
 
-    def update(ex: Explorer) -> None:
-        c = {k: w.value for k, w in ex.controls.items()}
-        design = Design(
-            n_servers=int(c["n_servers"]),
-            n_cache_nodes=int(c["n_cache_nodes"]),
-            n_replicas=int(c["n_replicas"]),
-            cdn=bool(c["cdn"]),
-            dns_ttl=float(c["dns_ttl"]),
-        )
-        workload = Workload(
-            daily_users=float(c["daily_users_m"]) * 1e6,
-            spike_factor=float(c["spike"]),
-            t_spike=19.5 * 3600.0,
-            t_spike_len=1800.0,
-        )
-        t_start, t_end = _WINDOWS[c["window"]]
-        failures = ()
-        if c["failure"] != "none":
-            t0 = float(c["failure_hour"]) * 3600.0
-            failures = (Failure(c["failure"], t0, t0 + 3600.0, 1),)
-        run = simulate(
-            design,
-            workload,
-            failures,
-            t_start=t_start,
-            t_end=t_end,
-            rng=np.random.default_rng(int(c["seed"])),
-        )
-        hours = run.t / 3600.0
-        ex.figure.data[0].x, ex.figure.data[0].y = hours, np.round(run.p99 * 1000, 3)
-        ex.figure.data[1].x, ex.figure.data[1].y = hours, np.round(run.error_rate * 100, 5)
-        ex.figure.data[2].x, ex.figure.data[2].y = hours, np.round(run.cost_per_hour, 4)
-        res = check_slos(run, _SLO())
-        met = [k for k, v in res.met.items() if v]
-        broken = "nothing broken" if not failures else f"{c['failure']} broken for an hour"
-        ex.caption.value = caption_html(
-            f"{c['n_servers']} servers in each of 3 data centres, {broken}:",
-            f"availability {res.availability:.3%} over the {c['window']},",
-            f"worst p99 {np.nanmax(run.p99) * 1000:.0f} ms,",
-            f"data lost {res.data_lost:,.0f} writes or jobs,",
-            f"cost ${res.cost_per_hour:,.2f} an hour on average.",
-            f"p99 within 300 ms in {res.p99_ok_share:.1%} of the minutes.",
-            f"SLOs met: {', '.join(met) if met else 'none'} (seed {c['seed']}).",
-        )
-
-    return Explorer(
-        title="Explore: build a design, drive a day, break a component",
-        controls=controls,
-        figure=fig,
-        update=update,
-    )
+    return fig

@@ -7,7 +7,6 @@ skew) and memoised, so moving the size or the policy redraws at once.
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -25,6 +24,7 @@ from scalelab.cache import (
     zipf_popularity,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, caption_html
+from scalelab.widgets.controls import dropdown, slider, toggle
 
 __all__ = ["explore_cache", "cache_curves", "N_OBJECTS", "N_REQUESTS", "GRID"]
 
@@ -77,7 +77,7 @@ def _at(curves: dict, policy: str, size: int) -> float:
 
 
 def explore_cache(
-    size: int = 100,
+    n_capacity: int = 100,
     alpha: float = 0.9,
     kind: str = "scan",
     policy: str = "lru",
@@ -85,155 +85,21 @@ def explore_cache(
 ) -> Explorer:
     """Cache size, skew, trace kind and policy -> hit-ratio curves, database load and latency.
 
-    ``rate`` is the offered read rate (requests/s) used for the database load.
+    ``n_capacity`` is the cache's size (objects); ``rate`` is the offered read rate
+    (requests/s) used for the database load.
     """
-    style = {"description_width": "initial"}
     controls = {
-        "size": widgets.IntSlider(
-            value=size,
-            min=10,
-            max=N_OBJECTS,
-            step=10,
-            description="Cache size (objects)",
-            continuous_update=True,
-            style=style,
+        "size": slider("Cache size (objects)", n_capacity, 10, N_OBJECTS, 10),
+        "alpha": slider(
+            "Popularity skew α", alpha, 0.5, 1.3, 0.1, continuous=False, readout_format=".1f"
         ),
-        "alpha": widgets.FloatSlider(
-            value=alpha,
-            min=0.5,
-            max=1.3,
-            step=0.1,
-            readout_format=".1f",
-            description="Popularity skew α",
-            continuous_update=False,
-            style=style,
-        ),
-        "kind": widgets.Dropdown(
-            options=[(v, k) for k, v in KIND_NAMES.items()],
-            value=kind,
-            description="Trace",
-            style=style,
-        ),
-        "policy": widgets.ToggleButtons(
-            options=[(NAMES[p], p) for p in POLICIES],
-            value=policy,
-            description="Policy",
-            style=style,
-        ),
+        "kind": dropdown("Trace", [(v, k) for k, v in KIND_NAMES.items()], kind),
+        "policy": toggle("Policy", [(NAMES[p], p) for p in POLICIES], policy),
     }
-    fig = go.FigureWidget(
-        make_subplots(
-            rows=1,
-            cols=2,
-            column_widths=[0.58, 0.42],
-            horizontal_spacing=0.12,
-            specs=[[{}, {"secondary_y": True}]],
-            subplot_titles=("Hit ratio by cache size", "Selected policy: database and latency"),
-        )
-    )
-    for i, p in enumerate(POLICIES):
-        fig.add_trace(
-            go.Scatter(
-                x=GRID,
-                y=GRID * 0.0,
-                name=NAMES[p],
-                mode="lines+markers" if p != "lru" else "lines",
-                line=dict(color=PALETTE[i], dash=DASHES[i], width=2),
-                marker=dict(size=6),
-            ),
-            row=1,
-            col=1,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=GRID,
-            y=GRID * 0.0,
-            name="Che (LRU, approx.)",
-            mode="markers",
-            marker=dict(symbol="x", size=8, color=PALETTE[7]),
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[size],
-            y=[0.0],
-            name="this size",
-            mode="markers",
-            marker=dict(size=13, color="rgba(0,0,0,0)", line=dict(width=2, color=PALETTE[7])),
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=GRID,
-            y=GRID * 0.0,
-            name="database reads/s",
-            line=dict(color=PALETTE[3], dash="solid", width=3),
-            showlegend=False,
-        ),
-        row=1,
-        col=2,
-        secondary_y=False,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=GRID,
-            y=GRID * 0.0,
-            name="mean latency (ms)",
-            line=dict(color=PALETTE[5], dash="dash", width=2),
-            showlegend=False,
-        ),
-        row=1,
-        col=2,
-        secondary_y=True,
-    )
-    fig.update_layout(
-        template="plotly_white",
-        height=420,
-        margin=dict(l=60, r=60, t=70, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="left", x=0.0),
-        shapes=[
-            dict(
-                type="line",
-                xref="x",
-                yref="paper",
-                x0=size,
-                x1=size,
-                y0=0,
-                y1=1,
-                line=dict(color="#555", dash="dot", width=1),
-            ),
-            dict(
-                type="line",
-                xref="x2",
-                yref="paper",
-                x0=size,
-                x1=size,
-                y0=0,
-                y1=1,
-                line=dict(color="#555", dash="dot", width=1),
-            ),
-        ],
-    )
-    fig.update_xaxes(type="log", title_text="cache size (objects, log scale)")
-    fig.update_yaxes(title_text="hit ratio", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(
-        title_text="database reads/s", rangemode="tozero", row=1, col=2, secondary_y=False
-    )
-    fig.update_yaxes(
-        title_text="mean read latency (ms)",
-        rangemode="tozero",
-        row=1,
-        col=2,
-        secondary_y=True,
-        showgrid=False,
-    )
+    fig = _figure(n_capacity)
     sizes = np.unique(np.geomspace(10, N_OBJECTS, 60).astype(int))
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer) -> dict:
         c = {k: w.value for k, w in ex.controls.items()}
         curves = cache_curves(c["kind"], c["alpha"])
         lru_sizes = np.arange(10, curves["curve"].hit_ratio.size)
@@ -269,10 +135,129 @@ def explore_cache(
             f"and a read takes {t_ms:.1f} ms on average.",
             f"At this size: {ranking}; best is {NAMES[best]}.",
         )
+        return curves
 
     return Explorer(
         title="Explore: which policy, how big a cache?",
         controls=controls,
         figure=fig,
         update=update,
+    )
+
+
+def _figure(n_capacity: int) -> go.Figure:
+    """Hit ratio by size (left); the selected policy's database load and latency (right)."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.58, 0.42],
+        horizontal_spacing=0.12,
+        specs=[[{}, {"secondary_y": True}]],
+        subplot_titles=("Hit ratio by cache size", "Selected policy: database and latency"),
+    )
+    for i, p in enumerate(POLICIES):
+        fig.add_trace(
+            go.Scatter(
+                x=GRID,
+                y=GRID * 0.0,
+                name=NAMES[p],
+                mode="lines+markers" if p != "lru" else "lines",
+                line=dict(color=PALETTE[i], dash=DASHES[i], width=2),
+                marker=dict(size=6),
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=GRID,
+            y=GRID * 0.0,
+            name="Che (LRU, approx.)",
+            mode="markers",
+            marker=dict(symbol="x", size=8, color=PALETTE[7]),
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[n_capacity],
+            y=[0.0],
+            name="this size",
+            mode="markers",
+            marker=dict(size=13, color="rgba(0,0,0,0)", line=dict(width=2, color=PALETTE[7])),
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=GRID,
+            y=GRID * 0.0,
+            name="database reads/s",
+            line=dict(color=PALETTE[3], dash="solid", width=3),
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+        secondary_y=False,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=GRID,
+            y=GRID * 0.0,
+            name="mean latency (ms)",
+            line=dict(color=PALETTE[5], dash="dash", width=2),
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+        secondary_y=True,
+    )
+    _dress(fig, n_capacity)
+    return fig
+
+
+def _dress(fig: go.Figure, n_capacity: int) -> None:
+    """Layout, the dotted marks at the chosen size, and the axes (log sizes, hit ratio 0-1)."""
+    fig.update_layout(
+        template="plotly_white",
+        height=420,
+        margin=dict(l=60, r=20, t=70, b=50),
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.08),
+        shapes=[
+            dict(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=n_capacity,
+                x1=n_capacity,
+                y0=0,
+                y1=1,
+                line=dict(color="#555", dash="dot", width=1),
+            ),
+            dict(
+                type="line",
+                xref="x2",
+                yref="paper",
+                x0=n_capacity,
+                x1=n_capacity,
+                y0=0,
+                y1=1,
+                line=dict(color="#555", dash="dot", width=1),
+            ),
+        ],
+    )
+    fig.update_xaxes(type="log", title_text="cache size (objects, log scale)")
+    fig.update_yaxes(title_text="hit ratio", range=[0, 1], row=1, col=1)
+    fig.update_yaxes(
+        title_text="database reads/s", rangemode="tozero", row=1, col=2, secondary_y=False
+    )
+    fig.update_yaxes(
+        title_text="mean read latency (ms)",
+        rangemode="tozero",
+        row=1,
+        col=2,
+        secondary_y=True,
+        showgrid=False,
     )

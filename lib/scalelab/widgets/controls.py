@@ -54,7 +54,9 @@ def slider(
 
     ``continuous=False`` updates on release only (for models slower than the 50 ms target).
     """
-    common = dict(description=description, continuous_update=continuous, style=STYLE)
+    # Wide enough for the whole label, a usable track (about 200 px) and the readout.
+    width = widgets.Layout(min_width=f"{max(420, 7 * len(description) + 270)}px")
+    common = dict(description=description, continuous_update=continuous, style=STYLE, layout=width)
     if readout_format is not None:
         common["readout_format"] = readout_format
     if log:

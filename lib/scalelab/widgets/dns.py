@@ -7,20 +7,15 @@
 - ``trace_figure(resolution)``: a static timeline of one ``Resolution``.
 - ``page_load_figure(loads)``: stacked bars of where page-load time goes.
 
-The two static figures come wrapped in ``StaticFigure``, which a notebook displays as plotly's own
-MIME type (rendered by JupyterLab's plotly extension, offline) without going through
-``plotly.io``'s renderer machinery: its first use imports nbformat and jsonschema, which takes
-several seconds on a busy machine. Attribute access passes through to the plotly ``Figure``.
+The two static figures come wrapped in the shared ``scalelab.widgets.StaticFigure`` (also
+importable from here), which a notebook displays as plotly's own MIME type without going through
+``plotly.io``'s renderer machinery.
 """
 
 from __future__ import annotations
 
-import json
-
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from scalelab.dns import (
     T_AUTH,
@@ -33,7 +28,8 @@ from scalelab.dns import (
     simulate_cache,
 )
 from scalelab.http import PageLoad
-from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets import DASHES, PALETTE, Explorer, StaticFigure, base_layout, caption_html
+from scalelab.widgets.controls import checkbox, dropdown, slider
 
 __all__ = [
     "StaticFigure",
@@ -44,7 +40,6 @@ __all__ = [
     "page_load_figure",
 ]
 
-_STYLE = {"description_width": "initial"}
 _KIND_TEXT = {
     "referral": "does not hold the name but refers the resolver to the servers of {next}",
     "answer": "answers: {records}",
@@ -55,27 +50,8 @@ _KIND_TEXT = {
 }
 
 
-class StaticFigure:
-    """A plotly ``Figure`` displayed as ``application/vnd.plotly.v1+json`` (see the module notes).
-
-    ``.figure`` is the plotly figure; any other attribute is looked up on it.
-    """
-
-    def __init__(self, figure: go.Figure):
-        self.figure = figure
-
-    def __getattr__(self, name):
-        if name.startswith("_"):  # IPython probes _ipython_display_ & co: never the figure's
-            raise AttributeError(name)
-        return getattr(self.figure, name)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        spec = json.loads(pio.to_json(self.figure, validate=False, remove_uids=True))
-        title = self.figure.layout.title.text or "figure"
-        return {"application/vnd.plotly.v1+json": spec, "text/plain": f"<plotly figure: {title}>"}
-
-
 def _ms(t: float) -> str:
+    """Whole milliseconds, as the trace has always shown them ('4 ms', '120 ms')."""
     return f"{t * 1000:.0f} ms"
 
 
@@ -186,15 +162,11 @@ def explore_resolution(name: str = "www.example.com", warm: bool = False) -> Exp
     """Step through one lookup in ``example_namespace()``: each step adds a bar and a sentence."""
     names = ["www.example.com", "static.example.com", "api.example.com", "nope.example.com"]
     controls = {
-        "step": widgets.IntSlider(
-            value=1, min=1, max=6, description="Step", continuous_update=True, style=_STYLE
-        ),
-        "name": widgets.Dropdown(
-            options=names, value=name, description="Name to resolve", style=_STYLE
-        ),
-        "warm": widgets.Checkbox(value=warm, description="warm cache (asked 1 s ago)"),
+        "step": slider("Step", 1, 1, 6),
+        "name": dropdown("Name to resolve", names, name),
+        "warm": checkbox("warm cache (asked 1 s ago)", warm),
     }
-    fig = go.FigureWidget(
+    fig = go.Figure(
         data=[go.Bar(orientation="h", textposition="outside", name="round trip")],
         layout=base_layout(
             "A lookup, step by step", "time since the browser asked (ms)", "step", showlegend=False
@@ -213,7 +185,7 @@ def explore_resolution(name: str = "www.example.com", warm: bool = False) -> Exp
             cache[key] = (trace_steps(res), res.t_total)
         return cache[key]
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
         steps, total = steps_for(c["name"], c["warm"])
         step_ctl = ex.controls["step"]
@@ -230,6 +202,7 @@ def explore_resolution(name: str = "www.example.com", warm: bool = False) -> Exp
             f"Step {n} of {len(steps)} ({_ms(done)} so far):",
             steps[n - 1]["text"],
         )
+        return steps
 
     return Explorer(
         title="Explore: a lookup, step by step", controls=controls, figure=fig, update=update
@@ -265,42 +238,9 @@ def _sim_duration(rate: float, t_ttl: float, lam_each: float) -> float:
     return float(min(max(10_000.0 / rate, 20.0 * cycle), 30_000.0 / rate))
 
 
-def explore_resolver_cache(
-    t_ttl: float = 300.0, rate_queries: float = 10.0, n_resolvers: int = 100, seed: int = 2026
-) -> Explorer:
-    """TTL, lookups/s and resolvers -> hit ratio, mean lookup time and authoritative load."""
-    controls = {
-        "t_ttl": widgets.FloatLogSlider(
-            value=t_ttl,
-            base=10,
-            min=0,
-            max=5,
-            step=0.05,
-            description="TTL (s)",
-            readout_format=".3g",
-            continuous_update=True,
-            style=_STYLE,
-        ),
-        "rate_queries": widgets.FloatLogSlider(
-            value=rate_queries,
-            base=10,
-            min=-2,
-            max=4,
-            step=0.1,
-            description="Lookups/s (all users)",
-            readout_format=".3g",
-            style=_STYLE,
-        ),
-        "n_resolvers": widgets.IntSlider(
-            value=n_resolvers,
-            min=1,
-            max=1000,
-            description="Resolvers",
-            style=_STYLE,
-        ),
-    }
-    ttls = np.logspace(0, 5, 121)
-    fig = go.FigureWidget(
+def _cache_figure(ttls, t_ttl, seed) -> go.Figure:
+    """Hit ratio (left) and authoritative load (right, log) against the TTL."""
+    fig = go.Figure(
         data=[
             go.Scatter(
                 x=ttls,
@@ -360,8 +300,24 @@ def explore_resolver_cache(
             legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top"),
         ),
     )
+    return fig
 
-    def update(ex: Explorer) -> None:
+
+def explore_resolver_cache(
+    t_ttl: float = 300.0, rate_queries: float = 10.0, n_resolvers: int = 100, seed: int = 2026
+) -> Explorer:
+    """TTL, lookups/s and resolvers -> hit ratio, mean lookup time and authoritative load."""
+    controls = {
+        "t_ttl": slider("TTL (s)", t_ttl, 1.0, 1e5, 0.05, log=True, readout_format=".3g"),
+        "rate_queries": slider(
+            "Lookups/s (all users)", rate_queries, 0.01, 1e4, 0.1, log=True, readout_format=".3g"
+        ),
+        "n_resolvers": slider("Resolvers", n_resolvers, 1, 1000),
+    }
+    ttls = np.logspace(0, 5, 121)
+    fig = _cache_figure(ttls, t_ttl, seed)
+
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
         ttl, rate, n_res = float(c["t_ttl"]), float(c["rate_queries"]), int(c["n_resolvers"])
         lam = rate / n_res  # each resolver's share
@@ -388,6 +344,7 @@ def explore_resolver_cache(
             f"the authoritative servers receive {_num(now.rate_upstream)} queries/s, "
             f"one for every {_num(one_in)} lookups.",
         )
+        return now
 
     return Explorer(title="Explore: what a TTL buys", controls=controls, figure=fig, update=update)
 

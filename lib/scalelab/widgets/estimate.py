@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
 from scalelab.estimate import average_rate, diurnal_rate
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import slider
 
 __all__ = ["explore_daily_traffic"]
 
@@ -18,32 +18,11 @@ def explore_daily_traffic(
     """Daily users, requests per user and peak factor -> request rate over one day (requests/s)."""
     hours = np.linspace(0, 24, 97)
     controls = {
-        "daily_users": widgets.IntSlider(
-            value=daily_users,
-            min=100_000,
-            max=10_000_000,
-            step=100_000,
-            description="Daily users",
-            continuous_update=True,
-            style={"description_width": "initial"},
-        ),
-        "requests_per_user": widgets.IntSlider(
-            value=requests_per_user,
-            min=1,
-            max=100,
-            description="Requests/user/day",
-            style={"description_width": "initial"},
-        ),
-        "peak_factor": widgets.FloatSlider(
-            value=peak_factor,
-            min=1.0,
-            max=2.0,
-            step=0.1,
-            description="Peak factor",
-            style={"description_width": "initial"},
-        ),
+        "daily_users": slider("Daily users", daily_users, 100_000, 10_000_000, 100_000),
+        "requests_per_user": slider("Requests/user/day", requests_per_user, 1, 100),
+        "peak_factor": slider("Peak factor", peak_factor, 1.0, 2.0, 0.1),
     }
-    fig = go.FigureWidget(
+    fig = go.Figure(
         data=[
             go.Scatter(
                 x=hours,
@@ -63,7 +42,7 @@ def explore_daily_traffic(
         ),
     )
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer) -> np.ndarray:
         c = {k: w.value for k, w in ex.controls.items()}
         mean = average_rate(c["daily_users"], c["requests_per_user"])
         rate = diurnal_rate(hours, mean, c["peak_factor"])
@@ -74,6 +53,7 @@ def explore_daily_traffic(
             f"average {mean:,.0f} requests/s;",
             f"the evening peak reaches {rate.max():,.0f} requests/s.",
         )
+        return rate
 
     return Explorer(
         title="Explore: how busy is a day?", controls=controls, figure=fig, update=update

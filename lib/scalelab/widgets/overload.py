@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
@@ -17,6 +16,7 @@ from scalelab.overload import (
     summarize_drill,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import checkbox, disable, dropdown, slider
 
 __all__ = ["explore_overload", "RATE_CAPACITY", "RATE_BASE", "T_STEP"]
 
@@ -44,66 +44,47 @@ def _controls(
     discipline,
     breaker,
 ) -> dict:
-    style = {"description_width": "initial"}
-
-    def slider(kind, value, lo, hi, step, text, **kw):
-        return kind(
-            value=value,
-            min=lo,
-            max=hi,
-            step=step,
-            description=text,
-            style=style,
-            continuous_update=False,
-            **kw,
-        )
-
     return {
         "spike_factor": slider(
-            widgets.FloatSlider, spike_factor, 1.0, 4.0, 0.1, "Spike size (x normal load)"
+            "Spike size (x normal load)", spike_factor, 1.0, 4.0, 0.1, continuous=False
         ),
-        "t_spike": slider(widgets.IntSlider, int(t_spike), 0, 60, 1, "Spike length (s)"),
+        "t_spike": slider("Spike length (s)", int(t_spike), 0, 60, 1, continuous=False),
         "timeout_ms": slider(
-            widgets.IntSlider, int(t_timeout * 1000), 200, 5000, 100, "Client timeout (ms)"
+            "Client timeout (ms)", int(t_timeout * 1000), 200, 5000, 100, continuous=False
         ),
-        "n_retries": slider(widgets.IntSlider, n_retries, 0, 5, 1, "Retries per request"),
+        "n_retries": slider("Retries per request", n_retries, 0, 5, 1, continuous=False),
         "backoff_ms": slider(
-            widgets.IntSlider,
+            "First backoff (ms; doubles, cap 16x)",
             int(t_backoff_base * 1000),
             50,
             2000,
             50,
-            "First backoff (ms; doubles, cap 16x)",
+            continuous=False,
         ),
-        "jitter": widgets.Dropdown(
-            options=list(JITTERS), value=jitter, description="Backoff jitter", style=style
-        ),
-        "budget": widgets.Checkbox(value=budget, description="Retry budget", indent=False),
+        "jitter": dropdown("Backoff jitter", list(JITTERS), jitter),
+        "budget": checkbox("Retry budget", budget),
         "p_retry_budget": slider(
-            widgets.IntSlider,
+            "Budget (retries as % of requests)",
             int(round(p_retry_budget * 100)),
             5,
             100,
             5,
-            "Budget (retries as % of requests)",
+            continuous=False,
         ),
-        "shed": widgets.Checkbox(value=shed, description="Load shedding", indent=False),
+        "shed": checkbox("Load shedding", shed),
         "shed_ms": slider(
-            widgets.IntSlider, int(t_shed * 1000), 100, 3000, 100, "Shed above queued work of (ms)"
+            "Shed above queued work of (ms)", int(t_shed * 1000), 100, 3000, 100, continuous=False
         ),
-        "discipline": widgets.Dropdown(
-            options=[("FIFO", "fifo"), ("LIFO", "lifo"), ("CoDel-like delay target", "codel")],
-            value=discipline,
-            description="Queue discipline",
-            style=style,
+        "discipline": dropdown(
+            "Queue discipline",
+            [("FIFO", "fifo"), ("LIFO", "lifo"), ("CoDel-like delay target", "codel")],
+            discipline,
         ),
-        "breaker": widgets.Checkbox(
-            value=breaker, description="Client circuit breaker", indent=False
-        ),
+        "breaker": checkbox("Client circuit breaker", breaker),
     }
 
 
-def _figure() -> go.FigureWidget:
+def _figure() -> go.Figure:
     t = np.arange(int(_T_END / T_STEP)) * T_STEP
     zeros = t * 0
     traces = [
@@ -124,7 +105,7 @@ def _figure() -> go.FigureWidget:
         )
         for name, axis, k, w in traces
     ]
-    fig = go.FigureWidget(
+    fig = go.Figure(
         data=data,
         layout=base_layout(
             "A spike, and what the clients' retries do after it", "time (s)", "requests/s"
@@ -214,16 +195,15 @@ def explore_overload(
         breaker,
     )
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
-        retrying = c["n_retries"] > 0
+        no_retries = "clients do not retry" if c["n_retries"] == 0 else None
         for name in ("backoff_ms", "jitter", "budget"):
-            ex.controls[name].disabled = not retrying
-        ex.controls["p_retry_budget"].disabled = not (retrying and c["budget"])
-        ex.controls["shed_ms"].disabled = not c["shed"]
+            disable(ex.controls[name], no_retries)
+        disable(ex.controls["p_retry_budget"], no_retries or (None if c["budget"] else "no budget"))
+        disable(ex.controls["shed_ms"], None if c["shed"] else "load shedding is off")
         load, server, policy = _model(c)
         res = simulate_overload(load, server, policy, t_step=T_STEP)
-        ex.result = res
         p99_ms = np.where(np.isfinite(res.t_p99), res.t_p99 * 1000, None)
         for k, y in enumerate(
             [
@@ -238,6 +218,7 @@ def explore_overload(
             ex.figure.data[k].y = y
         ex.figure.layout.shapes[0].x1 = _T_SPIKE_START + max(c["t_spike"], 0.2)
         ex.caption.value = caption_html(*_caption(res, load, c))
+        return res
 
     return Explorer(
         title="Explore: a spike, retries and the defences",

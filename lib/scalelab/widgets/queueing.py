@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
@@ -14,6 +13,7 @@ from scalelab.queueing import (
     workload_rates,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import checkbox, disable, slider
 
 __all__ = ["explore_message_queue", "T_BUCKET", "T_BOOT", "N_MAX"]
 
@@ -40,61 +40,10 @@ def _workload(shape: np.ndarray, rate: float, burst: bool) -> np.ndarray:
     return rates
 
 
-def explore_message_queue(
-    rate: int = 40,
-    t_service_ms: int = 200,
-    n_consumers: int = 16,
-    autoscale: bool = False,
-    rho_target: float = 0.7,
-    burst: bool = True,
-    seed: int = 2026,
-) -> Explorer:
-    """Producer rate, service time, consumers and an autoscaling rule -> backlog, p95 wait and
-    cost over one day (five-minute buckets)."""
-    style = {"description_width": "initial"}
-    controls = {
-        "rate": widgets.IntSlider(
-            value=rate,
-            min=10,
-            max=200,
-            step=5,
-            description="Producer rate, daily mean (messages/s)",
-            style=style,
-        ),
-        "t_service_ms": widgets.IntSlider(
-            value=t_service_ms,
-            min=50,
-            max=1000,
-            step=50,
-            description="Service time per message (ms)",
-            style=style,
-        ),
-        "n_consumers": widgets.IntSlider(
-            value=n_consumers,
-            min=1,
-            max=N_MAX,
-            description="Consumers (fixed, or the minimum when autoscaling)",
-            style=style,
-        ),
-        "autoscale": widgets.Checkbox(
-            value=autoscale, description="Autoscale consumers", indent=False
-        ),
-        "rho_target": widgets.FloatSlider(
-            value=rho_target,
-            min=0.3,
-            max=0.95,
-            step=0.05,
-            description="Autoscaler's target utilisation",
-            style=style,
-        ),
-        "burst": widgets.Checkbox(
-            value=burst, description="Flash sale at 12:00 (3x traffic for 30 min)", indent=False
-        ),
-    }
-    shape = _day_shape(seed)
-    hours = (np.arange(int(_DAY / T_BUCKET)) + 0.5) * T_BUCKET / 3600.0
+def _figure(hours) -> go.Figure:
+    """Four stacked panels: rates, backlog, p95 wait and cost, one day."""
     zeros = hours * 0
-    fig = go.FigureWidget(
+    fig = go.Figure(
         data=[
             go.Scatter(
                 x=hours,
@@ -139,11 +88,38 @@ def explore_message_queue(
         yaxis2=dict(domain=[0.53, 0.73], title=dict(text="backlog (messages)"), rangemode="tozero"),
         yaxis3=dict(domain=[0.27, 0.48], title=dict(text="p95 wait (s)"), rangemode="tozero"),
         yaxis4=dict(domain=[0.0, 0.22], title=dict(text="cost so far ($)"), rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
     )
+    return fig
 
-    def update(ex: Explorer) -> None:
+
+def explore_message_queue(
+    rate: int = 40,
+    t_service: float = 0.2,
+    n_consumers: int = 16,
+    autoscale: bool = False,
+    rho_target: float = 0.7,
+    burst: bool = True,
+    seed: int = 2026,
+) -> Explorer:
+    """Producer rate (messages/s), service time (s, shown in ms), consumers and an autoscaling
+    rule -> backlog, p95 wait and cost over one day (five-minute buckets)."""
+    controls = {
+        "rate": slider("Producer rate, daily mean (messages/s)", rate, 10, 200, 5),
+        "t_service_ms": slider(
+            "Service time per message (ms)", int(round(t_service * 1000)), 50, 1000, 50
+        ),
+        "n_consumers": slider("Consumers (minimum if autoscaling)", n_consumers, 1, N_MAX),
+        "autoscale": checkbox("Autoscale consumers", autoscale),
+        "rho_target": slider("Autoscaler's target utilisation", rho_target, 0.3, 0.95, 0.05),
+        "burst": checkbox("Flash sale at 12:00 (3x traffic for 30 min)", burst),
+    }
+    shape = _day_shape(seed)
+    hours = (np.arange(int(_DAY / T_BUCKET)) + 0.5) * T_BUCKET / 3600.0
+    fig = _figure(hours)
+
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
+        disable(ex.controls["rho_target"], None if c["autoscale"] else "autoscaling is off")
         t_service = c["t_service_ms"] / 1000.0
         offered = _workload(shape, float(c["rate"]), c["burst"])
         if c["autoscale"]:
@@ -154,7 +130,6 @@ def explore_message_queue(
         else:
             rule = n_start = c["n_consumers"]
         res = simulate_consumers(offered, T_BUCKET, t_service, rule, n_start=n_start, t_boot=T_BOOT)
-        ex.result = res
         ex.figure.data[0].y = offered
         ex.figure.data[1].y = res.n_active / t_service
         ex.figure.data[2].y = res.backlog
@@ -184,6 +159,7 @@ def explore_message_queue(
             f"Consumers cost ${res.total_cost:,.2f} for the day "
             f"(${PRICE_PER_WORKER_HOUR:.2f} per worker-hour).",
         )
+        return res
 
     return Explorer(
         title="Explore: producers, a queue and consumers over one day",

@@ -20,6 +20,7 @@ from scalelab.quorum import (
     simulate_staleness,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import dropdown, slider
 
 __all__ = ["explore_quorum", "REPLY", "RATE_WRITES_SIDE", "T_ELECTION"]
 
@@ -33,47 +34,30 @@ RATE_WRITES_SIDE = 100.0
 T_ELECTION = 5.0
 """Seconds from suspicion to a promoted leader in the explorer's drill (assumed)."""
 
-_STYLE = {"description_width": "initial"}
 _MODE_NAMES = {"none": "no protection", "fencing": "fencing tokens", "majority": "majority quorum"}
 
 
-def _slider(cls, value, low, high, step, text):
-    return cls(
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        description=text,
-        style=_STYLE,
-        continuous_update=False,
-    )
-
-
 def _controls() -> dict[str, widgets.Widget]:
+    def ask(text, value, low, high, step):
+        return slider(text, value, low, high, step, continuous=False)
+
     return {
-        "n_replicas": _slider(widgets.IntSlider, 3, 1, 7, 1, "Replicas N"),
-        "n_read": _slider(widgets.IntSlider, 2, 1, 7, 1, "Read quorum R"),
-        "n_write": _slider(widgets.IntSlider, 2, 1, 7, 1, "Write quorum W"),
-        "lag_ms": _slider(widgets.FloatSlider, 20.0, 1.0, 200.0, 1.0, "Replication lag, mean (ms)"),
-        "slow_ms": _slider(
-            widgets.FloatSlider, 5.0, 5.0, 500.0, 5.0, "Slow replica, mean reply (ms)"
-        ),
-        "n_cut": _slider(widgets.IntSlider, 1, 0, 6, 1, "Replicas cut off from the leader"),
-        "partition_s": _slider(widgets.FloatSlider, 43.0, 0.0, 120.0, 1.0, "Partition (s)"),
-        "timeout_s": _slider(widgets.FloatSlider, 10.0, 1.0, 60.0, 1.0, "Detector timeout (s)"),
-        "mode": widgets.Dropdown(
-            options=[(v, k) for k, v in _MODE_NAMES.items()],
-            value="none",
-            description="Split-brain protection",
-            style=_STYLE,
+        "n_replicas": ask("Replicas N", 3, 1, 7, 1),
+        "n_read": ask("Read quorum R", 2, 1, 7, 1),
+        "n_write": ask("Write quorum W", 2, 1, 7, 1),
+        "lag_ms": ask("Replication lag, mean (ms)", 20.0, 1.0, 200.0, 1.0),
+        "slow_ms": ask("Slow replica, mean reply (ms)", 5.0, 5.0, 500.0, 5.0),
+        "n_cut": ask("Replicas cut off from the leader", 1, 0, 6, 1),
+        "partition_s": ask("Partition (s)", 43.0, 0.0, 120.0, 1.0),
+        "timeout_s": ask("Detector timeout (s)", 10.0, 1.0, 60.0, 1.0),
+        "mode": dropdown(
+            "Split-brain protection", [(v, k) for k, v in _MODE_NAMES.items()], "none"
         ),
     }
 
 
-def _figure() -> go.FigureWidget:
-    fig = go.FigureWidget(
-        make_subplots(rows=3, cols=1, vertical_spacing=0.11, row_heights=[0.33, 0.33, 0.34])
-    )
+def _figure() -> go.Figure:
+    fig = make_subplots(rows=3, cols=1, vertical_spacing=0.11, row_heights=[0.33, 0.33, 0.34])
     line = dict(mode="lines")
     series = [
         (1, "P(stale read), exact", PALETTE[0], DASHES[0], line),
@@ -96,8 +80,7 @@ def _figure() -> go.FigureWidget:
     layout = base_layout("Quorums, latency and a partition", "", "")
     for key in ("xaxis", "yaxis"):
         layout.pop(key)
-    layout.update(height=720, margin=dict(l=60, r=20, t=90, b=50))
-    layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.03, xanchor="left", x=0.0)
+    layout.update(height=720, margin=dict(l=60, r=20, t=60, b=50))
     fig.update_layout(**layout)
     titles = [
         ("time since the write was acknowledged (ms)", "P(read is stale)"),
@@ -130,7 +113,7 @@ def explore_quorum(seed: int = 2026) -> Explorer:
     """
     fig = _figure()
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
         n = c["n_replicas"]
         r, w, cut = min(c["n_read"], n), min(c["n_write"], n), min(c["n_cut"], n - 1)
@@ -172,6 +155,7 @@ def explore_quorum(seed: int = 2026) -> Explorer:
             trace.y = np.where(cut_on & (side < w), 0.0, RATE_WRITES_SIDE)
         p_lag = float(p_stale(lag.t_tail, quorum, lag))
         ex.caption.value = caption_html(*_caption(c, quorum, p_lag, p99, drill, cut, t_cut))
+        return drill
 
     return Explorer(
         title="Explore: quorums, a slow replica and a partition",

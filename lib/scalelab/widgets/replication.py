@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
+import copy
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -16,6 +17,7 @@ from scalelab.replication import (
     simulate_replication,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import disable, dropdown, slider
 
 __all__ = ["explore_failover", "explore_multi_master", "table", "RATE_SERVER", "NODE_NAMES"]
 
@@ -24,7 +26,8 @@ RATE_SERVER = 1_000.0
 
 NODE_NAMES = "ABCDEFGH"
 
-_STYLE = {"description_width": "initial"}
+_N_STALE_SHOWN = 150  # reads in the window drawn at most (stale ones are marked)
+
 _POLICY_NAMES = {"most_advanced": "most advanced", "lowest_id": "lowest id", "random": "random"}
 
 
@@ -50,69 +53,21 @@ def table(headers, rows):
     return Markdown("\n".join(lines))
 
 
-def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
-    """Lag, failure time, write rate, replicas, read share, mode, policy -> a failover drill.
+def _stale_reads(run, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times of a sample of the stale reads between t0 and t1 (one in k of all reads there, so
+    the markers' density shows the stale share) and how many writes their replica was behind."""
+    window = (run.t_read >= t0) & (run.t_read <= t1)
+    stride = max(1, -(-int(window.sum()) // _N_STALE_SHOWN))
+    pick = np.flatnonzero(window & run.read_stale & (run.read_target >= 0))[::stride]
+    t, targets = run.t_read[pick], run.read_target[pick]
+    if not t.size:
+        return t, t
+    behind = run.lag_writes(t)
+    return t, behind[targets, np.arange(t.size)]
 
-    The figure shows how many writes each replica is behind the primary in the ten seconds
-    before the primary dies, and marks the acknowledged writes lost at promotion.
-    """
-    controls = {
-        "t_lag_mean": widgets.FloatSlider(
-            value=0.3,
-            min=0.0,
-            max=2.0,
-            step=0.05,
-            description="Replica lag, mean (s)",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "t_fail": widgets.FloatSlider(
-            value=30.0,
-            min=10.0,
-            max=t_end,
-            step=0.5,
-            description="Primary fails at (s)",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "rate_writes": widgets.IntSlider(
-            value=20,
-            min=1,
-            max=100,
-            description="Writes/s",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "n_replicas": widgets.IntSlider(
-            value=3, min=1, max=6, description="Replicas", style=_STYLE, continuous_update=False
-        ),
-        "p_read_replica": widgets.FloatSlider(
-            value=0.9,
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            description="Share of reads to replicas",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "mode": widgets.Dropdown(
-            options=[
-                ("asynchronous", "async"),
-                ("semi-synchronous", "semisync"),
-                ("synchronous", "sync"),
-            ],
-            value="async",
-            description="Mode",
-            style=_STYLE,
-        ),
-        "policy": widgets.Dropdown(
-            options=[(v, k) for k, v in _POLICY_NAMES.items()],
-            value="most_advanced",
-            description="Promote",
-            style=_STYLE,
-        ),
-    }
-    n_max = controls["n_replicas"].max
+
+def _failover_figure(n_max: int) -> go.Figure:
+    """Writes behind per replica, lost writes, the failure and a sample of stale reads."""
     traces = [
         go.Scatter(
             x=[],
@@ -142,7 +97,16 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
             line=dict(color=PALETTE[7], dash="dot", width=1),
         )
     )
-    fig = go.FigureWidget(
+    traces.append(
+        go.Scatter(
+            x=[],
+            y=[],
+            name="stale reads (a sample)",
+            mode="markers",
+            marker=dict(symbol="circle", size=4, color="#888888", opacity=0.5),
+        )
+    )
+    return go.Figure(
         data=traces,
         layout=base_layout(
             "Writes each replica is behind the primary, before the failure",
@@ -151,7 +115,34 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
         ),
     )
 
-    def update(ex: Explorer) -> None:
+
+def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
+    """Lag, failure time, write rate, replicas, read share, mode, policy -> a failover drill.
+
+    The figure shows how many writes each replica is behind the primary in the ten seconds
+    before the primary dies, and marks the acknowledged writes lost at promotion.
+    """
+
+    def ask(text, value, low, high, step=None):
+        return slider(text, value, low, high, step, continuous=False)
+
+    controls = {
+        "t_lag_mean": ask("Replica lag, mean (s)", 0.3, 0.0, 2.0, 0.05),
+        "t_fail": ask("Primary fails at (s)", 30.0, 10.0, t_end, 0.5),
+        "rate_writes": ask("Writes/s", 20, 1, 100),
+        "n_replicas": ask("Replicas", 3, 1, 6),
+        "p_read_replica": ask("Share of reads to replicas", 0.9, 0.0, 1.0, 0.05),
+        "mode": dropdown(
+            "Mode",
+            [("asynchronous", "async"), ("semi-synchronous", "semisync"), ("synchronous", "sync")],
+            "async",
+        ),
+        "policy": dropdown("Promote", [(v, k) for k, v in _POLICY_NAMES.items()], "most_advanced"),
+    }
+    n_max = controls["n_replicas"].max
+    fig = _failover_figure(n_max)
+
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
         params = ReplicationParams(
             n_replicas=c["n_replicas"],
@@ -164,7 +155,18 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
         )
         rng = np.random.default_rng(seed)
         run = simulate_replication(params, rng=rng)
+        picks = {
+            p: failover(run, c["t_fail"], policy=p, rng=copy.deepcopy(rng)).promoted
+            for p in _POLICY_NAMES
+        }
         fo = failover(run, c["t_fail"], policy=c["policy"], rng=rng)
+        disable(
+            ex.controls["policy"],
+            f"every policy promotes replica {fo.promoted} at this moment: move 'Primary fails "
+            "at' to a moment when the replicas disagree"
+            if len(set(picks.values())) == 1
+            else None,
+        )
         t0 = max(0.0, fo.t_fail - 10.0)
         grid = np.linspace(t0, fo.t_fail, 400)
         behind = run.lag_writes(grid)
@@ -181,26 +183,9 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
         top = max(float(behind.max()) if behind.size else 0.0, 1.0)
         ex.figure.data[n_max + 1].x = [fo.t_fail, fo.t_fail]
         ex.figure.data[n_max + 1].y = [0, top]
-        positions = ", ".join(str(p) for p in fo.replica_positions)
-        window = f" (committed in the last {fo.t_fail - lost_t[0]:.2f} s)" if fo.n_lost else ""
-        capacity = read_capacity(params.n_replicas, RATE_SERVER, params.rate_writes)
-        ex.caption.value = caption_html(
-            f"The primary dies at {fo.t_fail:.1f} s at log position {fo.primary_position}; "
-            f"the replicas are at {positions}.",
-            f"Policy '{_POLICY_NAMES[c['policy']]}' promotes replica {fo.promoted} "
-            f"(position {fo.replica_positions[fo.promoted]}):",
-            f"{fo.n_lost} acknowledged writes are lost, positions {_span(fo.lost)}{window};",
-            f"{len(fo.unacknowledged)} committed writes were never acknowledged.",
-            f"Recovery levels {len(fo.behind) + len(fo.divergent)} other replicas "
-            f"({sum(len(v) for v in fo.divergent.values())} entries ahead of the new primary "
-            f"must be rolled back); a replacement replica copies {fo.replica_positions[fo.promoted]}"
-            f" entries.",
-            f"Before the failure {run.stale_read_rate:.1%} of reads were stale, "
-            f"by {run.mean_stale_age:.2f} s on average; writes were acknowledged after "
-            f"{run.mean_ack_latency * 1000:.0f} ms on average ({c['mode']}).",
-            f"Read capacity with {params.n_replicas} replicas at {RATE_SERVER:,.0f} operations/s "
-            f"each: {capacity:,.0f} reads/s.",
-        )
+        ex.figure.data[n_max + 2].x, ex.figure.data[n_max + 2].y = _stale_reads(run, t0, fo.t_fail)
+        _failover_caption(ex, c, fo, run, params, lost_t)
+        return fo
 
     return Explorer(
         title="Explore: kill the primary and count the lost writes",
@@ -210,60 +195,10 @@ def explore_failover(seed: int = 2026, t_end: float = 60.0) -> Explorer:
     )
 
 
-def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
-    """Clock skew, write rate, delay, nodes, topology and a cut link -> lost updates, conflicts.
-
-    Top: cumulative writes silently discarded by LWW (and those beaten by an earlier write) and
-    writes version vectors flag as concurrent, by the time they were made. Bottom: keys on which
-    the nodes disagree over time; with a cut link that number never returns to 0.
-    """
-    controls = {
-        "t_skew": widgets.FloatSlider(
-            value=0.2,
-            min=0.0,
-            max=2.0,
-            step=0.05,
-            description="Clock skew ± (s)",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "rate_writes": widgets.IntSlider(
-            value=5,
-            min=1,
-            max=20,
-            description="Writes/s (all nodes)",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "t_delay": widgets.FloatSlider(
-            value=0.2,
-            min=0.01,
-            max=2.0,
-            step=0.01,
-            description="Delay per link/hop (s)",
-            style=_STYLE,
-            continuous_update=False,
-        ),
-        "n_nodes": widgets.IntSlider(
-            value=3, min=3, max=6, description="Nodes", style=_STYLE, continuous_update=False
-        ),
-        "topology": widgets.Dropdown(
-            options=[("mesh (all to all)", "mesh"), ("ring (A→B→C→A)", "ring")],
-            value="mesh",
-            description="Topology",
-            style=_STYLE,
-        ),
-        "cut": widgets.Dropdown(
-            options=[("none", None), ("A→B", (0, 1)), ("B→C", (1, 2))],
-            value=None,
-            description="Cut link",
-            style=_STYLE,
-        ),
-    }
-    fig = go.FigureWidget(
-        make_subplots(
-            rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.6, 0.4]
-        )
+def _multi_master_figure() -> go.Figure:
+    """Cumulative lost and concurrent writes (top), keys in disagreement (bottom)."""
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.6, 0.4]
     )
     series = [
         ("silently discarded by LWW", PALETTE[3], DASHES[0]),
@@ -303,9 +238,36 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
     fig.update_yaxes(title_text="writes (cumulative)", row=1, col=1)
     fig.update_yaxes(title_text="keys", row=2, col=1)
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    return fig
+
+
+def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
+    """Clock skew, write rate, delay, nodes, topology and a cut link -> lost updates, conflicts.
+
+    Top: cumulative writes silently discarded by LWW (and those beaten by an earlier write) and
+    writes version vectors flag as concurrent, by the time they were made. Bottom: keys on which
+    the nodes disagree over time; with a cut link that number never returns to 0.
+    """
+
+    def ask(text, value, low, high, step=None):
+        return slider(text, value, low, high, step, continuous=False)
+
+    controls = {
+        "t_skew": ask("Clock skew ± (s)", 0.2, 0.0, 2.0, 0.05),
+        "rate_writes": ask("Writes/s (all nodes)", 5, 1, 20),
+        "t_delay": ask("Delay per link/hop (s)", 0.2, 0.01, 2.0, 0.01),
+        "n_nodes": ask("Nodes", 3, 3, 6),
+        "topology": dropdown(
+            "Topology", [("mesh (all to all)", "mesh"), ("ring (A→B→C→A)", "ring")], "mesh"
+        ),
+        # "none" is (), not None: a Dropdown whose value is None shows an empty box.
+        "cut": dropdown("Cut link", [("none", ()), ("A→B", (0, 1)), ("B→C", (1, 2))], ()),
+    }
+    fig = _multi_master_figure()
+
     grid = np.linspace(0.0, t_end + 3.0, 300)
 
-    def update(ex: Explorer) -> None:
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
         params = MultiMasterParams(
             n_nodes=c["n_nodes"],
@@ -315,7 +277,7 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
             t_skew=c["t_skew"],
             t_end=t_end,
             topology=c["topology"],
-            cut_link=c["cut"],
+            cut_link=c["cut"] or None,
         )
         run = simulate_multi_master(params, rng=np.random.default_rng(seed))
         for i, mask in enumerate((run.lost, run.lost_to_earlier, run.concurrent)):
@@ -332,7 +294,7 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
             if run.converged and run.n_writes
             else f"Link {names[c['cut'][0]]}→{names[c['cut'][1]]} is cut: the nodes never "
             f"converge; {int(dis[-1])} of {params.n_keys} keys still differ at the end."
-            if c["cut"] is not None
+            if c["cut"]
             else "The nodes agree."
         )
         ex.caption.value = caption_html(
@@ -345,10 +307,35 @@ def explore_multi_master(seed: int = 2026, t_end: float = 30.0) -> Explorer:
             f"keep both versions; {run.n_conflicts} keys end with conflicting versions.",
             end,
         )
+        return run
 
     return Explorer(
         title="Explore: clock skew, conflicts and a cut link",
         controls=controls,
         figure=fig,
         update=update,
+    )
+
+
+def _failover_caption(ex, c: dict, fo, run, params: ReplicationParams, lost_t) -> None:
+    """The drill in words: positions, the promoted replica, lost writes, recovery, stale reads."""
+    positions = ", ".join(str(p) for p in fo.replica_positions)
+    window = f" (committed in the last {fo.t_fail - lost_t[0]:.2f} s)" if fo.n_lost else ""
+    capacity = read_capacity(params.n_replicas, RATE_SERVER, params.rate_writes)
+    ex.caption.value = caption_html(
+        f"The primary dies at {fo.t_fail:.1f} s at log position {fo.primary_position}; "
+        f"the replicas are at {positions}.",
+        f"Policy '{_POLICY_NAMES[c['policy']]}' promotes replica {fo.promoted} "
+        f"(position {fo.replica_positions[fo.promoted]}):",
+        f"{fo.n_lost} acknowledged writes are lost, positions {_span(fo.lost)}{window};",
+        f"{len(fo.unacknowledged)} committed writes were never acknowledged.",
+        f"Recovery levels {len(fo.behind) + len(fo.divergent)} other replicas "
+        f"({sum(len(v) for v in fo.divergent.values())} entries ahead of the new primary "
+        f"must be rolled back); a replacement replica copies {fo.replica_positions[fo.promoted]}"
+        f" entries.",
+        f"Before the failure {run.stale_read_rate:.1%} of reads were stale, "
+        f"by {run.mean_stale_age:.2f} s on average; writes were acknowledged after "
+        f"{run.mean_ack_latency * 1000:.0f} ms on average ({c['mode']}).",
+        f"Read capacity with {params.n_replicas} replicas at {RATE_SERVER:,.0f} operations/s "
+        f"each: {capacity:,.0f} reads/s.",
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
 from scalelab.sessions import SessionParams, SessionRun, simulate_sessions
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import checkbox, disable, dropdown, slider
 
 __all__ = ["MODE_CHOICES", "explore_sessions", "describe_run"]
 
@@ -19,6 +19,7 @@ MODE_CHOICES = {
 }
 """Control value -> (label, SessionParams fields)."""
 
+_SERVER_COLOURS = [PALETTE[0], PALETTE[5], PALETTE[2], "#7F9FBF", "#6BAF92", "#004C7A"]
 N_TRACES = 16  # server lines drawn at most (12 from the autoscaler plus replacements)
 T_KILL, T_STORE_DOWN, T_STORE_UP = 200.0, 300.0, 360.0
 
@@ -61,46 +62,22 @@ def describe_run(run: SessionRun, label: str) -> list[str]:
     return parts
 
 
-def explore_sessions(
-    n_servers: int = 4,
-    mode: str = "sticky-cookie",
-    autoscale: bool = False,
-    kill: bool = True,
-    store_outage: bool = False,
-    seed: int = 2026,
-) -> Explorer:
-    """Servers, mode, autoscaling, a server killed, the store down -> load per server over time
-    (requests/s) and users logged out."""
-    style = {"description_width": "initial"}
-    controls = {
-        "n_servers": widgets.IntSlider(
-            value=n_servers, min=2, max=12, description="Servers at start", style=style
-        ),
-        "mode": widgets.Dropdown(
-            options=[(label, key) for key, (label, _) in MODE_CHOICES.items()],
-            value=mode,
-            description="Where sessions live",
-            style=style,
-        ),
-        "autoscale": widgets.Checkbox(value=autoscale, description="Autoscaling", style=style),
-        "kill": widgets.Checkbox(
-            value=kill, description=f"Kill a server at {T_KILL:.0f} s", style=style
-        ),
-        "store_outage": widgets.Checkbox(
-            value=store_outage,
-            description=f"Session store down {T_STORE_DOWN:.0f}-{T_STORE_UP:.0f} s",
-            style=style,
-        ),
-    }
-    # Two stacked panels sharing one time axis, laid out by hand (make_subplots is slow).
+def _figure() -> go.Figure:
+    """Two stacked panels sharing one time axis, laid out by hand (make_subplots is slow)."""
     server_lines = [
         go.Scatter(
             x=[],
             y=[],
-            name=f"server {k}",
+            name="servers (one line each)" if k == 0 else f"server {k}",
+            legendgroup="servers",
+            showlegend=k == 0,
             mode="lines",
-            showlegend=False,
-            line=dict(color=PALETTE[k % 7], dash=DASHES[(k // 7) % len(DASHES)], width=1.5),
+            # Blues and greens only: vermilion and black belong to the lines in the legend.
+            line=dict(
+                color=_SERVER_COLOURS[k % len(_SERVER_COLOURS)],
+                dash=DASHES[(k // len(_SERVER_COLOURS)) % len(DASHES)],
+                width=1.5,
+            ),
         )
         for k in range(N_TRACES)
     ]
@@ -123,11 +100,39 @@ def explore_sessions(
         ),
         yaxis2=dict(title=dict(text="users logged out"), domain=[0.0, 0.3], rangemode="tozero"),
     )
-    figure = go.FigureWidget(data=[*server_lines, failed, logged_out], layout=layout)
+    return go.Figure(data=[*server_lines, failed, logged_out], layout=layout)
 
-    def update(ex: Explorer) -> None:
+
+def explore_sessions(
+    n_servers: int = 4,
+    mode: str = "sticky-cookie",
+    autoscale: bool = False,
+    kill: bool = True,
+    store_outage: bool = False,
+    seed: int = 2026,
+) -> Explorer:
+    """Servers, mode, autoscaling, a server killed, the store down -> load per server over time
+    (requests/s) and users logged out."""
+    controls = {
+        "n_servers": slider("Servers at start", n_servers, 2, 12),
+        "mode": dropdown(
+            "Where sessions live", [(label, key) for key, (label, _) in MODE_CHOICES.items()], mode
+        ),
+        "autoscale": checkbox("Autoscaling", autoscale),
+        "kill": checkbox(f"Kill a server at {T_KILL:.0f} s", kill),
+        "store_outage": checkbox(
+            f"Session store down {T_STORE_DOWN:.0f}-{T_STORE_UP:.0f} s", store_outage
+        ),
+    }
+    figure = _figure()
+
+    def update(ex: Explorer) -> SessionRun:
         c = {k: w.value for k, w in ex.controls.items()}
         label, fields = MODE_CHOICES[c["mode"]]
+        disable(
+            ex.controls["store_outage"],
+            None if fields["mode"] == "store" else "only the shared-store mode has a session store",
+        )
         params = SessionParams(
             n_servers=c["n_servers"],
             autoscale=c["autoscale"],
@@ -153,7 +158,8 @@ def explore_sessions(
         ex.figure.data[N_TRACES + 1].x = run.t
         ex.figure.data[N_TRACES + 1].y = np.cumsum(run.lost)
         ex.caption.value = caption_html(*describe_run(run, label))
-        ex.run = run  # the last run, for learners who want the numbers behind the plot
+        ex.run = run  # the name earlier releases used; ex.result is the same run
+        return run
 
     return Explorer(
         title="Explore: sticky sessions, a shared store or signed tokens",

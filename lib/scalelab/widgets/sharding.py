@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
@@ -17,55 +16,14 @@ from scalelab.sharding import (
     zipf_weights,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
+from scalelab.widgets.controls import disable, fmt_pct, slider, toggle
 
 __all__ = ["explore_sharding"]
 
-_STYLE = {"description_width": "initial"}
 
-
-def explore_sharding(
-    n_shards: int = 4,
-    n_vnodes: int = 50,
-    zipf_s: float = 0.0,
-    p_hot: float = 0.0,
-    scheme: str = "consistent",
-    change: str = "add",
-    n_keys: int = 20_000,
-) -> Explorer:
-    """Shards, virtual nodes, key skew, a celebrity, add/remove a shard -> keys moved, load."""
-    hashes = hash_keys(f"key-{i}" for i in range(n_keys))  # hashed once, placed on every move
-    controls = {
-        "n_shards": widgets.IntSlider(
-            value=n_shards, min=2, max=16, description="Shards", style=_STYLE
-        ),
-        "n_vnodes": widgets.IntSlider(
-            value=n_vnodes, min=1, max=500, description="Virtual nodes per shard", style=_STYLE
-        ),
-        "zipf_s": widgets.FloatSlider(
-            value=zipf_s, min=0.0, max=1.5, step=0.1, description="Key skew (Zipf s)", style=_STYLE
-        ),
-        "p_hot": widgets.FloatSlider(
-            value=p_hot,
-            min=0.0,
-            max=0.5,
-            step=0.05,
-            description="Celebrity's share of traffic",
-            style=_STYLE,
-        ),
-        "scheme": widgets.ToggleButtons(
-            options=[("consistent hashing", "consistent"), ("hash mod N", "mod")],
-            value=scheme,
-            description="Placement",
-            style=_STYLE,
-        ),
-        "change": widgets.ToggleButtons(
-            options=[("add a shard", "add"), ("remove a shard", "remove")],
-            value=change,
-            description="Resharding",
-            style=_STYLE,
-        ),
-    }
-    fig = go.FigureWidget(
+def _figure() -> go.Figure:
+    """Bars of each shard's share of traffic before and after, and the even share."""
+    fig = go.Figure(
         data=[
             go.Bar(x=[], y=[], name="before", marker=dict(color=PALETTE[0])),
             go.Bar(
@@ -89,10 +47,40 @@ def explore_sharding(
             barmode="group",
         ),
     )
+    return fig
 
-    def update(ex: Explorer) -> None:
+
+def explore_sharding(
+    n_shards: int = 4,
+    n_vnodes: int = 50,
+    zipf_s: float = 0.0,
+    p_hot: float = 0.0,
+    scheme: str = "consistent",
+    change: str = "add",
+    n_keys: int = 20_000,
+) -> Explorer:
+    """Shards, virtual nodes, key skew, a celebrity, add/remove a shard -> keys moved, load."""
+    hashes = hash_keys(f"key-{i}" for i in range(n_keys))  # hashed once, placed on every move
+    controls = {
+        "n_shards": slider("Shards", n_shards, 2, 16),
+        "n_vnodes": slider("Virtual nodes per shard", n_vnodes, 1, 500),
+        "zipf_s": slider("Key skew (Zipf s)", zipf_s, 0.0, 1.5, 0.1),
+        "p_hot": slider("Celebrity's share of traffic", p_hot, 0.0, 0.5, 0.05),
+        "scheme": toggle(
+            "Placement", [("consistent hashing", "consistent"), ("hash mod N", "mod")], scheme
+        ),
+        "change": toggle(
+            "Resharding", [("add a shard", "add"), ("remove a shard", "remove")], change
+        ),
+    }
+    fig = _figure()
+
+    def update(ex: Explorer):
         c = {k: w.value for k, w in ex.controls.items()}
-        ex.controls["n_vnodes"].disabled = c["scheme"] == "mod"  # mod-N has no ring
+        disable(
+            ex.controls["n_vnodes"],
+            "hash mod N has no ring, so no virtual nodes" if c["scheme"] == "mod" else None,
+        )
         n = c["n_shards"]
         before_shards = tuple(range(n))
         after_shards = tuple(range(n + 1)) if c["change"] == "add" else tuple(range(n - 1))
@@ -127,11 +115,12 @@ def explore_sharding(
         )
         ex.caption.value = caption_html(
             f"Placement by {how}: going from {len(before_shards)} to {len(after_shards)} shards moves "
-            f"{r.fraction_moved:.1%} of the {n_keys:,} keys (the least possible is "
-            f"{r.ideal_fraction:.1%}) and {traffic_moved:.1%} of the traffic.",
+            f"{fmt_pct(r.fraction_moved)} of the {n_keys:,} keys ({_versus_ideal(r)}) and "
+            f"{fmt_pct(traffic_moved)} of the traffic.",
             f"Afterwards the hottest shard, S{hottest}, takes {stats.hottest_share:.1%} of all "
             f"requests: {stats.peak_to_mean:.2f} times an even share.{celebrity}",
         )
+        return r
 
     return Explorer(
         title="Explore: where do the keys go when shards come and go?",
@@ -139,3 +128,17 @@ def explore_sharding(
         figure=fig,
         update=update,
     )
+
+
+def _versus_ideal(r) -> str:
+    """The moved share against an even split's (a ring's uneven arcs can move fewer keys than
+    an even split would: the shard that left or arrived owned less than its fair share)."""
+    ideal = fmt_pct(r.ideal_fraction)
+    if abs(r.fraction_moved - r.ideal_fraction) < 0.0005:
+        return f"the least possible with even shards, {ideal}"
+    if r.fraction_moved < r.ideal_fraction:
+        return (
+            f"an even split would move {ideal}; fewer move because the shard that changed owns "
+            "less than an even share"
+        )
+    return f"an even split would move only {ideal}"
