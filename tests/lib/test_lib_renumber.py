@@ -46,3 +46,26 @@ def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
         "Chapter 04 stays, 50 % stays, 2010 stays; chapter 10's model.\n"
         "- Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 11.\n"
     )
+
+
+def test_a_learners_work_copy_follows_a_renumbered_chapter(tmp_path, capsys, monkeypatch):
+    """make lab's work-copy step moves work/05-caching to work/06-caching, edits kept, says so,
+    and leaves a chapter alone when its new name is already there."""
+    workcopy = runpy.run_path(str(Path(__file__).parents[2] / "tools" / "workcopy.py"))
+    tools = tmp_path / "repo" / "tools"
+    tools.mkdir(parents=True)
+    (tools / "moved.json").write_text('{"05-caching": "06-caching", "06-cdn": "07-cdn"}')
+    work = tmp_path / "repo" / "work"
+    (work / "05-caching").mkdir(parents=True)
+    (work / "05-caching" / "05-caching.ipynb").write_text("my edits")
+    (work / "06-cdn").mkdir()
+    (work / "07-cdn").mkdir()
+    follow = workcopy["follow_moves"]
+    monkeypatch.setitem(follow.__globals__, "ROOT", tmp_path / "repo")
+    follow(work)
+    assert (work / "06-caching" / "06-caching.ipynb").read_text() == "my edits"
+    assert not (work / "05-caching").exists()
+    assert (work / "06-cdn").exists() and (work / "07-cdn").exists()
+    said = capsys.readouterr().out
+    assert "moved your work/05-caching/ to work/06-caching/" in said
+    assert "06-cdn is now 07-cdn" in said
