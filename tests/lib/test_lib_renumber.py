@@ -69,3 +69,13 @@ def test_a_learners_work_copy_follows_a_renumbered_chapter(tmp_path, capsys, mon
     said = capsys.readouterr().out
     assert "moved your work/05-caching/ to work/06-caching/" in said
     assert "06-cdn is now 07-cdn" in said
+
+
+def test_the_readme_syllabus_lists_every_chapter_in_order():
+    """An inserted or renumbered chapter reaches the README's syllabus too."""
+    root = Path(__file__).parents[2]
+    chapters = TOOL["chapters"]()
+    readme = (root / "README.md").read_text()
+    rows = [line.split("`")[1] for line in readme.splitlines() if line.startswith("| `")]
+    listed = [r for r in rows if r[:2].isdigit() and r[2] == "-"]
+    assert listed == chapters, f"README syllabus {listed} != chapters {chapters}"
