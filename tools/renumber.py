@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -204,7 +203,6 @@ def main() -> None:
     print("Now: make sync release; then check these lines by hand:")
     for hit in bare_numbers(files, numbers):
         print("  ", hit)
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ class Explorer(widgets.VBox):
         *,
         title: str,
         controls: dict[str, widgets.Widget],
-        figure: go.FigureWidget | go.Figure,
+        figure: go.Figure,
         update: Callable[[Explorer], object],
     ):
         self.title = title
@@ -134,11 +134,6 @@ class Explorer(widgets.VBox):
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
         self._update = update
         self.result = None
-        if isinstance(figure, go.FigureWidget):
-            # Never displayed (see FigureView): close its comm, so the browser gets no deltas
-            # for it and a saved notebook holds no copy of its 5 MB plotly.js module. The
-            # figure keeps working in Python (data, layout, batch_update).
-            figure.close()
         heading = widgets.HTML(f"<b>{html.escape(title)}</b>")
         for control in controls.values():
             # Room for a long label and a usable track: rows wrap instead of squeezing sliders.

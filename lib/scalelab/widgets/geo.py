@@ -37,7 +37,15 @@ _BLACK = PALETTE[7]
 def _controls(t_ttl: float, dc_down: str, rate_capacity: float, dc_names: list[str]) -> dict:
     controls = {
         "t_ttl": slider("DNS TTL (s)", t_ttl, 0, 600, 10, continuous=False),
-        "p_sticky": slider("Clients ignoring the TTL (%)", 0.0, 0.0, 10.0, 0.5, continuous=False),
+        "p_sticky": slider(
+            "Clients ignoring the TTL (%)",
+            0.0,
+            0.0,
+            10.0,
+            0.5,
+            continuous=False,
+            readout_format=".1f",
+        ),
         "dc_down": dropdown("Data centre down", ["none", *dc_names], dc_down),
         "policy": dropdown(
             "GeoDNS routing",
