@@ -10,7 +10,9 @@ test cells honest and short:
 - ``partial_credit`` clamps a score to ``[0, points]`` and returns a plain ``float`` (a numpy
   scalar's repr does not parse, and nbgrader would silently give full marks);
 - ``library_disabled`` switches off the library's own implementation while an "implement X"
-  exercise is graded.
+  exercise is graded;
+- ``plain_check_failures`` (called once in a notebook's setup cell) shows a failed check as its
+  message and the line that failed, instead of a traceback through this module.
 
 >>> partial_credit(3.5, 2)
 2.0
@@ -38,6 +40,7 @@ __all__ = [
     "library_disabled",
     "warnings_to_stdout",
     "expect_raises",
+    "plain_check_failures",
 ]
 
 
@@ -202,3 +205,62 @@ def expect_raises(error: type[BaseException], func, *args, **kwargs) -> None:
     raise AssertionError(
         f"{name}({shown}) should raise {error.__name__}, but it returned {result!r}"
     )
+
+
+_THIS_FILE = __file__.removesuffix("c")  # checks.py, also when loaded from a .pyc
+
+
+def _check_failure_lines(value: AssertionError, tb) -> list[str] | None:
+    """The short report of a failed check, or ``None`` when the failure is not a check's own.
+
+    A check's own failure is an ``AssertionError`` raised by the test cell itself (an ``assert``
+    line) or by this module's helpers called from it. One raised inside the learner's code
+    (their own ``assert``) keeps its full traceback: that is where they need to look.
+    """
+    frames = []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    # IPython's own frames come first; the cell is the first frame compiled from a cell.
+    cells = [i for i, t in enumerate(frames) if t.tb_frame.f_globals.get("__name__") == "__main__"]
+    if not cells:
+        return None
+    cell, inner = frames[cells[0]], frames[cells[0] + 1 :]
+    if any(t.tb_frame.f_code.co_filename != _THIS_FILE for t in inner):
+        return None
+    import linecache
+
+    line = linecache.getline(cell.tb_frame.f_code.co_filename, cell.tb_lineno).strip()
+    message = str(value) or "an assert without a message failed"
+    red, bold, reset = "\x1b[31m", "\x1b[1m", "\x1b[0m"
+    out = [f"{red}{bold}Check failed:{reset} {message}"]
+    if line:
+        out.append(f"  (line {cell.tb_lineno} of this check: {line})")
+    return out
+
+
+def plain_check_failures() -> None:
+    """Show a failed check as one clear message, not a traceback (call once in the setup cell).
+
+    A failed check raises ``AssertionError``; by default Jupyter shows ~15 lines of traceback
+    through this module's source with the message at the bottom. This installs an IPython
+    handler that shows the message and the failing line instead. The cell still fails with an
+    ``AssertionError`` (nbgrader scores it 0, ``Validate`` reports it); an error from inside the
+    learner's own code keeps its full traceback. Outside IPython it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        lines = _check_failure_lines(value, tb)
+        if lines is None:
+            lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        shell._showtraceback(etype, value, lines)
+        return lines
+
+    shell.set_custom_exc((AssertionError,), handler)

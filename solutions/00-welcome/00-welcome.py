@@ -23,15 +23,11 @@
 # %% [markdown]
 # ## How every chapter is laid out
 #
-# Each chapter (01 to 11) has the same shape, so you always know where you are:
+# Every topic chapter after this one has the same shape, so you always know where you are:
 #
 # ```mermaid
 # flowchart LR
-#     A[Problem] --> B[Model from scalelab]
-#     B --> C[Explore: move the sliders]
-#     C --> D[What it means in production]
-#     D --> E[Exercises: code + written]
-#     E --> F[Summary and references]
+#     A[Problem] --> B[Model] --> C[Explore] --> D[Production] --> E[Exercises] --> F[Summary]
 # ```
 #
 # 1. **Setup**: one code cell that imports what the chapter needs and fixes a random seed,
@@ -52,12 +48,13 @@
 # %%
 import numpy as np
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import average_rate
 from scalelab.widgets import show
 from scalelab.widgets.estimate import explore_daily_traffic
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -110,7 +107,10 @@ explorer = show(explore_daily_traffic)
 #
 # Write it yourself with arithmetic: the library's `average_rate` is switched off while the hidden
 # checks run. One check is visible below (1 point); the hidden checks (2 points) try other
-# numbers and the errors.
+# numbers and the errors. A check that fails says so in red, in one message: the case it tried,
+# what it expected and what your function returned (`Check failed: ...`), and the line of the
+# check that failed. An error from inside your own function shows the usual traceback instead,
+# pointing at your line.
 
 # %% nbgrader={"grade": false, "grade_id": "peak_rps", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def peak_requests_per_second(daily_users, requests_per_user, peak_factor):

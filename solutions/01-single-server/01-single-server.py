@@ -38,7 +38,7 @@ import json
 
 import numpy as np
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.dns import (
     EXAMPLE_ZONES,
     QueryStream,
@@ -62,6 +62,7 @@ from scalelab.widgets.dns import (
 )
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -72,11 +73,14 @@ rng = np.random.default_rng(SEED)
 # and serves the files. What happens when someone visits the site:
 #
 # ```mermaid
-# flowchart LR
-#     U["User: browser or mobile app"] -- "1. where is www.example.com?" --> D["DNS (a third-party service)"]
-#     D -- "2. 192.0.2.10" --> U
-#     U -- "3. HTTP request: GET /users/12" --> S["Web server 192.0.2.10<br/>app + database on one machine"]
-#     S -- "4. HTML page or JSON data" --> U
+# sequenceDiagram
+#     participant U as User (browser or app)
+#     participant D as DNS (a third-party service)
+#     participant S as Web server 192.0.2.10 (app + database)
+#     U->>D: 1. where is www.example.com?
+#     D-->>U: 2. 192.0.2.10
+#     U->>S: 3. HTTP request: GET /users/12
+#     S-->>U: 4. HTML page or JSON data
 # ```
 #
 # 1. The user types or taps a **domain name**. Computers route packets to **IP addresses**, not
@@ -385,7 +389,10 @@ explorer = show(explore_resolver_cache)
 
 # %%
 zones = example_namespace().zones  # {origin: Zone}
-zones["com."].answer("www.example.com.", "A")
+reply = zones["com."].answer("www.example.com.", "A")
+print(f"kind={reply.kind!r}, next_zone={reply.next_zone!r}, records:")
+for record in reply.records:
+    print("   ", record)
 
 
 # %% nbgrader={"grade": false, "grade_id": "resolve_walk", "locked": false, "schema_version": 3, "solution": true, "task": false}

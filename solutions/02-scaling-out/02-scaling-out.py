@@ -38,7 +38,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.load_balancer import (
     M7I,
     POLICIES,
@@ -64,6 +64,7 @@ from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.load_balancer import explore_load_balancer
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -361,9 +362,9 @@ for interval in [1.0, 5.0, 10.0, 30.0]:
         errors.append(summarize(res).n_errors)
     blind = res.t_detect[0] - 31.3
     lines.append(
-        f"check every {interval:>4.0f} s: noticed at {res.t_detect[0]:>4.0f} s "
-        f"({blind:4.1f} s blind) -> {np.mean(errors):5.1f} failed requests "
-        f"(about 10/s × {blind:.1f} s = {10 * blind:.0f}, plus the few in flight)"
+        f"check every {interval:>2.0f} s: noticed at {res.t_detect[0]:>2.0f} s, "
+        f"{blind:4.1f} s blind -> {np.mean(errors):5.1f} failed "
+        f"(10/s × {blind:4.1f} s = {10 * blind:3.0f}, + in flight)"
     )
 print("\n".join(lines))
 
@@ -490,14 +491,15 @@ for peak in [1_000, 5_000, 13_000, 20_000]:
     v = plan_vertical(peak, 100.0, rho_target=0.7, p_up=0.995)
     h = plan_horizontal(peak, 100.0, rho_target=0.7, n_spare=1, p_up=0.995)
     vertical = (
-        f"{v.instance.name} ${v.cost_per_hour:.2f}/h, up {v.availability:.1%}"
+        f"{v.instance.name:<12} ${v.cost_per_hour:5.2f}/h {v.availability:6.1%}"
         if v.feasible
-        else "no machine is big enough"
+        else "none is big enough"
     )
     lines.append(
-        f"{peak:>6,} requests/s | vertical: {vertical:<40} | horizontal: {h.n_servers:>2} × "
-        f"{h.instance.name} ${h.cost_per_hour:.2f}/h, up {h.availability:.2%}"
+        f"{peak:>6,} | {vertical:<28} | {h.n_servers:>2} × {h.instance.name} "
+        f"${h.cost_per_hour:5.2f}/h {h.availability:6.2%}"
     )
+print(f"{'req/s':>6} | {'vertical: machine, cost, up':<28} | horizontal: servers, cost, up")
 print("\n".join(lines))
 
 # %% [markdown]
@@ -850,11 +852,12 @@ trial = PoolParams(
     t_end=120.0,
 )
 trial_p99 = summarize(simulate_pool(trial, rng=np.random.default_rng(1)), 10.0).t_p99
-print(
-    f"Visible check passed: ${cost:.2f}/h. Visible run (seed 1, all servers up): p99 "
-    f"{trial_p99 * 1000:.0f} ms against the 300 ms SLO. Replay: simulate_pool({trial}, "
-    "rng=np.random.default_rng(1)). The hidden runs score speed and failover."
-)
+print(f"Visible check passed: ${cost:.2f}/h. Visible run (seed 1, all servers up): p99 "
+      f"{trial_p99 * 1000:.0f} ms against the 300 ms SLO.")
+print("The hidden runs score speed and failover. Replay the visible run:")
+print(f"  simulate_pool(PoolParams(rate=100.0, n_servers={n_design}, rate_service=20.0,")
+print(f"      policy={policy_design!r}, n_queue_max=50, t_check_interval={dt_design},")
+print("      t_end=120.0), rng=np.random.default_rng(1))")
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_design_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: the design against the two SLOs on hidden runs (1.5 points each)."""

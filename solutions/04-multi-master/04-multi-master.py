@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.replication import (
     MultiMasterParams,
     compare_vv,
@@ -51,6 +51,7 @@ from scalelab.widgets import show
 from scalelab.widgets.replication import explore_multi_master, table
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 

@@ -39,7 +39,7 @@ import dataclasses
 
 import numpy as np
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.geo import BACKBONE_RTT, REGIONS
 from scalelab.quorum import (
     GITHUB_2018,
@@ -68,6 +68,7 @@ from scalelab.widgets.quorum import explore_quorum
 from scalelab.widgets.replication import table
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -619,11 +620,10 @@ _d = replica_delays(n_v, visible["reply"], slow=visible["slow"])
 read_ms = float(quorum_quantile(0.99, r_v, _d)) * 1000
 write_ms = float(quorum_quantile(0.99, w_v, _d)) * 1000
 stale = float(p_stale(visible["t_after"], Quorum(n_v, r_v, w_v), visible["lag"]))
-print(
-    f"Visible check passed: N={n_v} R={r_v} W={w_v}. On the visible workload: p99 read "
-    f"{read_ms:.1f} ms (SLO 15), p99 write {write_ms:.1f} ms (SLO 25), P(stale) {stale:.4f} "
-    "(SLO 0.01). The hidden workloads score each SLO."
-)
+print(f"Visible check passed: N={n_v} R={r_v} W={w_v}. On the visible workload: p99 read "
+      f"{read_ms:.1f} ms (SLO 15),")
+print(f"p99 write {write_ms:.1f} ms (SLO 25), P(stale) {stale:.4f} (SLO 0.01). "
+      "The hidden workloads score each SLO.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_choose_quorum_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: three workloads, a third of a point per SLO met (1 point each)."""

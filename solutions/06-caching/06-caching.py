@@ -54,13 +54,14 @@ from scalelab.cache import (
     stampede_db_reads,
     zipf_popularity,
 )
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from IPython.display import Markdown, display
 
 from scalelab.widgets.cache import explore_cache
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 

@@ -56,12 +56,13 @@ from scalelab.cdn import (
     summarise,
     ttl_hit_ratio,
 )
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import diurnal_rate
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.cdn import explore_cdn
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -362,9 +363,9 @@ lines = []
 for with_shield, out in drill.items():
     s = summarise(out, outage)
     lines.append(
-        f"shield {'on ' if with_shield else 'off'}: origin normally {out.rate_origin[0]:,.0f}/s, "
-        f"during the outage {s.peak_origin:,.0f}/s, right after it {s.peak_origin_after:,.0f}/s; "
-        f"{s.failed_share:.1%} of requests failed"
+        f"shield {'on ' if with_shield else 'off'}: origin {out.rate_origin[0]:6,.0f}/s normally, "
+        f"{s.peak_origin:6,.0f}/s in the outage, {s.peak_origin_after:6,.0f}/s after; "
+        f"{s.failed_share:.1%} failed"
     )
 print("\n".join(lines))
 
@@ -520,8 +521,11 @@ day_outage = Outage(20 * 3_600, 21 * 3_600, regions=("europe",))
 day = cdn_buckets(day_rate, 900.0, CDN(shield=True), outage=day_outage, strategy="redundant")
 print(
     f"offload {day.offload.min():.1%}-{day.offload.max():.1%}; origin load peaks at "
-    f"{day.rate_origin.max():,.0f} requests/s; {np.sum(day.rate_failed) / np.sum(day_rate):.3%} "
-    f"of the day's requests failed; the day cost ${day.cost.sum():,.0f}"
+    f"{day.rate_origin.max():,.0f} requests/s;"
+)
+print(
+    f"{np.sum(day.rate_failed) / np.sum(day_rate):.3%} of the day's requests failed; "
+    f"the day cost ${day.cost.sum():,.0f}"
 )
 
 # %% [markdown]

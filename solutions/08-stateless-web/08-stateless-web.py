@@ -36,7 +36,7 @@
 # %%
 import numpy as np
 from IPython.display import Markdown, display
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.sessions import (
     SessionParams,
     SessionStore,
@@ -51,6 +51,7 @@ from scalelab.widgets import show
 from scalelab.widgets.sessions import explore_sessions
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 

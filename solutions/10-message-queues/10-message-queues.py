@@ -41,7 +41,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.queueing import (
     ArrivalProcess,
     WorkQueue,
@@ -69,6 +69,7 @@ from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.queueing import explore_message_queue
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 

@@ -40,7 +40,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.overload import (
     ClientPolicy,
     LeafLatency,
@@ -73,6 +73,7 @@ from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.overload import explore_overload
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 
@@ -607,16 +608,21 @@ def hedge_delay(leaf, n_fanout, t_p99_target):
 
 # %% nbgrader={"grade": true, "grade_id": "test_hedging_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Visible check: a fan-out of 100 with a 100 ms p99 target."""
-from scalelab.checks import as_float, expect_close
+from scalelab.checks import as_float
 from scalelab.overload import LeafLatency, hedge_load, hedged_quantile
 
 _leaf = LeafLatency(p_slow=0.002)
 _d = as_float(hedge_delay(_leaf, 100, 0.1), "hedging delay (s)")
 _p99 = hedged_quantile(_leaf, 0.99, _d, n_fanout=100)
 assert _p99 <= 0.1 * (1 + 1e-6), f"hedging after {_d * 1000:.1f} ms gives a p99 of {_p99 * 1000:.1f} ms, over 100 ms"
-expect_close(_d, 0.07705, rel=0.01, what="the largest delay (s) meeting a 100 ms p99")
+_later = hedged_quantile(_leaf, 0.99, _d * 1.02, n_fanout=100)
+assert _later > 0.1, (
+    f"hedging after {_d * 1000:.1f} ms meets the target, but so does hedging 2 % later (p99 "
+    f"{_later * 1000:.1f} ms), which costs less extra load: return the largest delay that meets it"
+)
 print(f"Visible check passed: hedge after {_d * 1000:.1f} ms, {hedge_load(_leaf, _d):.2%} extra "
-      "load. The hidden checks try other leaves, targets and the two special cases.")
+      "load.")
+print("The hidden checks try other leaves, targets and the two special cases.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_hedging_hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: other leaves and fan-outs, the least-load delay, no hedge needed, out of reach."""

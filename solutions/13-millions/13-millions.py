@@ -33,6 +33,7 @@
 
 # %%
 import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -49,7 +50,7 @@ from scalelab.architecture import (
     evaluate_alert,
     simulate,
 )
-from scalelab.checks import warnings_to_stdout
+from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import (
     LATENCY_FIGURES,
     POWERS_OF_TWO,
@@ -61,6 +62,7 @@ from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.architecture import explore_architecture
 
 warnings_to_stdout()  # a warning is printed, never written to stderr (stderr fails a check)
+plain_check_failures()  # a failed check shows its message and line, not a traceback
 SEED = 2026
 rng = np.random.default_rng(SEED)
 H = 3600.0  # seconds in an hour
@@ -183,9 +185,10 @@ print(f"data sent at the peak {e.rate_bytes_egress_peak * 8 / 1e9:.1f} Gbit/s")
 design = Design()
 workload = Workload()
 day = simulate(design, workload, rng=rng)
-print(design)
+print("\n".join(textwrap.wrap(repr(design), 100, subsequent_indent="    ")))
 print(f"{workload.rate_mean:,.0f} requests/s on average; availability {day.total_availability:.4%}; "
-      f"worst p99 {np.nanmax(day.p99) * 1000:.0f} ms; ${np.mean(day.cost_per_hour):.2f} an hour")
+      f"worst p99 {np.nanmax(day.p99) * 1000:.0f} ms;")
+print(f"${np.mean(day.cost_per_hour):.2f} an hour")
 
 # %%
 hours = day.t / H
@@ -254,7 +257,7 @@ for name, failures in drills.items():
 # for. A run of the model emits the same kinds of time series:
 
 # %%
-print(sorted(day.metrics))
+print("\n".join(textwrap.wrap(", ".join(sorted(day.metrics)), 100)))
 
 # %% [markdown]
 # **Automation** acts on them: an autoscaler adds servers when utilisation climbs, a
@@ -373,8 +376,9 @@ _wl = Workload(daily_users=20e6, requests_per_user=30, p_static=0.0, p_write=0.0
 _run = simulate(Design(n_servers=min(_n, 500), cdn=False), _wl, t_start=19 * 3600.0,
                 t_end=21 * 3600.0, rng=np.random.default_rng(1))
 print(f"Form right. Verify: {_n} servers per data centre (your peak / 3) give "
-      f"{_run.total_availability:.3%} availability at the evening peak (seed 1). GeoDNS does "
-      "not split users evenly: na-east serves the Americas, 44 % of them.")
+      f"{_run.total_availability:.3%} availability")
+print("at the evening peak (seed 1). GeoDNS does not split users evenly:")
+print("na-east serves the Americas, 44 % of them.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_estimates_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: each estimate within a factor of 1.5 of the exact figure (0.75 points each)."""
@@ -486,12 +490,14 @@ practice = Scenario(
 )
 _r = check_slos(practice.run(_d), SLO())
 print(f"Practice scenario (seed 4242): p99 within 300 ms in {_r.p99_ok_share:.1%} of minutes, "
-      f"availability {_r.availability:.3%}, data lost {_r.data_lost:,.0f}, "
-      f"${_r.cost_per_hour:.2f}/h. SLOs met: {_r.met}")
-print(f"Replay: show(explore_architecture, n_servers={_d.n_servers}, "
-      f"n_cache_nodes={_d.n_cache_nodes}, n_replicas={_d.n_replicas}, cdn={_d.cdn}, "
-      f"dns_ttl={_d.dns_ttl}, spike=1.3, failure='datacenter', failure_hour=19.5, "
-      "window='evening 19-21 h', seed=4242) (other fields at their defaults).")
+      f"availability {_r.availability:.3%},")
+print(f"data lost {_r.data_lost:,.0f}, ${_r.cost_per_hour:.2f}/h. SLOs met: "
+      f"{', '.join(k for k, ok in _r.met.items() if ok) or 'none'}")
+print("Replay (other fields at their defaults):")
+print(f"  show(explore_architecture, n_servers={_d.n_servers}, n_cache_nodes={_d.n_cache_nodes}, "
+      f"n_replicas={_d.n_replicas}, cdn={_d.cdn},")
+print(f"       dns_ttl={_d.dns_ttl}, spike=1.3, failure='datacenter', failure_hour=19.5,")
+print("       window='evening 19-21 h', seed=4242)")
 
 # %% nbgrader={"grade": true, "grade_id": "test_design_hidden", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: the design against four SLOs in hidden scenarios (1 point per SLO)."""

@@ -35,15 +35,38 @@ def _errors(nb) -> list[str]:
     return bad
 
 
+# Characters of monospace text one output line holds in JupyterLab at a 1280 px wide window
+# (840 px at 7.8 px a character, measured in Chromium): a longer printed line wraps, mid-number.
+LINE_WIDTH = 104
+
+
+def _wide_lines(nb) -> list[str]:
+    """Printed lines (and plain-text results) too wide for the output area."""
+    wide = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            plain = [data["text/plain"]] if list(data) == ["text/plain"] else []
+            for text in ([out.text] if out.output_type == "stream" else []) + plain:
+                wide += [
+                    f"cell {i} ({len(line)} characters): {line[:60]}..."
+                    for line in text.splitlines()
+                    if len(line) > LINE_WIDTH
+                ]
+    return wide
+
+
 @pytest.mark.parametrize("name", assignments())
 def test_solution_runs_deterministically(name, tmp_path):
-    """Run twice in fresh kernels; no errors or stderr; every cell's output identical."""
+    """Run twice in fresh kernels; no errors or stderr; no line too wide to read; every cell's
+    output identical."""
     runs, took = [], []
     for _ in range(2):
         start = time.perf_counter()
         nb = execute(source_notebook(name), cwd=tmp_path, timeout=120)
         took.append(time.perf_counter() - start)
         assert _errors(nb) == [], f"{name}: {_errors(nb)}"
+        assert _wide_lines(nb) == [], f"{name}: lines wider than {LINE_WIDTH}: {_wide_lines(nb)}"
         runs.append(comparable_outputs(nb))
     for i, (a, b) in enumerate(zip(*runs, strict=True)):
         assert a == b, f"{name}: code cell {i} gave different outputs on a second run"

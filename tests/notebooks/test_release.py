@@ -118,6 +118,11 @@ def test_notebook_structure(name):
     assert "show(" in "\n".join(c.source for c in nb.cells if c.cell_type == "code"), (
         f"{name}: the Explore section should display a widget with scalelab.widgets.show"
     )
+    setup = next(c.source for c in nb.cells if "warnings_to_stdout()" in c.source)
+    assert "plain_check_failures()" in setup, (
+        f"{name}: the setup cell should call scalelab.checks.plain_check_failures() (a failed "
+        "check shows its message, not a traceback)"
+    )
     ids = [_nbg(c)["grade_id"] for c in nb.cells if _nbg(c)]
     assert len(ids) == len(set(ids)), f"{name}: duplicate grade ids"
     answers = [c for c in nb.cells if _nbg(c).get("solution") and c.cell_type == "code"]

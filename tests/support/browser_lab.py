@@ -103,6 +103,48 @@ FIGURE_JS = """(i) => {
 }"""
 
 
+# Whether the figure of explorer ``i`` (as CONTROLS_JS numbers them) shows data: traces drawn,
+# a title, and not plotly's empty default axes (-1..6, -1..4), which a lost figure comes up as.
+SHOWN_JS = """(i) => {
+  const boxes = Array.from(document.querySelectorAll('.jp-OutputArea .widget-vbox'))
+    .filter(b => b.querySelector(':scope > .widget-hbox') && b.querySelector('.js-plotly-plot'));
+  const gd = boxes[i] && boxes[i].querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullLayout) return 'no figure drawn';
+  const fl = gd._fullLayout;
+  const drawn = gd.querySelectorAll(
+      '.scatterlayer .trace, .barlayer .trace, .heatmaplayer .hm, .pielayer .trace').length;
+  const range = a => a ? a.range.map(Number).join('..') : '';
+  if (!(gd.data || []).length || !drawn) return 'no traces drawn';
+  if (!(gd.querySelector('.gtitle') || {}).textContent) return 'no title';
+  if (range(fl.xaxis) === '-1..6' && range(fl.yaxis) === '-1..4') return 'empty default axes';
+  return '';
+}"""
+
+# Readability of the page's text outside figures: each Mermaid diagram's text size as shown
+# (JupyterLab draws a diagram as an <img> of its SVG, scaled to the cell's width), and every
+# printed output that wraps (more lines on screen than in the text: a table broken mid-value).
+TEXT_JS = """() => {
+  const diagrams = Array.from(document.querySelectorAll('.jp-RenderedMermaid img')).map(img => {
+    const svg = decodeURIComponent(img.src);
+    const box = svg.match(/viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) /);
+    const font = svg.match(/font-size:\\s*([0-9.]+)px/);
+    const scale = box ? img.getBoundingClientRect().width / parseFloat(box[1]) : 1;
+    return {px: (font ? parseFloat(font[1]) : 16) * scale,
+            text: (svg.match(/>([^<>]{3,40})</) || ['', ''])[1]};
+  });
+  const wrapped = Array.from(document.querySelectorAll(
+      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre, '
+      + '.jp-OutputArea-output[data-mime-type="text/plain"] pre'))
+    .map(pre => {
+      const lh = parseFloat(getComputedStyle(pre).lineHeight);
+      const lines = pre.textContent.replace(/\\n$/, '').split('\\n').length;
+      return {lines, shown: pre.getBoundingClientRect().height / lh,
+              text: pre.textContent.slice(0, 60)};
+    }).filter(p => p.shown > p.lines + 0.5);
+  return {diagrams, wrapped};
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
