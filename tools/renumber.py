@@ -5,8 +5,8 @@
 
 Each ``--insert TOPIC:DRAFT --after NN-topic`` places a new chapter after an existing one (old
 numbering). The draft folder holds ``TOPIC.py`` (the chapter, jupytext py:percent, with the
-placeholder ``NN-TOPIC`` wherever its own number appears), and may hold ``wrong_answers.py``
-and ``rubric.md``. Then, in one pass:
+placeholder ``NN-TOPIC`` wherever its own number appears and other chapters by today's numbers,
+which move with them), and may hold ``wrong_answers.py`` and ``rubric.md``. Then, in one pass:
 
 - the chapters after an insertion move (``git mv``): ``solutions/``, ``course/``, the rubric,
   the registered wrong answers;
@@ -83,6 +83,7 @@ def rewrite(text: str, ids: dict[str, str], numbers: dict[str, str]) -> str:
         [
             rf"(?<=[Cc]hapter ){list_of}",
             rf"(?<=[Cc]hapters ){list_of}",
+            rf"(?<=\bch\. ){list_of}",  # "Cache tier (ch. 05)" in a diagram
             rf"(?<![.\d]){nn}(?='s\b)",  # "09's model", never "3.11's"
             rf"(?:(?<=^# )|(?<=^# # )){nn}(?= ·)",  # a notebook's title (also in py:percent)
         ]
@@ -135,12 +136,14 @@ def move_chapter(old: str, new: str) -> None:
     git_mv(wrong / f"{old}.py", wrong / f"{new}.py")
 
 
-def add_chapter(new: str, draft: Path) -> None:
+def add_chapter(new: str, draft: Path, ids: dict[str, str], numbers: dict[str, str]) -> None:
+    """Place a draft as chapter ``new``: its placeholder becomes its id, and its references to
+    other chapters (written in the numbering it was drafted against) move with them."""
     topic = new[3:]
     placeholder = f"NN-{topic}"
     folder = ROOT / "solutions" / new
     folder.mkdir(parents=True)
-    source = (draft / f"{topic}.py").read_text().replace(placeholder, new)
+    source = rewrite((draft / f"{topic}.py").read_text(), ids, numbers).replace(placeholder, new)
     source = re.sub(r"(?m)^((?:# )?# )NN ·", rf"\g<1>{new[:2]} ·", source)
     (folder / f"{new}.py").write_text(source)
     for name, target in (
@@ -148,7 +151,8 @@ def add_chapter(new: str, draft: Path) -> None:
         ("rubric.md", ROOT / "grading" / "rubrics" / f"{new}.md"),
     ):
         if (draft / name).exists():
-            target.write_text((draft / name).read_text().replace(placeholder, new))
+            text = rewrite((draft / name).read_text(), ids, numbers)
+            target.write_text(text.replace(placeholder, new))
 
 
 def bare_numbers(files: list[Path], numbers: dict[str, str]) -> list[str]:
@@ -191,7 +195,7 @@ def main() -> None:
             path.write_text(changed)
     for chapter in new:
         if chapter[3:] in drafts:
-            add_chapter(chapter, drafts[chapter[3:]])
+            add_chapter(chapter, drafts[chapter[3:]], ids, numbers)
     moved = json.loads(MOVED.read_text()) if MOVED.exists() else {}
     # Chain earlier moves through this one: a learner two releases behind is moved too.
     moved = {k: ids.get(v, v) for k, v in moved.items()}

@@ -130,14 +130,14 @@ print("\n".join(lines))
 # see one site, so a **load balancer** stands in front:
 #
 # ```mermaid
-# flowchart LR
+# flowchart TB
 #     U["Users (web and mobile)"] -->|"1. look up api.example.com"| DNS[DNS]
 #     DNS -->|"2. the balancer's public IP"| U
 #     U -->|"3. HTTPS request"| LB["Load balancer (public IP)"]
-#     LB -->|"private network"| S1["Web server 1 (private IP)"]
-#     LB --> S2["Web server 2 (private IP)"]
-#     LB --> S3["Web server 3 (private IP)"]
-#     LB -.->|"health check every few seconds"| S3
+#     LB -->|"private network"| S1["Web server 1<br/>(private IP)"]
+#     LB --> S2["Web server 2<br/>(private IP)"]
+#     LB --> S3["Web server 3<br/>(private IP)"]
+#     LB -.->|"health checks"| S3
 # ```
 #
 # - DNS now returns the **balancer's** public address. The web servers get private addresses

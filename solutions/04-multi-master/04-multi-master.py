@@ -66,13 +66,13 @@ rng = np.random.default_rng(SEED)
 # ```mermaid
 # flowchart LR
 #     subgraph EU[Europe]
-#         UE[Users] <--> A[(Node A: reads + writes)]
+#         UE[Users] <--> A[(A: reads, writes)]
 #     end
 #     subgraph US[America]
-#         UU[Users] <--> B[(Node B: reads + writes)]
+#         UU[Users] <--> B[(B: reads, writes)]
 #     end
 #     subgraph AP[Asia-Pacific]
-#         UA[Users] <--> C[(Node C: reads + writes)]
+#         UA[Users] <--> C[(C: reads, writes)]
 #     end
 #     A <-- replication --> B
 #     B <-- replication --> C

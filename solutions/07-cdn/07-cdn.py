@@ -108,19 +108,19 @@ for region in REGIONS:
 # The stage the system reaches in this chapter:
 #
 # ```mermaid
-# flowchart LR
+# flowchart TB
 #     U1[Users in Europe] --> E1[CDN edge: Frankfurt]
 #     U2[Users in Asia] --> E2[CDN edge: Tokyo]
 #     U3[Users in America] --> E3[CDN edge: Virginia]
+#     U1 -. repeat visits .-> L[Browser cache]
 #     E1 -- miss --> S[(Origin shield)]
 #     E2 -- miss --> S
 #     E3 -- miss --> S
 #     S -- miss --> LB[Load balancer]
-#     U1 -. API calls, HTML .-> LB
+#     U1 -. "API calls, HTML" .-> LB
 #     LB --> W1[Web servers]
 #     W1 --> C[(Cache)]
 #     W1 --> DB[(Database + replicas)]
-#     U1 -. repeat visits .-> L[Browser cache]
 # ```
 #
 # The library models each edge as a cache from chapter 06 (`scalelab.cache`), with a TTL, one

@@ -96,7 +96,7 @@ rng = np.random.default_rng(SEED)
 # The stage this chapter reaches:
 #
 # ```mermaid
-# flowchart LR
+# flowchart TB
 #     U[Users] --> LB[Load balancer]
 #     LB --> W1[Web server 1]
 #     LB --> W2[Web server 2]
@@ -105,10 +105,10 @@ rng = np.random.default_rng(SEED)
 #     Q -- pull / ack --> C1[Worker 1]
 #     Q -- pull / ack --> C2[Worker 2]
 #     Q -- pull / ack --> C3[Worker ...n]
+#     AS[Autoscaler] -. "watches the backlog,<br/>adds or removes workers" .-> C3
 #     C1 --> DB[(Database / storage)]
 #     C2 --> DB
 #     C3 --> DB
-#     AS[Autoscaler] -. watches backlog, adds or removes workers .-> C3
 # ```
 #
 # Brokers you will meet in production include RabbitMQ, Apache Kafka (a replicated log that

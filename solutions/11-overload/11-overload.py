@@ -86,12 +86,12 @@ rng = np.random.default_rng(SEED)
 # and does the system come back by itself?". The defences sit at every hop of a request:
 #
 # ```mermaid
-# flowchart LR
-#     C[Clients<br/>timeout, retries with backoff and jitter,<br/>retry budget, circuit breaker] --> G[API gateway<br/>rate limits per key]
+# flowchart TB
+#     C["Clients: timeout, retries with backoff<br/>and jitter, retry budget, circuit breaker"] --> G["API gateway: rate limits per key"]
 #     G --> LB[Load balancer]
-#     LB --> W1[Web server<br/>bounded queue, load shedding,<br/>LIFO or a delay target]
+#     LB --> W1["Web server: bounded queue, load<br/>shedding, LIFO or a delay target"]
 #     LB --> W2[Web server]
-#     W1 -- fan-out with hedged requests --> S1[(Shard 1)]
+#     W1 -- "fan-out, hedged" --> S1[(Shard 1)]
 #     W1 --> S2[(Shard 2)]
 #     W1 --> S3[(Shard ...n)]
 #     W2 --> S1

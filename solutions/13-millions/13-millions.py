@@ -156,15 +156,15 @@ print(f"data sent at the peak {e.rate_bytes_egress_peak * 8 / 1e9:.1f} Gbit/s")
 # The design at the end of the journey, with every part the course built:
 #
 # ```mermaid
-# flowchart LR
+# flowchart TB
 #     U["Users (6 regions)"] --> DNS["DNS resolvers (ch. 01)"]
-#     U --> CDN["CDN edges: static files (ch. 06)"]
-#     DNS --> G["GeoDNS: nearest healthy DC (ch. 08)"]
+#     U --> CDN["CDN edges: static files (ch. 07)"]
+#     DNS --> G["GeoDNS: nearest healthy DC (ch. 09)"]
 #     G --> LB["Load balancer per DC (ch. 02)"]
-#     LB --> WEB["Stateless web servers + session store (ch. 07)"]
-#     WEB --> C["Cache tier (ch. 05)"]
-#     C --> DB[("Shards (ch. 10), each primary + replicas (ch. 03)")]
-#     WEB --> Q["Message queue (ch. 09)"]
+#     LB --> WEB["Stateless web servers<br/>+ session store (ch. 08)"]
+#     WEB --> C["Cache tier (ch. 06)"]
+#     C --> DB[("Shards (ch. 12), each<br/>primary + replicas (ch. 03)")]
+#     WEB --> Q["Message queue (ch. 10)"]
 #     Q --> WK["Workers"]
 #     WEB -. "logs, metrics" .-> M["Monitoring and alerts"]
 # ```

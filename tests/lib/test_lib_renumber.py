@@ -36,6 +36,7 @@ def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
         "built in 09's module; curve.at(10) and range(10) stay; 05-t5/05-t5.py\n"
         "Chapter 04 stays, 50 % stays, 2010 stays; chapter 09's model.\n"
         "- Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 11.\n"
+        'C["Cache tier (ch. 05)"] --> Q["Queue (ch. 09)"]; the SRE book (Beyer et al. 2016, ch. 10)\n'
     )
     assert TOOL["rewrite"](text, ids, numbers) == (
         "See chapter 06 and 07-t6; chapters 03/06 and chapters 10, 11 or 12.\n"
@@ -45,6 +46,7 @@ def test_rewrite_maps_ids_and_chapter_numbers_simultaneously():
         "built in 10's module; curve.at(10) and range(10) stay; 06-t5/06-t5.py\n"
         "Chapter 04 stays, 50 % stays, 2010 stays; chapter 10's model.\n"
         "- Kleppmann, M. (2017). *Designing Data-Intensive Applications*, chapter 11.\n"
+        'C["Cache tier (ch. 05)"] --> Q["Queue (ch. 09)"]; the SRE book (Beyer et al. 2016, ch. 10)\n'
     )
 
 
