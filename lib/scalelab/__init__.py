@@ -21,6 +21,7 @@ concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``
 - ``overload``       retries, metastable failure, rate limits, queue discipline, the tail (11)
 - ``sharding``       hash-mod-N and consistent hashing (12)
 - ``architecture``   the whole system, composed (13)
+- ``practice``       practice designs graded by simulation: shortener, feed, chat (15)
 - ``widgets``        thin ipywidgets + plotly views over the models
 
 Randomness is always passed in as a ``numpy.random.Generator``; nothing is seeded on import.

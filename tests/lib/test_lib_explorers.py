@@ -23,6 +23,7 @@ MODULES = [
     "geo",
     "load_balancer",
     "overload",
+    "practice",
     "queueing",
     "quorum",
     "replication",
