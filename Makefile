@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 NB ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-lib test-notebooks test-grading test-browser quick chapter release sync grade formgrader check bench lint format lock python-check clean
+.PHONY: progress help lab test test-lib test-notebooks test-grading test-browser quick chapter release sync grade formgrader check bench lint format lock python-check clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -85,8 +85,11 @@ check: $(VENV)/.runtime ## Self-check your copy: make check NB=06-caching
 	@test -n "$(NB)" || { echo "Say which notebook: make check NB=00-welcome"; exit 2; }
 	$(BIN)/python -m coursekit.selfcheck $(NB)
 
-bench: $(VENV)/.bench ## Run the benchmarks and print the report
-	$(BIN)/python benchmarks/run.py
+progress: $(VENV)/.runtime ## Your progress: visible checks passed and predictions, per chapter of work/
+	@$(BIN)/python -m coursekit.progress
+
+bench: $(VENV)/.bench ## Run the benchmarks and print the report (BENCH_ONLY=cache,queueing: a part)
+	BENCH_ONLY="$(BENCH_ONLY)" $(BIN)/python benchmarks/run.py
 
 lint: $(VENV)/.dev ## ruff on the library, tests and benchmarks
 	$(BIN)/ruff check lib tests benchmarks tools

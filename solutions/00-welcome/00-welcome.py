@@ -48,8 +48,10 @@
 # %%
 import numpy as np
 
+from coursekit.progress import show_progress
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import average_rate
+from scalelab.predict import predict, reveal
 from scalelab.widgets import show
 from scalelab.widgets.estimate import explore_daily_traffic
 
@@ -61,16 +63,29 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## A first model: how many requests per second?
 #
-# Everything in this course starts with a rate. A product with a million daily users, each of
-# whom makes 20 requests a day, does not see a million requests at once: a day has
-# 24 × 60 × 60 = 86,400 seconds, so the *average* rate is
+# Everything in this course starts with a rate. Take a product with a million daily users, each
+# of whom makes 20 requests a day. **Predict first**: how many requests arrive per second, on
+# average? Write your guess in place of `...` below and run the cell. Chapters ask for a
+# prediction like this before each experiment; the next cell shows the model's answer beside
+# yours. A guess is never graded, only kept (in `predictions.json` beside the notebook), and
+# the progress table at the end of this chapter shows how far off your guesses were.
+
+# %%
+predict("average-rate", ..., question="requests/s from a million users making 20 requests a day",
+        unit="requests/s")
+
+# %% [markdown]
+# A million requests do not arrive at once: a day has 24 × 60 × 60 = 86,400 seconds, so the
+# *average* rate is
 #
 # $$\text{requests/s} = \frac{\text{daily users} \times \text{requests per user per day}}{86\,400}.$$
 #
 # The library computes it for you:
 
 # %%
-average_rate(daily_users=1_000_000, requests_per_user=20)
+rate = average_rate(daily_users=1_000_000, requests_per_user=20)
+reveal("average-rate", rate, why="20 million requests spread over 86,400 seconds; most guesses "
+       "are far too high")
 
 # %% [markdown]
 # About 231 requests per second. But people do not spread their visits evenly: traffic rises in
@@ -181,6 +196,16 @@ print("Hidden checks passed.")
 #    grades your copy in `work/` with the hidden checks, in isolation, and shows you feedback
 #    without revealing the hidden tests. Compare with `solutions/00-welcome/` when you are done.
 # 4. **In a class?** Submit through the *Assignments* tab (JupyterHub) or as your instructor says.
+
+# %% [markdown]
+# ### Your progress
+#
+# The cell below reads your work copy (every chapter folder beside this one): the visible checks
+# you have passed as last saved, the predictions you made and compared, and how far off they
+# typically were. `make progress` in a terminal prints the same table.
+
+# %%
+show_progress("..")
 
 # %% [markdown]
 # ## Summary
