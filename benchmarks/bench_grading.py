@@ -69,7 +69,7 @@ def run() -> list[Row]:
     n = int(os.environ.get("BENCH_STUDENTS", "30"))
     names = [a for a in os.environ.get("BENCH_ASSIGNMENTS", "").split(",") if a] or assignments()
     cores = os.cpu_count() or 1
-    rows, times, views, phases, busy, total = [], {}, {}, {}, {}, 0
+    rows, times, views, phases, busy, total, cpus = [], {}, {}, {}, {}, 0, {}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         for jobs in _job_counts(cores):
             course = Path(tmp) / f"jobs{jobs}"
@@ -77,7 +77,7 @@ def run() -> list[Row]:
             cpu0, start = _cpu(), time.perf_counter()
             results = grade_class(course, names, jobs=jobs, progress=False)
             times[jobs] = time.perf_counter() - start
-            cpu = _cpu() - cpu0
+            cpu = cpus[jobs] = _cpu() - cpu0
             views[jobs] = _view(results)
             phases[jobs] = {
                 p: statistics.fmean(r.phases.get(p, 0.0) for r in results) for p in PHASES
@@ -98,14 +98,39 @@ def run() -> list[Row]:
             if jobs > 1:
                 stretch = busy[jobs] / busy[1]
                 occ = times[1] / (times[jobs] * jobs) * stretch  # occupancy vs serial
+                usable = min(jobs, cores)
+                speed_up = times[1] / times[jobs]
                 rows.append(
                     Row(
                         f"speed-up with --jobs {jobs}",
-                        times[1] / times[jobs],
+                        speed_up,
                         "x",
-                        f"target >= 1.4 on 2 cores; = {jobs} jobs x {occ:.2f} (occupancy vs "
-                        f"serial) / {stretch:.2f} (each submission takes this much longer); "
-                        f"identical results: {views[jobs] == views[1]}",
+                        f"target >= {0.7 * usable:.1f} (70 % of {usable} cores); = {jobs} jobs x "
+                        f"{occ:.2f} (occupancy vs serial) / {stretch:.2f} (each submission takes "
+                        f"this much longer); identical results: {views[jobs] == views[1]}",
+                        target=0.7 * usable,
+                    )
+                )
+                rows.append(
+                    Row(
+                        f"parallel efficiency with --jobs {jobs}",
+                        speed_up / usable,
+                        "x",
+                        f"speed-up per usable core, target >= 0.7; wall {times[jobs]:.1f} s vs "
+                        f"{times[1]:.1f} s serial",
+                        target=0.7,
+                    )
+                )
+                share = cpus[jobs] / (times[jobs] * usable)
+                rows.append(
+                    Row(
+                        f"CPU-busy share with --jobs {jobs}",
+                        share,
+                        "x",
+                        f"CPU seconds of the run and its children / (wall x {usable} cores), "
+                        f"target >= 0.8 (serial: {cpus[1] / times[1]:.2f} of one core); low "
+                        "means waiting, not working",
+                        target=0.8,
                     )
                 )
         for phase in PHASES:

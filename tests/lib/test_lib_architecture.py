@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scalelab import architecture as ar
+from scalelab.architecture import simulation
 from scalelab.cache import CacheTier, cache_tier_buckets, zipf_popularity
 from scalelab.cdn import CDN, Outage, cdn_buckets
 from scalelab.dns import ResolverCache, resolver_buckets
@@ -345,3 +346,30 @@ def test_property_a_failure_never_improves_service(
     assert hurt[0] <= base[0] + 1e-12
     assert hurt[1] <= base[1] + 1e-12
     assert hurt[2] >= base[2] - 1e-9
+
+
+def test_latency_quantiles_equal_the_readable_bisection():
+    """The capstone's latency percentiles: bit for bit the plain bisection below."""
+
+    def reference(q, w, c, mean):
+        total = w.sum(axis=1)
+        lo, hi = np.zeros(w.shape[0]), np.full(w.shape[0], 60.0)
+        m = np.maximum(mean, 1e-9)
+        for _ in range(36):
+            x = (lo + hi) / 2
+            z = np.clip(x[:, None] - c, 0.0, None)
+            f = np.sum(w * -np.expm1(-z / m), axis=1)
+            below = f < q * total
+            lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+        return np.where(total > 0, (lo + hi) / 2, np.nan)
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        n, k = 40, int(rng.integers(1, 60))
+        w = rng.random((n, k)) * (rng.random((n, k)) < 0.8)
+        w[:2] = 0.0
+        c = rng.choice([0.0, 0.01, 0.3], (n, k)) + rng.random((n, k)) * rng.choice([0, 1e-3, 0.1])
+        m = rng.choice([0.0, 1e-3, 0.02, 5.0], (n, k))
+        for q in (0.5, 0.99):
+            got = simulation._quantile(q, w, c, m)
+            assert np.array_equal(got, reference(q, w, c, m), equal_nan=True)

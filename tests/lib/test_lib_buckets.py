@@ -411,3 +411,77 @@ def test_a_stage_cannot_replace_what_another_handed_on():
             day.add(**{name: 0})
     with pytest.raises(AttributeError, match="no stage so far"):
         day.not_yet  # noqa: B018
+
+
+# --- vectorised forms against the loops they replaced ---------------------------------------
+
+
+def test_pool_buckets_equal_one_mmck_call_per_bucket():
+    """Every bucket's queue at once: the same numbers as one mmck call per bucket."""
+    from scalelab.load_balancer import pool_buckets
+    from scalelab.queueing import mmck, mmck_drop_probability
+
+    rng = np.random.default_rng(4)
+    rate = rng.uniform(0, 6_000, (200, 3))
+    rate[:5] = 0.0
+    n_up = rng.integers(0, 20, (200, 3))
+    for model in ("random", "pooled"):
+        pool = ServerPool(250.0, 20, model, 0.1)
+        got = pool_buckets(rate, 60.0, pool, n_up=n_up, n_in_view=n_up + 1)
+        to_up = np.divide(rate * n_up, n_up + 1)
+        for b in zip(*np.nonzero((n_up > 0) & (to_up > 0)), strict=True):
+            c = int(n_up[b])
+            lam, srv, buf = (to_up[b] / c, 1, 19) if model == "random" else (to_up[b], c, 19 * c)
+            blocked = mmck_drop_probability(lam, 250.0, srv, buf)
+            assert got.rate_served[b] == to_up[b] * (1.0 - blocked)
+            assert got.t_response_mean[b] == mmck(lam, 250.0, srv, buf).t_response
+
+
+def test_health_marks_equal_the_step_by_step_loop():
+    """The health checker's view, all checks at once: the loop's marks exactly."""
+    from scalelab.geo import health_marks
+
+    def reference(up, t_step, t_check, n_fail, n_ok, up_before=None):
+        every = max(1, int(round(t_check / t_step)))
+        per_step = max(1, int(t_step // t_check))
+        marked = np.empty_like(up)
+        state = up[0].copy() if up_before is None else np.asarray(up_before, bool).copy()
+        bad = np.zeros(up.shape[1], dtype=int)
+        good = np.zeros(up.shape[1], dtype=int)
+        for i in range(up.shape[0]):
+            if i % every == 0:
+                bad = np.where(up[i], 0, bad + per_step)
+                good = np.where(up[i], good + per_step, 0)
+                state = np.where(state & (bad >= n_fail), False, state)
+                state = np.where(~state & (good >= n_ok), True, state)
+            marked[i] = state
+        return marked
+
+    rng = np.random.default_rng(8)
+    for t_step, t_check in [(60, 10), (10, 10), (1, 7), (5, 60)]:
+        for n_fail, n_ok in [(1, 1), (3, 2), (7, 5)]:
+            up = rng.random((200, 3)) > rng.choice([0.05, 0.5])
+            for before in (None, [True, False, True]):
+                want = reference(up, t_step, t_check, n_fail, n_ok, before)
+                got = health_marks(up, t_step, t_check, n_fail, n_ok, up_before=before)
+                assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("strategy", ["origin", "redundant", "multi-cdn"])
+def test_cdn_caches_all_at_once_equal_the_bucket_by_bucket_loop(monkeypatch, strategy):
+    """Without repeated buckets the caches' recursions run apart; the combined loop (kept for
+    inputs that repeat, where a bucket can be skipped) gives the same numbers bit for bit."""
+    from scalelab.cdn import drill
+
+    rate = np.random.default_rng(6).uniform(2_000, 20_000, 90)
+    for cdn in (CDN(), CDN(shield=True)):
+        for outage in (None, Outage(1_800, 5_400), Outage(600, 4_000, regions=("europe",))):
+            kw = dict(outage=outage, strategy=strategy, p_second=0.3)
+            fast = cdn_buckets(rate, 120.0, cdn, **kw)
+            with monkeypatch.context() as mp:  # every bucket "repeats": the combined loop
+                mp.setattr(drill, "_rows_repeat", lambda x: np.ones(x.shape[0] - 1, dtype=bool))
+                loop = cdn_buckets(rate, 120.0, cdn, **kw)
+            for f in dataclasses.fields(fast):
+                a, b = getattr(fast, f.name), getattr(loop, f.name)
+                if isinstance(a, np.ndarray):
+                    assert np.array_equal(a, b, equal_nan=True), f.name

@@ -226,6 +226,32 @@ def test_stack_distances_on_long_traces_cross_every_merge_level():
     assert stack_distances(keys).tolist() == reference_stack_distances(keys.tolist())
 
 
+@pytest.mark.parametrize(
+    "top", [3, 2**16 - 1, 2**16 + 3, 2**17 + 1, 10**9, 2**32 + 5], ids=lambda t: f"keys<{t}"
+)
+def test_stack_distances_for_every_key_range(top):
+    """Keys spanning one or two 16-bit radix passes, a stable partition, or a general sort."""
+    rng = np.random.default_rng(top % 1000)
+    keys = rng.integers(0, 40, 3_000) * (top // 40) + rng.integers(0, 2, 3_000) - 1
+    assert stack_distances(keys).tolist() == reference_stack_distances(keys.tolist())
+    words = np.array([f"k{k}" for k in rng.integers(0, 30, 500)])
+    assert stack_distances(words).tolist() == reference_stack_distances(words.tolist())
+
+
+def test_merge_count_in_cache_sized_blocks_and_brute_force_bottom(monkeypatch):
+    """The earlier-and-greater counts, with blocks of every size processed apart."""
+    from scalelab.cache import miss_ratio
+
+    rng = np.random.default_rng(3)
+    values = rng.permutation(3_001)
+    want = [int(np.sum(values[:t] > values[t])) for t in range(values.size)]
+    for chunk in (4, 5, 7, 15):
+        monkeypatch.setattr(miss_ratio, "_CHUNK", chunk)
+        assert miss_ratio._earlier_greater(values).tolist() == want
+    assert miss_ratio._earlier_greater(values[:1]).tolist() == [0]
+    assert miss_ratio._earlier_greater(values[:17]).tolist() == want[:17]
+
+
 @pytest.mark.parametrize("kind", ["zipf", "scan", "burst"])
 def test_one_pass_curve_equals_per_size_lru_runs_exactly(kind):
     tr = make_trace(kind, n_objects=400, n_requests=6_000, alpha=0.9, rng=np.random.default_rng(11))
@@ -407,6 +433,29 @@ def test_cache_tier_over_time():
     )
     assert one.hit_ratio[1] == 0 and one.rate_db[1] == 4_000 and one.rate_failed[1] > 0
     assert np.all(one.t_mean > 0) and math.isfinite(one.t_mean.max())
+
+
+def test_cache_tier_nodes_equal_the_bucket_by_bucket_loop():
+    """The vectorised warm-up of each node gives the loop's numbers bit for bit."""
+    from scalelab.cache import tier as tier_module
+
+    q = zipf_popularity(5_000, 0.9)
+    rng = np.random.default_rng(2)
+    grid = np.concatenate([[0.0], np.geomspace(1e-3 * 800.0, 800.0, 80)])
+    warm = np.array([np.sum(q * -np.expm1(-q * m)) for m in grid])
+    for n in (1, 3, 9):
+        rate = rng.uniform(100, 4_000, 300)
+        down = (rng.random(300) < 0.2) * rng.integers(1, n + 1, 300)
+        inc, half = rate * 30.0, rate * 30.0 / 2
+        since, want = np.full(n, np.inf), np.zeros(300)
+        for b in range(300):  # the readable loop
+            since[: down[b]] = 0.0
+            mid = since[down[b] :] + half[b]
+            h_nodes = np.interp(np.minimum(mid, 800.0), grid, warm)
+            want[b] = h_nodes.sum() / n if n - down[b] else 0.0
+            since[down[b] :] += inc[b]
+        got = tier_module._tier_hits(inc, half, down, n, 800.0, grid, warm)
+        assert np.array_equal(got, want)
 
 
 # ---- golden values at fixed seeds ----

@@ -225,6 +225,44 @@ def test_lindley_closed_form_matches_the_loop_on_a_long_run():
     assert np.allclose(q.simulate_fifo(a, s).t_start, reference_fifo(a, s, 1), atol=1e-7)
 
 
+def test_every_path_of_the_fast_simulation_equals_the_reference_bit_for_bit():
+    """The one-at-a-time heap (near saturation, in overload, short runs), the segments side by
+    side with their in-order sweep (forced here in overload, where it does the most work) and
+    the blockwise closed form for one server: the same start times as the readable loop."""
+    from scalelab.queueing import simulation as sim
+
+    rng = np.random.default_rng(11)
+    for lam, c in [(3.3, 4), (3.96, 4), (4.4, 4), (12.0, 10), (0.5, 3)]:
+        a = q.poisson_arrivals(lam, rng=rng, n=6_000)
+        s = rng.exponential(1.0, 6_000)
+        want = reference_fifo(a, s, c)
+        assert np.array_equal(sim._heap_loop(a, s, c), want)
+        assert np.array_equal(sim._multi_server(a, s, c, None, 100), want)
+        assert np.array_equal(q.simulate_fifo(a, s, c).t_start, want)
+    # one server: blocks of any size give the one-pass closed form exactly
+    a = q.poisson_arrivals(0.97, rng=rng, n=5_000)
+    s = rng.exponential(1.0, 5_000)
+    before = np.concatenate(([0.0], np.cumsum(s)[:-1]))
+    one_pass = np.maximum(a, before + np.maximum.accumulate(a - before))
+    for block in (1, 2, 7, 1000, 5000, 1 << 18):
+        assert np.array_equal(sim._lindley(a, s, block), one_pass)
+    assert np.allclose(one_pass, reference_fifo(a, s, 1), rtol=1e-12, atol=1e-9)
+
+
+def test_the_vectorised_mmck_rows_equal_one_queue_at_a_time():
+    """Many M/M/c/K queues at once (the capstone's pools): bit for bit mmck's figures."""
+    from scalelab.queueing.erlang import _mmck_probs, _mmck_rows
+
+    rng = np.random.default_rng(5)
+    for c, k in [(1, 19), (16, 304), (3, 0), (40, 200)]:
+        a = np.concatenate([rng.uniform(0, 3 * c, 40), [0.0, 1e-300, 1e6 * c]])
+        blocked, n_system = _mmck_rows(a, c, k)
+        for j, x in enumerate(a.tolist()):
+            p = _mmck_probs(x, c, k)
+            assert blocked[j] == p[-1]
+            assert n_system[j] == float(np.sum(np.arange(c + k + 1) * p))
+
+
 # --- simulation against theory -------------------------------------------------------------
 
 

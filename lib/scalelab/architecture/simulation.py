@@ -88,18 +88,35 @@ def traffic(workload: Workload, t, *, rng: np.random.Generator) -> np.ndarray:
 
 def _quantile(q: float, w: np.ndarray, c: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Per row, the ``q`` quantile of a mixture: weight ``w``, constant ``c`` plus an exponential
-    of mean ``mean`` (bisection on the mixture's distribution function)."""
+    of mean ``mean`` (bisection on the mixture's distribution function).
+
+    The readable form it computes, bit for bit (with fewer temporary arrays)::
+
+        for _ in range(36):
+            x = (lo + hi) / 2
+            z = np.clip(x[:, None] - c, 0.0, None)
+            f = np.sum(w * -np.expm1(-z / m), axis=1)
+            below = f < q * total
+            lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+    """
     total = w.sum(axis=1)
     lo = np.zeros(w.shape[0])
     hi = np.full(w.shape[0], 60.0)
     m = np.maximum(mean, 1e-9)
+    # sum(w * -e) < q * total  <=>  sum(w * e) > -(q * total): negation is exact in floating point
+    neg_target = -(q * total)
+    z = np.empty(w.shape)
     for _ in range(36):
         x = (lo + hi) / 2
-        z = np.clip(x[:, None] - c, 0.0, None)
-        f = np.sum(w * -np.expm1(-z / m), axis=1)
-        below = f < q * total
-        lo = np.where(below, x, lo)
-        hi = np.where(below, hi, x)
+        np.subtract(x[:, None], c, out=z)
+        np.maximum(z, 0.0, out=z)
+        np.divide(z, m, out=z)
+        np.negative(z, out=z)
+        np.expm1(z, out=z)
+        np.multiply(w, z, out=z)
+        below = z.sum(axis=1) > neg_target
+        np.copyto(lo, x, where=below)
+        np.copyto(hi, x, where=~below)
     return np.where(total > 0, (lo + hi) / 2, np.nan)
 
 

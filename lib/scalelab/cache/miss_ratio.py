@@ -23,50 +23,138 @@ __all__ = [
 ]
 
 
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """Indices that sort ``keys`` stably: whole-number keys in a range of up to 2**32 by one or
+    two 16-bit radix passes (numpy's stable sort is a radix sort for 16-bit keys), others by
+    numpy's stable sort."""
+    if keys.dtype.kind in "iu" and keys.size:
+        lo = int(keys.min())
+        span = int(keys.max()) - lo
+        if span < 1 << 32:
+            rel = (keys - lo).astype(np.uint32)
+            order = np.argsort(rel.astype(np.uint16), kind="stable")
+            if span >= 1 << 17:
+                high = (rel >> 16).astype(np.uint16)
+                order = order[np.argsort(high[order], kind="stable")]
+            elif span >= 1 << 16:  # one more bit: a stable partition, no sort
+                top = rel[order] >= 1 << 16
+                order = np.concatenate([order[~top], order[top]])
+            return order
+    return np.argsort(keys, kind="stable")
+
+
 def _previous_index(keys: np.ndarray) -> np.ndarray:
     """For each request, the index of the previous request for the same key (-1 if none)."""
-    order = np.argsort(keys, kind="stable")
-    same = keys[order[1:]] == keys[order[:-1]]
+    order = _stable_order(keys)
+    sorted_keys = keys[order]
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    del sorted_keys
     prev = np.full(keys.size, -1, dtype=np.int64)
     prev[order[1:][same]] = order[:-1][same]
     return prev
 
 
+def _by_value_desc(values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` (distinct), largest value first."""
+    m = values.size
+    if values.dtype.kind in "iu":
+        lo = int(values.min())
+        span = int(values.max()) - lo
+        if span < 4 * m + 1024:  # a counting placement: no sort
+            slot = np.full(span + 1, -1, dtype=np.int64)
+            slot[values - lo] = np.arange(m)
+            order = slot[slot >= 0]
+            if order.size == m:
+                return order[::-1]
+    return np.argsort(values, kind="stable")[::-1]
+
+
+_BOTTOM = 4
+"""The last levels of :func:`_earlier_greater` (blocks of 2**4 positions) go by brute force."""
+_CHUNK = 15
+"""Levels within blocks of 2**15 positions run one block at a time (the block stays in cache)."""
+
+
+def _levels(pos: np.ndarray, cnt: np.ndarray, top: int, bottom: int):
+    """Levels ``top - 1`` down to ``bottom`` of :func:`_earlier_greater`: ``pos`` holds
+    positions by block of ``2**top`` (index 0 starts a block), largest value first, ``cnt``
+    their counts so far. Returns both by block of ``2**bottom``, the counts brought up to date.
+
+    At each level a block of ``width`` positions splits into its halves: an element of the right
+    half counts the left-half elements placed before it (larger values, earlier positions), and
+    a stable partition puts the left half's elements first. A right half has elements only if
+    its left half is full, so the right half's elements go from ``start + half`` on.
+    """
+    size = pos.size
+    k = np.arange(size, dtype=pos.dtype)
+    nxt_pos, nxt_cnt = np.empty_like(pos), np.empty_like(cnt)
+    start, ones, rank = (np.empty(size, dtype=pos.dtype) for _ in range(3))
+    for level in range(top - 1, bottom - 1, -1):
+        width = 1 << (level + 1)
+        half = width >> 1
+        right = (pos & half) != 0  # the element's position is in its block's right half
+        np.bitwise_and(k, -width, out=start)  # where the element's block begins
+        np.cumsum(right, out=ones, dtype=ones.dtype)
+        ones -= right
+        ones -= ones[start]  # right-half elements before it, in its block
+        np.subtract(k, start, out=rank)
+        rank -= ones  # left-half elements before it: larger values, earlier positions
+        dest = np.where(right, ones + half, rank).astype(np.intp)
+        dest += start  # left half first, then right half, each in the order it had
+        rank *= right  # only a right-half element counts them
+        cnt += rank
+        nxt_pos[dest] = pos
+        nxt_cnt[dest] = cnt
+        pos, nxt_pos = nxt_pos, pos
+        cnt, nxt_cnt = nxt_cnt, cnt
+    return pos, cnt
+
+
 def _earlier_greater(values: np.ndarray) -> np.ndarray:
     """For each position ``t``: how many ``s < t`` have ``values[s] > values[t]`` (distinct values).
 
-    Bottom-up merge counting, vectorised: small blocks by brute force, then at each level every
-    element of a right half counts the larger elements of its left half, with one stable radix
-    sort by block (16-bit block ids) per level.
+    Merge counting, top down and vectorised: the positions, ordered by value (largest first),
+    are split level by level into aligned blocks of positions (halves, quarters, ...) by a
+    stable partition (a running count, no sort); at each level every element of a block's right
+    half counts the elements of its left half placed before it (larger values); see
+    :func:`_levels`. Blocks of ``2**_CHUNK`` positions go through their levels one at a time,
+    in cache; the last levels (blocks of 16 positions) compare every pair inside a block.
+
+    The readable version (quadratic)::
+
+        [sum(values[s] > values[t] for s in range(t)) for t in range(len(values))]
     """
     m = values.size
-    out = np.zeros(m, dtype=np.int64)
     if m < 2:
-        return out
-    block = 16
-    while -(-m // block) > 65_535:
-        block *= 2
-    rows = -(-m // block)
-    padded = np.full(rows * block, np.iinfo(np.int64).min, dtype=np.int64)
-    padded[:m] = values
-    grid = padded.reshape(rows, block)
-    inside = np.zeros((rows, block), dtype=np.int64)
-    for i in range(1, block):
-        inside[:, i] = (grid[:, :i] > grid[:, i : i + 1]).sum(axis=1)
-    out += inside.reshape(-1)[:m]
-    by_value = np.argsort(-values, kind="stable")  # largest first
-    half = block
-    while half < m:
-        group = (by_value // (2 * half)).astype(np.uint16)
-        idx = by_value[np.argsort(group, kind="stable")]  # by block, largest value first
-        left = (idx // half) % 2 == 0
-        before = np.cumsum(left) - left  # left-half elements seen so far, all blocks
-        starts = before[np.arange(0, m, 2 * half)]  # the count where each block begins
-        larger_left = before - starts[idx // (2 * half)]
-        right = ~left
-        out[idx[right]] += larger_left[right]
-        half *= 2
-    return out
+        return np.zeros(m, dtype=np.int64)
+    unit = 1 << _BOTTOM
+    size = -(-m // unit) * unit  # padded to whole blocks, with the smallest values
+    levels = max((size - 1).bit_length(), _BOTTOM)
+    dtype = np.int32 if size < 1 << 31 else np.int64
+    pos = np.empty(size, dtype=dtype)  # positions by block, largest value first
+    pos[:m] = _by_value_desc(values)
+    pos[m:] = np.arange(m, size)
+    cnt = np.zeros(size, dtype=dtype)
+    chunk = max(_CHUNK, _BOTTOM)
+    if levels > chunk:
+        pos, cnt = _levels(pos, cnt, levels, chunk)
+    for c0 in range(0, size, 1 << chunk):
+        part = slice(c0, c0 + (1 << chunk))
+        pos[part], cnt[part] = _levels(
+            pos[part].copy(), cnt[part].copy(), min(levels, chunk), _BOTTOM
+        )
+    # blocks of `unit` positions, each by value (largest first): pairs inside a block
+    inner = (pos & (unit - 1)).astype(np.int8).reshape(-1, unit)
+    before = np.tri(unit, unit, -1, dtype=bool)  # [j, i]: i comes before j (a larger value)
+    step = max(1, (1 << 22) // (unit * unit))  # rows at a time: a few MB of comparisons
+    for r in range(0, inner.shape[0], step):
+        x = inner[r : r + step]
+        cnt[r * unit : (r + step) * unit] += (
+            ((x[:, None, :] < x[:, :, None]) & before).sum(axis=2, dtype=dtype).reshape(-1)
+        )
+    out = np.empty(size, dtype=np.int64)
+    out[pos] = cnt
+    return out[:m]
 
 
 def stack_distances(trace) -> np.ndarray:
@@ -90,11 +178,14 @@ def stack_distances(trace) -> np.ndarray:
     [-1, -1, -1, 2, 0, 2]
     """
     keys = _keys_of(trace)
-    prev = _previous_index(keys)
-    again = np.flatnonzero(prev >= 0)
-    p = prev[again]
-    dist = np.full(keys.size, -1, dtype=np.int64)
-    dist[again] = again - p - 1 - _earlier_greater(p)
+    dist = _previous_index(keys)  # becomes the distances, in place
+    again = np.flatnonzero(dist >= 0)
+    p = dist[again]
+    inside = _earlier_greater(p)  # repeats inside each window
+    inside += p
+    inside += 1
+    np.subtract(again, inside, out=inside)
+    dist[again] = inside
     return dist
 
 
@@ -152,8 +243,9 @@ def miss_ratio_curve(trace) -> MissRatioCurve:
     """
     dist = stack_distances(trace)
     n = dist.size
-    reused = dist[dist >= 0]
-    n_distinct = n - reused.size
-    counts = np.bincount(reused, minlength=n_distinct)[:n_distinct]
-    hits = np.concatenate([[0], np.cumsum(counts)])
+    counts = np.bincount(dist + 1, minlength=1)  # [0]: first requests; [d + 1]: distance d
+    n_distinct = int(counts[0])
+    per_distance = np.zeros(n_distinct, dtype=np.int64)  # distances are below n_distinct
+    per_distance[: counts.size - 1] = counts[1:]
+    hits = np.concatenate([[0], np.cumsum(per_distance)])
     return MissRatioCurve(hits / n, n, n_distinct, dist)

@@ -24,6 +24,15 @@ __all__ = [
 ]
 
 
+def _key_sequence(trace):
+    """The keys of ``trace`` to loop over: whole-number keys through a memoryview (Python ints
+    one at a time, no list built first), others as a list."""
+    keys = _keys_of(trace)
+    if keys.ndim == 1 and keys.dtype.kind in "iu" and keys.dtype.itemsize == 8:
+        return memoryview(np.ascontiguousarray(keys))
+    return keys.tolist()
+
+
 def _lru_hits(keys: list, n_capacity: int) -> int:
     """Hits of an LRU cache of ``n_capacity`` on ``keys``: a tight OrderedDict loop."""
     od: OrderedDict = OrderedDict()
@@ -49,15 +58,23 @@ def _lru_hits(keys: list, n_capacity: int) -> int:
 
 
 def _fifo_hits(keys: list, n_capacity: int) -> int:
-    od: OrderedDict = OrderedDict()
-    pop = od.popitem
-    misses = 0
+    """Hits of a FIFO cache of ``n_capacity`` on ``keys``: the cached keys in a set, and a ring
+    of them in insertion order whose oldest slot the next miss takes over."""
+    empty = object()  # a slot not filled yet (evicting it removes nothing)
+    ring = [empty] * n_capacity
+    inside: set = set()
+    add, discard = inside.add, inside.discard
+    pos = misses = 0
     for k in keys:
-        if k not in od:
-            od[k] = None
-            misses += 1
-            if len(od) > n_capacity:
-                pop(False)
+        if k in inside:
+            continue
+        discard(ring[pos])
+        ring[pos] = k
+        add(k)
+        misses += 1
+        pos += 1
+        if pos == n_capacity:
+            pos = 0
     return len(keys) - misses
 
 
@@ -155,7 +172,7 @@ def hit_ratio(trace, policy: str, n_capacity: int, **options) -> float:
     """
     check_choice("policy", policy, POLICIES)
     n_capacity = check_int("n_capacity", n_capacity, low=1)
-    keys = trace if type(trace) is list and trace else _keys_of(trace).tolist()
+    keys = trace if type(trace) is list and trace else _key_sequence(trace)
     if policy == "lru" and not options:
         return _lru_hits(keys, n_capacity) / len(keys)
     if policy == "fifo" and not options:

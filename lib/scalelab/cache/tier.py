@@ -111,16 +111,7 @@ def cache_tier_buckets(
     grid = np.concatenate([[0.0], np.geomspace(1e-3 * t_warm, t_warm, 80)])
     warm = np.array([np.sum(q * -np.expm1(-q * m)) for m in grid])
     n = tier.n_nodes
-    since = np.full(n, np.inf)  # system requests since each node restarted (inf: warm)
-    hit = np.zeros(r.size)
-    for b in range(r.size):
-        up = n - down[b]
-        # the first `down[b]` nodes are the failed ones; a node down now is empty later
-        since[: down[b]] = 0.0
-        mid = since[down[b] :] + r[b] * dt / 2
-        h_nodes = np.interp(np.minimum(mid, t_warm), grid, warm)
-        hit[b] = h_nodes.sum() / n if up else 0.0
-        since[down[b] :] += r[b] * dt
+    hit = _tier_hits(r * dt, r * dt / 2, down, n, t_warm, grid, warm)
     rate_db = r * (1.0 - hit)
     served = np.minimum(rate_db, tier.rate_db_max)
     failed = rate_db - served
@@ -143,6 +134,38 @@ def cache_tier_buckets(
         t=bucket_times(r.size, dt),
         t_bucket=float(dt),
     )
+
+
+def _tier_hits(inc, half, down, n, t_warm, grid, warm) -> np.ndarray:
+    """Per bucket, the tier's hit ratio: each node's warm-up at mid-bucket, averaged over the
+    ``n`` nodes (a node down answers nothing). ``inc``/``half``: system requests in a bucket and
+    in half of one; ``down``: nodes down per bucket (the first ones).
+
+    The same numbers as the bucket-by-bucket loop it replaces::
+
+        since = np.full(n, np.inf)  # system requests since each node restarted (inf: warm)
+        for b in range(inc.size):
+            since[: down[b]] = 0.0  # a node down now is empty later
+            mid = since[down[b] :] + half[b]
+            h_nodes = np.interp(np.minimum(mid, t_warm), grid, warm)
+            hit[b] = h_nodes.sum() / n if n - down[b] else 0.0
+            since[down[b] :] += inc[b]
+    """
+    n_b = inc.size
+    h = np.empty((n_b, n))
+    for k in range(n):  # each node's requests since its restart, before each bucket
+        since = np.full(n_b, np.inf)
+        resets = np.flatnonzero(down > k)
+        since[resets] = 0.0
+        for b0, b1 in zip(resets.tolist(), [*resets[1:].tolist(), n_b][: resets.size], strict=True):
+            if b1 > b0 + 1:  # up from b0 + 1 to b1: a running sum from 0, as the loop adds
+                since[b0 + 1] = 0.0
+                since[b0 + 2 : b1] = np.cumsum(inc[b0 + 1 : b1 - 1])
+        h[:, k] = np.interp(np.minimum(since + half, t_warm), grid, warm)
+    hit = h.sum(axis=1) / n  # no node down: every node counts
+    for b in np.flatnonzero(down > 0).tolist():
+        hit[b] = h[b, down[b] :].sum() / n if n - down[b] else 0.0
+    return hit
 
 
 def _simulate_cache_tier(rate, t_bucket: float, tier: CacheTier, popularity, *, nodes_down=None):

@@ -104,18 +104,24 @@ def health_marks(
     check_int("n_ok", n_ok, low=1, high=1000)
     every = max(1, int(round(t_check / t_step)))
     per_step = max(1, int(t_step // t_check))  # checks that fit in one step
-    marked = np.empty_like(up)
-    state = up[0].copy() if up_before is None else np.asarray(up_before, bool).copy()
-    bad = np.zeros(up.shape[1], dtype=int)
-    good = np.zeros(up.shape[1], dtype=int)
-    for i in range(up.shape[0]):
-        if i % every == 0:
-            now = up[i]
-            bad = np.where(now, 0, bad + per_step)
-            good = np.where(now, good + per_step, 0)
-            state = np.where(state & (bad >= n_fail), False, state)
-            state = np.where(~state & (good >= n_ok), True, state)
-        marked[i] = state
+    init = up[0].copy() if up_before is None else np.asarray(up_before, bool).copy()
+    # The checks, all at once: the failed (good) checks in a row ending at each check, the
+    # checks that mark a DC down (up), and the state after each check is the last mark so far.
+    # The loop it replaces, step by step (bad = good = 0, state = init):
+    #     if i % every == 0:
+    #         bad = np.where(up[i], 0, bad + per_step); good = np.where(up[i], good + per_step, 0)
+    #         state = np.where(state & (bad >= n_fail), False, state)
+    #         state = np.where(~state & (good >= n_ok), True, state)
+    #     marked[i] = state
+    now = up[::every]
+    j = np.arange(now.shape[0])[:, None]
+    bad = (j - np.maximum.accumulate(np.where(now, j, -1), axis=0)) * per_step
+    good = (j - np.maximum.accumulate(np.where(now, -1, j), axis=0)) * per_step
+    mark = np.where(now, good >= n_ok, bad >= n_fail)
+    last = np.maximum.accumulate(np.where(mark, j, -1), axis=0)
+    cols = np.arange(now.shape[1])[None, :]
+    state = np.where(last >= 0, now[np.maximum(last, 0), cols], init[None, :])
+    marked = state[np.arange(up.shape[0]) // every]
     return marked
 
 

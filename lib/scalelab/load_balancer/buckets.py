@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.buckets import Buckets, bucket_times
-from scalelab.queueing import mmck, mmck_drop_probability
+from scalelab.queueing.erlang import _mmck_rows
 from scalelab.validate import check_array, check_number, check_type, param, validate_fields
 
 __all__ = [
@@ -96,17 +96,24 @@ def pool_buckets(rate, t_bucket: float, pool: ServerPool, *, n_up, n_in_view=Non
     dropped = np.where(view > 0, 0.0, lam)
     served = np.zeros_like(lam)
     resp = np.full_like(lam, np.nan)
-    for b in zip(*np.nonzero((up > 0) & (to_up > 0)), strict=True):  # (bucket[, pool])
-        c = int(up[b])
+    busy = (up > 0) & (to_up > 0)
+    # every bucket (and pool) with the same queue shape at once: bit for bit one mmck call each
+    shapes = np.unique(up[busy]).tolist() if model == "pooled" else [None]
+    for c in shapes:
+        sel = busy & (up == c) if c is not None else busy
+        if not sel.any():
+            continue
+        offered = to_up[sel]
         if model == "random":  # c independent M/M/1/K queues, each fed to_up / c
-            lam_b, n_srv, n_buf = to_up[b] / c, 1, k - 1
+            lam_b, n_srv, n_buf = offered / up[sel], 1, k - 1
         else:  # one M/M/c/(cK) queue
-            lam_b, n_srv, n_buf = to_up[b], c, c * k - c
-        metrics = mmck(lam_b, mu, n_srv, n_buf)
-        blocked = mmck_drop_probability(lam_b, mu, n_srv, n_buf)
-        served[b] = to_up[b] * (1.0 - blocked)
-        dropped[b] += to_up[b] * blocked
-        resp[b] = metrics.t_response
+            lam_b, n_srv, n_buf = offered, c, c * k - c
+        blocked, n_system = _mmck_rows(lam_b / mu, n_srv, n_buf)
+        lam_eff = lam_b * (1.0 - blocked)
+        served[sel] = offered * (1.0 - blocked)
+        dropped[sel] += offered * blocked
+        with np.errstate(divide="ignore", invalid="ignore"):
+            resp[sel] = np.where(lam_eff > 0, n_system / lam_eff, 1.0 / mu)
     util = np.divide(served, up * mu, out=np.zeros_like(lam), where=up > 0)
     cost = up * pool.price_per_server_hour * t_bucket / 3600.0
     return PoolBuckets(

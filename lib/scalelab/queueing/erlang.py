@@ -181,6 +181,33 @@ def _mmck_probs(a: float, c: int, k: int) -> np.ndarray:
     return w / w.sum()
 
 
+def _mmck_rows(a: np.ndarray, c: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Many M/M/c/(c+k) queues alike but for their offered loads ``a`` (an array): the blocking
+    probability and the mean number present of each, bit for bit what :func:`_mmck_probs` and
+    :func:`mmck` give one at a time (the same recursion, rescaling and sums, a row per load).
+    Done a few MB at a time."""
+    a = np.asarray(a, dtype=float).reshape(-1)
+    n = c + k
+    blocked, n_system = np.empty(a.size), np.empty(a.size)
+    step = max(1, (1 << 19) // (n + 1))
+    for j in range(0, a.size, step):
+        part = a[j : j + step]
+        w = np.empty((n + 1, part.size))  # states x queues: each step of the recursion contiguous
+        w[0] = 1.0
+        for i in range(1, n + 1):
+            np.multiply(w[i - 1], part, out=w[i])
+            w[i] /= min(i, c)
+            big = w[i] > 1e250
+            if big.any():  # rescale those queues to stay finite for huge loads
+                cols = np.flatnonzero(big)
+                w[: i + 1, cols] /= w[i, cols]
+        rows = np.ascontiguousarray(w.T)  # a queue's states contiguous: the same sums as one
+        p = rows / rows.sum(axis=1, keepdims=True)
+        blocked[j : j + step] = p[:, -1]
+        n_system[j : j + step] = np.sum(np.arange(n + 1) * p, axis=1)
+    return blocked, n_system
+
+
 def mmck_drop_probability(rate: float, rate_service: float, n_servers: int, n_buffer: int) -> float:
     """Probability that an arrival finds ``n_servers`` busy and ``n_buffer`` waiting (dropped).
 

@@ -3,10 +3,12 @@
 :func:`simulate_fifo` takes arrival times and service times and returns every request's start,
 wait and response time (a :class:`FifoResult`), for ``c`` servers and an optional finite buffer.
 It is exact (the tests compare it with a plain loop) and fast: one server uses Lindley's
-recursion in closed form (numpy's running maximum); several servers split the requests into
-segments simulated side by side and then stitched together (a segment whose starting state
-differs from where the previous one ends is redone: side by side once, then in order, one
-request at a time, until every seam agrees). :func:`simulate_mmc` runs an M/M/c queue in one
+recursion in closed form (numpy's running maximum, a block at a time); several servers split the
+requests into segments simulated side by side and then stitched together (a segment whose
+starting state differs from where the previous one ends is redone: side by side once, then in
+order, one request at a time, until every seam agrees). Near saturation and in overload, where
+a line outlasts most segments, the requests go one at a time through a heap of the servers' free
+times from the start. :func:`simulate_mmc` runs an M/M/c queue in one
 call. :func:`summarize` gives means, percentiles (:func:`percentiles`), utilisation and
 throughput (a :class:`QueueSummary`); :func:`backlog_over_time` counts requests waiting, in
 service, departed and dropped at given times (a :class:`BacklogTrace`).
@@ -17,10 +19,12 @@ Simplifications: servers are identical and never fail; service times are whateve
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+from array import array
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,15 +59,19 @@ class FifoResult:
     dropped: np.ndarray
     n_servers: int
     n_buffer: int | None = None
-    t_wait: np.ndarray = field(init=False, repr=False)
-    t_response: np.ndarray = field(init=False, repr=False)
-    t_depart: np.ndarray = field(init=False, repr=False)
 
-    def __post_init__(self):
-        wait = self.t_start - self.t_arrival
-        object.__setattr__(self, "t_wait", wait)
-        object.__setattr__(self, "t_depart", self.t_start + self.t_service)
-        object.__setattr__(self, "t_response", wait + self.t_service)
+    # Derived on first use (a long run need not pay for arrays nobody reads), then kept.
+    @functools.cached_property
+    def t_wait(self) -> np.ndarray:
+        return self.t_start - self.t_arrival
+
+    @functools.cached_property
+    def t_depart(self) -> np.ndarray:
+        return self.t_start + self.t_service
+
+    @functools.cached_property
+    def t_response(self) -> np.ndarray:
+        return self.t_wait + self.t_service
 
     @property
     def n_arrived(self) -> int:
@@ -86,18 +94,69 @@ def _check_times(t_arrival, t_service) -> tuple[np.ndarray, np.ndarray]:
             f"t_arrival and t_service must be 1-d arrays of the same length; got shapes "
             f"{a.shape} and {s.shape}"
         )
-    if a.size and (a[0] < 0 or np.any(np.diff(a) < 0)):
+    if a.size and (a[0] < 0 or np.any(a[1:] < a[:-1])):
         raise ValueError("t_arrival must be sorted times >= 0 (seconds)")
     if a.size and s.min() < 0:
         raise ValueError(f"t_service must be >= 0 seconds; got a minimum of {s.min():g}")
     return a, s
 
 
-def _lindley(a: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Start times for one FIFO server, vectorised: start_n = max_k<=n (a_k + s_k + ... + s_n-1)."""
-    before = np.concatenate(([0.0], np.cumsum(s)[:-1]))
-    # (a - before) + before can round one step below a: nobody starts before arriving.
-    return np.maximum(a, before + np.maximum.accumulate(a - before))
+def _lindley(a: np.ndarray, s: np.ndarray, block: int = 1 << 18) -> np.ndarray:
+    """Start times for one FIFO server, vectorised: start_n = max_k<=n (a_k + s_k + ... + s_n-1).
+
+    Computed a block at a time (the running sum and the running maximum carried from block to
+    block, added in the same order as one pass), so long runs stay in the processor's cache.
+    """
+    out = np.empty(a.size)
+    total, peak = 0.0, -math.inf  # services so far; max of (a - before) so far
+    for i in range(0, a.size, block):
+        ab, sb = a[i : i + block], s[i : i + block]
+        before = np.empty(ab.size)
+        before[0] = total
+        if ab.size > 1:  # the running sum goes on from ``total``, in one pass's order
+            head = sb[:-1].copy()
+            head[0] = total + head[0]
+            np.cumsum(head, out=before[1:])
+        total = before[-1] + sb[-1]
+        run = ab - before
+        np.maximum.accumulate(run, out=run)
+        np.maximum(run, peak, out=run)
+        peak = run[-1]
+        # (a - before) + before can round one step below a: nobody starts before arriving.
+        np.maximum(ab, before + run, out=out[i : i + block])
+    return out
+
+
+def _heap_loop(a: np.ndarray, s: np.ndarray, c: int) -> np.ndarray:
+    """Start times for ``c`` FIFO servers with an unlimited line, one request at a time: the
+    servers' free times in a heap, each request served by the first server free (the readable
+    loop; memoryviews hand it Python floats without building lists)."""
+    free = [0.0] * c
+    out = array("d")
+    append, push = out.append, heapq.heapreplace
+    for t, x in zip(
+        memoryview(np.ascontiguousarray(a)), memoryview(np.ascontiguousarray(s)), strict=True
+    ):
+        f = free[0]
+        if f > t:
+            t = f
+        push(free, t + x)
+        append(t)
+    return np.frombuffer(out, dtype=float)
+
+
+def _offered_load(a: np.ndarray, s: np.ndarray, c: int) -> float:
+    """Work brought per server per second over the run (its utilisation if it keeps up)."""
+    span = float(a[-1] - a[0])
+    return math.inf if span <= 0 else float(s.sum()) / (c * span)
+
+
+def _sequential(a: np.ndarray, s: np.ndarray, c: int) -> bool:
+    """Whether to serve requests one at a time rather than in segments side by side: near
+    saturation or in overload a line outlasts most segments and they would mostly be redone
+    (the result is the same exact one either way; this only picks the quicker way). A segment
+    step costs more with more servers, so the bar is lower for many servers."""
+    return _offered_load(a, s, c) > (0.97 if c <= 16 else 0.94)
 
 
 def _segment_pass(A, S, F, R, start):
@@ -142,6 +201,7 @@ def _state_key(F, R):
 
 def _multi_server(a, s, c, n_buffer, segment):
     n = a.size
+    segment = min(segment, max(500, 2 * math.isqrt(n)))  # shorter runs: shorter segments
     rows = max(1, n // segment)
     if rows == 1:  # a short run: one request at a time is quicker than numpy steps
         recent = None if n_buffer is None else np.full(n_buffer, -np.inf)
@@ -253,7 +313,11 @@ def simulate_fifo(
     server busy is dropped). A request starts at the later of its arrival and the moment the
     first server comes free; the result holds every request's start, wait and response.
 
-    ``segment`` (requests per segment) tunes speed only; the result is exact for any value. The
+    ``segment`` (most requests per segment; shorter runs use fewer, down to 500 or twice the
+    square root of their length) tunes speed only; the result is exact for any value. Near
+    saturation and in overload (offered load above 0.97, or 0.94 with more than 16 servers)
+    and for runs no longer than a segment, requests are served one at a time (a heap of the
+    servers' free times), which is then quicker. The
     readable reference this is checked against (tests/lib/test_lib_queueing.py)::
 
         free = [0.0] * n_servers
@@ -276,6 +340,8 @@ def simulate_fifo(
         start = np.empty(0)
     elif c == 1 and n_buffer is None:
         start = _lindley(a, s)
+    elif n_buffer is None and (a.size <= segment or _sequential(a, s, c)):
+        start = _heap_loop(a, s, c)
     else:
         start = _multi_server(a, s, c, n_buffer, segment)
     return FifoResult(a, s, start, np.isnan(start), c, n_buffer)
