@@ -74,6 +74,11 @@ MOVES = [
         "explore_practice",
         [("problem", "feed"), ("problem", "chat"), ("drill", "spike"), ("n_servers", 40)],
     ),
+    (
+        "netsim",
+        "explore_run",
+        [("seed", 1), ("protocol", "quorum register (ABD)"), ("p_loss", 0.3)],
+    ),
     ("replication", "explore_failover", [("t_lag_mean", 1.0)]),
     (
         "sessions",

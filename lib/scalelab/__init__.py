@@ -13,6 +13,7 @@ concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``
 - ``load_balancer``  servers behind a load balancer (02)
 - ``replication``    primary/replicas, failover, multi-master with LWW, rings (03, 04)
 - ``quorum``         leaderless quorums, failure detection, split brain and fencing (05)
+- ``netsim``         a seeded message-passing network, protocol builds and checkers (06)
 - ``cache``, ``cdn`` eviction policies, miss-ratio curves; edges, shields, outages (06, 07)
 - ``sessions``       stateful vs stateless web tiers (08)
 - ``geo``            GeoDNS and several data centers (09)

@@ -22,6 +22,7 @@ MODULES = [
     "estimate",
     "geo",
     "load_balancer",
+    "netsim",
     "overload",
     "practice",
     "queueing",
