@@ -53,8 +53,8 @@ test-lib test-notebooks test-grading test-browser: test-%: $(VENV)/.dev ## Run o
 quick: $(VENV)/.dev ## The inner loop (~2 min): lint, library tests, one chapter end to end (NB=00-welcome)
 	$(BIN)/python tools/run_tiers.py --quick $(or $(NB),00-welcome)
 
-chapter: $(VENV)/.dev ## One chapter's edit loop: make chapter NB=06-caching (sync, release, run, grade, browser)
-	@test -n "$(NB)" || { echo "Say which chapter: make chapter NB=06-caching"; exit 2; }
+chapter: $(VENV)/.dev ## One chapter's edit loop: make chapter NB=07-caching (sync, release, run, grade, browser)
+	@test -n "$(NB)" || { echo "Say which chapter: make chapter NB=07-caching"; exit 2; }
 	$(BIN)/jupytext --sync solutions/$(NB)/$(NB).ipynb
 	$(BIN)/python -m coursekit.release $(NB)
 	$(BIN)/python tools/run_tiers.py --chapter $(NB)
@@ -81,7 +81,7 @@ formgrader: $(VENV)/.runtime ## Grade written answers: JupyterLab with nbgrader'
 	cd grading && $(BIN)/python -m jupyterlab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	  --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
-check: $(VENV)/.runtime ## Self-check your copy: make check NB=06-caching
+check: $(VENV)/.runtime ## Self-check your copy: make check NB=07-caching
 	@test -n "$(NB)" || { echo "Say which notebook: make check NB=00-welcome"; exit 2; }
 	$(BIN)/python -m coursekit.selfcheck $(NB)
 

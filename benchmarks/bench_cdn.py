@@ -1,4 +1,4 @@
-"""CDN (chapter 07): replay speed, offload against the TTL formula, and the outage drill's speed.
+"""CDN (chapter 08): replay speed, offload against the TTL formula, and the outage drill's speed.
 
 - request-by-request replay through 4 edges and a shield (200,000 requests): requests/s;
 - one edge with a TTL and room for everything, Poisson requests over a Zipf catalogue: the

@@ -1,4 +1,4 @@
-"""Several data centres (chapter 09): drill speed, failover time and writes lost, against theory.
+"""Several data centres (chapter 10): drill speed, failover time and writes lost, against theory.
 
 - a day of GeoDNS failover drill in 1 s steps (86,400 steps, 6 regions × 3 DCs): steps per second;
 - the time until no traffic reaches a dead DC, simulated, against ``failover_seconds`` (health

@@ -1,4 +1,4 @@
-"""Sessions (chapter 08): simulation speed, and users logged out against simple counting.
+"""Sessions (chapter 09): simulation speed, and users logged out against simple counting.
 
 - a web tier of 20,000 users and 8 servers for an hour in 5 s buckets: buckets simulated per
   second, per mode;

@@ -3,7 +3,7 @@
     python tools/run_tiers.py            # every tier (what `make test` and CI run)
     python tools/run_tiers.py grading    # one tier
     python tools/run_tiers.py --budgets  # the tiers and their budgets, as a Markdown table
-    python tools/run_tiers.py --chapter 06-caching   # one chapter's tests (make chapter NB=...)
+    python tools/run_tiers.py --chapter 07-caching   # one chapter's tests (make chapter NB=...)
     python tools/run_tiers.py --quick 00-welcome     # lint, lib tier, one chapter (make quick)
 
 A tier that cannot run on this machine (no Chromium for the browser tier) is skipped with a

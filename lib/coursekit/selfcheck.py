@@ -1,4 +1,4 @@
-"""``make check NB=06-caching``: grade your own working copy, with the hidden checks, safely.
+"""``make check NB=07-caching``: grade your own working copy, with the hidden checks, safely.
 
 For a learner without an instructor. Your notebook in ``work/NN-topic/`` is graded by the same
 isolated grader an instructor uses (``coursekit.grade``), against the chapter's hidden checks,

@@ -1,4 +1,4 @@
-"""Message queues: producers, a broker and consumers (chapter 10's model).
+"""Message queues: producers, a broker and consumers (chapter 11's model).
 
 A web server that must send an e-mail, resize a photo or charge a card does not make the user
 wait: it publishes a *message* to a queue (Amazon SQS, RabbitMQ, Kafka) and answers at once;

@@ -161,7 +161,7 @@ print("\n".join(lines))
 # %% [markdown]
 # ## Queueing in five minutes: utilisation, waits and Little's law
 #
-# Three ideas from queueing theory explain most of this chapter (chapter 10 develops them).
+# Three ideas from queueing theory explain most of this chapter (chapter 11 develops them).
 #
 # - **Utilisation** ρ is the share of time the servers are busy: the arrival rate λ divided by
 #   what the servers can finish, $\rho = \lambda / (n\mu)$ for n servers of μ requests/s each.
@@ -224,7 +224,7 @@ print("\n".join(lines))
 #
 # The cell prints the formulas, then simulates each policy: 40,000 simulated seconds per policy
 # (about 140,000 requests), ignoring the first 1,000 s while the queues fill up. The shared queue
-# is simulated with `simulate_mmc` from chapter 10's module `scalelab.queueing` (the load
+# is simulated with `simulate_mmc` from chapter 11's module `scalelab.queueing` (the load
 # balancer model is built on it).
 
 # %%
@@ -515,7 +515,7 @@ print("\n".join(lines))
 #   it is lower than the single machine's, but losing 2 of 48 servers leaves 96 % of the peak
 #   capacity, a slowdown at the busiest hour, while losing the single machine is a full outage;
 # - the pool asks more of the software: any server must be able to answer any request, so user
-#   sessions cannot live in one server's memory. Chapter 08 (stateless web tier) deals with that.
+#   sessions cannot live in one server's memory. Chapter 09 (stateless web tier) deals with that.
 #
 # The pool can also **shrink**: at night, when traffic is a third of the peak, a pool can drop
 # servers (autoscaling), while a single big machine costs the same at 4 a.m. as at 8 p.m.

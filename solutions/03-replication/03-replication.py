@@ -186,7 +186,7 @@ table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], r
 
 # %% [markdown]
 # At 1,000 writes per second a 1,000-operation server has nothing left for reads, no matter
-# how many slaves you buy. That is the signal to split the data itself (sharding, chapter 12)
+# how many slaves you buy. That is the signal to split the data itself (sharding, chapter 13)
 # rather than copy it again.
 
 # %% [markdown]
@@ -233,7 +233,7 @@ table(
 #
 # Each extra copy divides the chance of total loss by 100 when $p = 0.99$. The catch is the
 # word *independently*: copies in the same rack share a power supply, copies in the same data
-# center share a flood. Real systems put at least one copy somewhere else (chapter 09).
+# center share a flood. Real systems put at least one copy somewhere else (chapter 10).
 
 # %% [markdown]
 # ## When the master fails: promote a slave
@@ -359,7 +359,7 @@ table(
 # fastest) slave. A write the master committed but never acknowledged is not "lost" to a client
 # that saw it succeed, but it is not safe to simply try again either: the client saw an error or
 # a timeout, yet the write may have committed and reached a slave before the crash, and a retry
-# applies it **twice** (two payments) unless the write is idempotent. Chapter 10 (message queues)
+# applies it **twice** (two payments) unless the write is idempotent. Chapter 11 (message queues)
 # gives each write an **idempotency key** so that a retry of a write that already happened does
 # nothing.
 
@@ -728,7 +728,7 @@ print("Hidden checks passed.\n", end="")
 #   drill 514 acknowledged writes were lost after the fallback. Monitor
 #   `Rpl_semi_sync_source_status` and `Rpl_semi_sync_source_no_tx`.
 # - A write that was committed but not acknowledged is **not safe to retry blindly**: it may
-#   have happened; idempotency keys (chapter 10) make the retry harmless.
+#   have happened; idempotency keys (chapter 11) make the retry harmless.
 #
 # **How the model is checked.** The library's tests (`tests/test_lib_replication.py`) check,
 # with hypothesis: in-order apply against a plain loop (200 generated logs); that asynchronous

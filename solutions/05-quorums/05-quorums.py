@@ -340,7 +340,7 @@ table(
 # and terms (epochs) fence old leaders. They guarantee that committed entries survive any
 # minority of failures and that every voter applies the same entries in the same order, so a
 # key-value store or a lock on top is linearizable. They cost a round trip to the nearest
-# majority on every write. With voters in three or five regions and chapter 09's round-trip
+# majority on every write. With voters in three or five regions and chapter 10's round-trip
 # times:
 
 # %%

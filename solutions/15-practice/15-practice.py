@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 15 · Practice designs: a URL shortener, a news feed and a chat service, graded by simulation
 #
-# The capstone (chapter 13) built one system from every part of the course and graded it
+# The capstone (chapter 14) built one system from every part of the course and graded it
 # against service level objectives. This chapter is practice on three classic design problems,
 # the ones interviewers and design reviews return to again and again. Books and guides show a
 # worked answer to read; here your answer is *run*: you estimate the load, hand in a design as
@@ -83,8 +83,8 @@ rng = np.random.default_rng(SEED)
 #    simulation, so you see what a system sized from it would do.
 # 2. **A design, as data**: a frozen dataclass (`ShortenerDesign`, `FeedDesign`, `ChatDesign`)
 #    holding the choices that matter for that problem, built from the course's parts: GeoDNS
-#    regions (chapter 09), pools of servers (chapter 02), a cache (chapter 06), a store with
-#    replicas (chapter 03) and shards (chapter 12), a queue (chapter 10).
+#    regions (chapter 10), pools of servers (chapter 02), a cache (chapter 07), a store with
+#    replicas (chapter 03) and shards (chapter 13), a queue (chapter 11).
 # 3. **Failure drills.** The design runs through the evening window, 19:00 to 21:00, in
 #    one-minute buckets, with one thing broken: a **node** (a cache node; for chat, a
 #    connection server restarts), the **data centre** that holds the primary databases, or a
@@ -128,11 +128,11 @@ def drill_table(design):
 #
 # ```mermaid
 # flowchart TB
-#     U[Browser] --> G["GeoDNS (ch. 09)"]
+#     U[Browser] --> G["GeoDNS (ch. 10)"]
 #     G --> LB["Web servers (ch. 02)"]
 #     LB -->|new link| ID["Id maker"]
-#     LB -->|click| C["Cache (ch. 06)"]
-#     C -->|miss| KV[("Key-value store (ch. 03, 12)")]
+#     LB -->|click| C["Cache (ch. 07)"]
+#     C -->|miss| KV[("Key-value store (ch. 03, 13)")]
 #     LB -.->|302 + record| A["Analytics"]
 # ```
 #
@@ -215,7 +215,7 @@ drill_table(starter)
 # flowchart TB
 #     P[Post] --> W["Web servers"]
 #     W --> S[("Posts store")]
-#     W -->|push| Q["Queue + workers (ch. 10)"]
+#     W -->|push| Q["Queue + workers (ch. 11)"]
 #     Q --> FC["Feed cache"]
 #     R[Feed read] --> W
 #     W -->|read| FC
@@ -259,7 +259,7 @@ fig.update_xaxes(type="log")
 fig
 
 # %% [markdown]
-# **The celebrity is a hot key** (chapter 12). Pulled timelines are read in proportion to
+# **The celebrity is a hot key** (chapter 13). Pulled timelines are read in proportion to
 # followers, so the shard that holds the most-followed account takes far more than its share:
 
 # %%
@@ -294,7 +294,7 @@ drill_table(FeedDesign())
 # ```mermaid
 # flowchart TB
 #     A[Sender] --> CS1["Connection server (ch. 02)"]
-#     CS1 -->|"key: conversation"| Q["Queue partitions (ch. 10)"]
+#     CS1 -->|"key: conversation"| Q["Queue partitions (ch. 11)"]
 #     Q --> CS2["Recipient's server"]
 #     CS2 --> B[Recipient]
 #     Q -->|offline| IN[("Inbox store (ch. 03)")]

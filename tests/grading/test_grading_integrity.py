@@ -26,7 +26,7 @@ from coursekit.release import release
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("integrity")]
 ROOTED = os.geteuid() == 0
-EVERYDAY = ("00-welcome", "06-caching", "13-millions")
+EVERYDAY = ("00-welcome", "07-caching", "14-millions")
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ from coursekit.paths import ROOT, assignments
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("guide")]
 
 GUIDE = ROOT / "grading" / "README.md"
-A = "06-caching"  # the assignment the guide's examples name
+A = "07-caching"  # the assignment the guide's examples name
 WRITTEN = "stale_expiry"  # its written answer
 # Where a block runs, from the sentence above it; the first "from ..." in it wins.
 WHERE = re.compile(r"\bfrom (the repository root|`grading/`)", re.IGNORECASE)

@@ -292,7 +292,7 @@ def test_every_model_imports_first_in_a_fresh_interpreter():
 
 def test_library_disabled_reaches_the_submodules_that_call_the_name():
     """Switching off ``scalelab.queueing.erlang_c`` stops ``mmc`` too, which calls it from its
-    own submodule, as when queueing was one module; a chapter 10 name switched off through
+    own submodule, as when queueing was one module; a chapter 11 name switched off through
     ``scalelab.queueing`` is off in ``scalelab.messaging``; all is back afterwards."""
     from scalelab.checks import library_disabled
     from scalelab.messaging import credit_once

@@ -56,7 +56,7 @@ def bucket_run(**kwargs):
     )
 
 
-# --- one edge is a cache from chapter 06 ----------------------------------------------------
+# --- one edge is a cache from chapter 07 ----------------------------------------------------
 
 
 @pytest.mark.parametrize("policy", ["lru", "fifo", "lfu", "sieve"])

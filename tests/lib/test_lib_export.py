@@ -120,9 +120,9 @@ def test_only_the_matching_cells_are_named():
 
 
 def test_read_answers_skips_a_corrupt_notebook_and_reads_the_rest(tmp_path):
-    folder = tmp_path / "submitted" / "s1" / "06-caching"
+    folder = tmp_path / "submitted" / "s1" / "07-caching"
     folder.mkdir(parents=True)
-    (folder / "06-caching.ipynb").write_text('{"cells": [ not json')
+    (folder / "07-caching.ipynb").write_text('{"cells": [ not json')
     (folder / "notes.ipynb").write_bytes(b"\x00\xff binary")
     nbformat.write(_nb(stale="#md " + WRITTEN), folder / "copy.ipynb")
     assert read_answers(folder) == {"stale": WRITTEN}
@@ -149,10 +149,10 @@ def test_the_export_writes_the_column_for_each_student(tmp_path, monkeypatch):
     # nbgrader runs the environment's `alembic` to create a gradebook: its bin/ must be on PATH
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     with Gradebook(gb_url) as gb:
-        gb.add_assignment("06-caching")
-        gb.add_notebook("06-caching", "06-caching")
-        gb.add_solution_cell("latency", "06-caching", "06-caching")
-        gb.add_source_cell("latency", "06-caching", "06-caching", cell_type="code", source=RELEASED)
+        gb.add_assignment("07-caching")
+        gb.add_notebook("07-caching", "07-caching")
+        gb.add_solution_cell("latency", "07-caching", "07-caching")
+        gb.add_source_cell("latency", "07-caching", "07-caching", cell_type="code", source=RELEASED)
         for s in ("ann", "ben", "cat", "dan", "eve"):
             gb.add_student(s)
     own = ANSWER.replace("t_cache + t_db", "t_db + t_cache")
@@ -163,12 +163,12 @@ def test_the_export_writes_the_column_for_each_student(tmp_path, monkeypatch):
         ("dan", _nb(latency=RELEASED)),
         ("eve", None),
     ]:
-        folder = course / "submitted" / student / "06-caching"
+        folder = course / "submitted" / student / "07-caching"
         folder.mkdir(parents=True)
         if nb is None:
-            (folder / "06-caching.ipynb").write_text("{ corrupt")
+            (folder / "07-caching.ipynb").write_text("{ corrupt")
         else:
-            nbformat.write(nb, folder / "06-caching.ipynb")
+            nbformat.write(nb, folder / "07-caching.ipynb")
     monkeypatch.chdir(tmp_path)  # the plugin reads the course root from nbgrader, not the cwd
     app = Configurable()  # stands in for nbgrader's ExportApp, which has the course directory
     app.coursedir = _Coursedir(course)

@@ -423,7 +423,7 @@ def test_explorer_responds_to_every_control_quickly():
     assert len(captions) == 4, captions
 
 
-GOLDEN_DRILLS = {  # quoted in the Summary of 08-stateless-web: change both together
+GOLDEN_DRILLS = {  # quoted in the Summary of 09-stateless-web: change both together
     "sticky-cookie": ((500, 500, 0), dict(mode="sticky", routing="cookie")),
     "sticky-hash": ((500, 1499, 0), dict(mode="sticky", routing="hash")),
     "store": ((0, 0, 2000), dict(mode="store")),

@@ -50,7 +50,7 @@ def test_bad_arguments():
 
 
 def test_simulation_hash_routing_failure_vs_scale_in():
-    """Golden numbers of the chapter 08 drill: 4 servers, 2,000 users, same seed."""
+    """Golden numbers of the chapter 09 drill: 4 servers, 2,000 users, same seed."""
     base = dict(mode="sticky", routing="hash", n_servers=4, peak_factor=2.0, t_session=900.0)
     kill = simulate_sessions(
         SessionParams(**base, kills=((200.0, 0),)), rng=np.random.default_rng(2026)

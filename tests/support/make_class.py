@@ -361,11 +361,11 @@ def cases(
 
 
 # os._exit in one exercise of a notebook with several: only that exercise's checks lose points.
-EXIT_IN_CHECK = ("06-caching", "latency", "effective_latency")
+EXIT_IN_CHECK = ("07-caching", "latency", "effective_latency")
 
 
 def exit_in_check(release: Path) -> Case:
-    """A solved 06-caching whose ``effective_latency`` calls os._exit when a check calls it."""
+    """A solved 07-caching whose ``effective_latency`` calls os._exit when a check calls it."""
     a, gid, func = EXIT_IN_CHECK
     solved = solved_notebook(a, release)
     points = {

@@ -9,7 +9,7 @@ object from the **origin** (your own servers), stores it for as long as the resp
 ``Cache-Control: max-age`` (the **TTL**) allows, and serves it. Every hit is a request the origin
 never sees: the share of requests kept away from the origin is the **offload**.
 
-This package is built on :mod:`scalelab.cache` (chapter 06): an edge is one of its caches, with
+This package is built on :mod:`scalelab.cache` (chapter 07): an edge is one of its caches, with
 its policies, TTLs, traces and Che's approximation. What it adds, one module per idea (import
 from the package: ``from scalelab.cdn import simulate_cdn``), next to the regions, round trips
 and prices of :mod:`~scalelab.cdn.network`:

@@ -57,7 +57,7 @@ class RegionPair:
 
     ``t_rtt``: round trip between them (default Virginia-Frankfurt, 90 ms, from
     ``BACKBONE_RTT``); ``t_write_local``: a write's local commit; ``t_lag``: the typical lag of
-    asynchronous replication (chapter 09's drill: half a batch + one way + queueing, about
+    asynchronous replication (chapter 10's drill: half a batch + one way + queueing, about
     0.5 s); ``t_detect``: health checks to declare the region dead (3 failed probes 10 s
     apart); ``t_promote``: promoting the standby's database (managed databases quote one to two
     minutes); ``t_ttl``: the DNS TTL clients wait out; ``t_manual``: paging a person, who

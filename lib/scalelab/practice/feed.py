@@ -18,7 +18,7 @@ follow. Where does the work go?
 :func:`fanout_cost` gives those costs in closed form for a follower graph whose popularity is
 Zipf-like (``scalelab.sharding.zipf_weights``, a heavy tail); :func:`follow_graph` draws such a
 graph and :func:`simulate_fanout` measures the same costs on it. A celebrity's timeline is also
-a **hot key** (chapter 12): :func:`timeline_load` says how much of the pull traffic lands on
+a **hot key** (chapter 13): :func:`timeline_load` says how much of the pull traffic lands on
 the busiest shard (``scalelab.sharding``).
 
 :func:`simulate_feed` runs a :class:`FeedDesign` through the evening window of a

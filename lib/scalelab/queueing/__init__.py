@@ -34,7 +34,7 @@ servers (a load balancer with a line per server is :mod:`scalelab.load_balancer`
 this package); service times are whatever you pass (exponential in :func:`simulate_mmc`);
 nobody gives up waiting.
 
-Chapter 10's message-queue model (delivery guarantees, autoscaling consumers) lives in
+Chapter 11's message-queue model (delivery guarantees, autoscaling consumers) lives in
 :mod:`scalelab.messaging`; its names stay importable from here too (``from scalelab.queueing
 import simulate_consumers``), as they were before the split, but are not part of ``__all__``.
 
@@ -120,7 +120,7 @@ __all__ = [
     "queue_buckets",
 ]
 
-# Chapter 10's names, which lived in this module before the split: resolved on first use, so
+# Chapter 11's names, which lived in this module before the split: resolved on first use, so
 # that scalelab.messaging (built on this package) and this package never import each other
 # at import time.
 _MESSAGING = (

@@ -19,7 +19,7 @@ leader, and :func:`commit_delays` turns the round trips plus a random jitter int
 Simplifications: one round trip per commit (a stable leader, batching ignored), disk writes
 free, a linearizable read costs one more majority round (Raft's ReadIndex) unless the leader
 holds a lease. Round trips in seconds, as in every model of :mod:`scalelab.quorum` and in
-chapter 09's table of round trips between regions (``scalelab.geo.BACKBONE_RTT``).
+chapter 10's table of round trips between regions (``scalelab.geo.BACKBONE_RTT``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ list does not change: only the requests whose hash lands on the failed peer are 
 (nginx retries with a fresh hash up to 20 times, then falls back to round robin), so a failure
 moves, and logs out, only that server's users. A scale event is different: the operator (or an
 autoscaler) rewrites the list, ``n_peers`` changes, and ``hash % n_peers`` changes for most users
-(from 4 to 3 peers, three users in four). Consistent hashing (chapter 12) limits that second case.
+(from 4 to 3 peers, three users in four). Consistent hashing (chapter 13) limits that second case.
 
 Simplifications: user ids stand for hashes (non-negative integers); the re-hash on a failed
 peer is a fixed mixing function of the user and the attempt, not nginx's CRC32.

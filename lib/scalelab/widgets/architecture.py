@@ -1,4 +1,4 @@
-"""Explorer for the capstone (13-millions): build a design, drive a day, break a component."""
+"""Explorer for the capstone (14-millions): build a design, drive a day, break a component."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explorer for CDNs (07-cdn): TTL, shield, an outage and a failover strategy over two hours."""
+"""Explorer for CDNs (08-cdn): TTL, shield, an outage and a failover strategy over two hours."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explorers for back-of-the-envelope traffic estimates (00-welcome, 13-millions)."""
+"""Explorers for back-of-the-envelope traffic estimates (00-welcome, 14-millions)."""
 
 from __future__ import annotations
 

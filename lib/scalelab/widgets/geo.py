@@ -1,4 +1,4 @@
-"""Explorer for several data centres: take one down and watch GeoDNS move its users (09)."""
+"""Explorer for several data centres: take one down and watch GeoDNS move its users (10)."""
 
 from __future__ import annotations
 

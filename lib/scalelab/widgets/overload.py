@@ -1,4 +1,4 @@
-"""Explorer for overload: a spike, retrying clients and the defences (11-overload)."""
+"""Explorer for overload: a spike, retrying clients and the defences (12-overload)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explorer for a message queue between producers and consumers (10-message-queues)."""
+"""Explorer for a message queue between producers and consumers (11-message-queues)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explorer for the stateless web tier (08-stateless-web): where sessions live, what is lost."""
+"""Explorer for the stateless web tier (09-stateless-web): where sessions live, what is lost."""
 
 from __future__ import annotations
 

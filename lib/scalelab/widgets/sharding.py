@@ -1,4 +1,4 @@
-"""Explorer for sharding (12-sharding): placement, resharding and load per shard."""
+"""Explorer for sharding (13-sharding): placement, resharding and load per shard."""
 
 from __future__ import annotations
 
