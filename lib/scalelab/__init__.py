@@ -9,6 +9,7 @@ concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``
 - ``validate``       argument checks that name the parameter and the allowed range
 - ``checks``         helpers used by the graded test cells (plain values, partial credit)
 - ``estimate``       back-of-the-envelope figures: QPS, storage, bandwidth, latency numbers
+- ``product``        the running product, Shutterstall: its stages and each chapter's bottleneck
 - ``dns``, ``http``  a toy DNS with a caching resolver; one web server (01)
 - ``load_balancer``  servers behind a load balancer (02)
 - ``replication``    primary/replicas, failover, multi-master with LWW, rings (03, 04)
