@@ -54,8 +54,8 @@ TIERS = [
     ),
     (
         "browser",
-        "JupyterLab in headless Chromium: run all, move sliders, validate",
-        1500,
+        "JupyterLab and Notebook 7 in headless Chromium: run all, move every control, validate",
+        2400,
         ["-m", "browser", "tests"],
     ),
 ]

@@ -8,7 +8,7 @@ changes its figure, and the figure still shows its data after every move. The st
 (course/) runs with Chromium's CPU slowed 6x (DevTools' CPU throttling), as on an old laptop; the
 solutions at full speed, where the layout is checked too (legend clear of the title, no "trace N",
 heatmap axes labelled, usable slider tracks, Mermaid text at least 11 px, no printed line
-wrapping). Also: Notebook 7 (throttled, every control), nbgrader's Validate button on a solved
+wrapping). Also: Notebook 7 (every chapter, throttled, every control), nbgrader's Validate button on a solved
 and a blank copy, and the formgrader. Screenshots go to build/screenshots/ (each explorer's to
 build/screenshots/explorers/); per-chapter figures (Run All time, moves, figures shown,
 slider-to-figure times) to build/browser-chapters.json. The page may request nothing but
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import statistics
 import sys
@@ -260,6 +261,25 @@ def _overlap(a, b) -> bool:
     )
 
 
+def _round_step(labels: list[str]) -> bool:
+    """Whether numeric tick labels step by 1, 2, 2.5 or 5 times a power of ten, or by a whole
+    number (3 hours, 7 days): never 13.5 or 2.11, the steps of an axis synced to another."""
+    values = []
+    for label in labels:
+        text = label.replace(",", "").replace("\u2212", "-").rstrip("%kMGT ").strip()
+        try:
+            values.append(float(text))
+        except ValueError:
+            return True  # not a number axis (categories, dates): nothing to judge
+    steps = sorted(abs(b - a) for a, b in zip(values, values[1:], strict=False) if b != a)
+    if not steps:
+        return True
+    step = steps[len(steps) // 2]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    whole = step >= 1 and math.isclose(step, round(step), rel_tol=1e-9)
+    return whole or any(math.isclose(mantissa, m, rel_tol=1e-3) for m in (1, 2, 2.5, 5, 10))
+
+
 def _check_layout(page, path: str) -> None:
     """Every figure as drawn: the legend clear of the title, no 'trace N' entry, heatmap axes
     labelled with their categories, every slider with a usable track; Mermaid text readable and
@@ -285,6 +305,11 @@ def _check_layout(page, path: str) -> None:
         for w in text["wrapped"]
     ]
     for fig in layout["figures"]:
+        problems += [
+            f"'{fig['title']}' {t['axis']} has non-round ticks {t['labels']}"
+            for t in fig["ticks"]
+            if not _round_step(t["labels"])
+        ]
         if _overlap(fig["titleBox"], fig["legendBox"]):
             problems.append(f"the legend covers the title '{fig['title']}'")
         problems += [
@@ -391,9 +416,9 @@ def _check_every_control(page, path: str, stats: dict) -> None:
     assert silent == [], f"{path}: controls that do not change the figure: {silent}"
 
 
-# Notebook 7 shares JupyterLab's output area and widget manager: three chapters stand for the
-# rest (the smallest, two explorers in one notebook, a heatmap with many controls).
-NOTEBOOK7 = ["00-welcome", "01-single-server", "08-stateless-web"]
+# Notebook 7, the other interface a learner may open: every chapter's student version, throttled,
+# every control moved, as in JupyterLab.
+NOTEBOOK7 = assignments()
 
 
 @pytest.mark.parametrize("name", NOTEBOOK7)

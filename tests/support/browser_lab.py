@@ -67,7 +67,11 @@ LAYOUT_JS = """() => {
       return {x: labels((t.xaxis || 'x')), y: labels((t.yaxis || 'y')),
               names: [t.x ? Array.from(t.x) : [], t.y ? Array.from(t.y) : []]};
     });
-    return {title: (gd.querySelector('.gtitle') || {}).textContent || '',
+    const fl = gd._fullLayout || {};
+    const ticks = Object.keys(fl).filter(k => /^[xy]axis\\d*$/.test(k) && fl[k].type === 'linear')
+      .map(k => ({axis: k, labels: Array.from(gd.querySelectorAll(`.${fl[k]._id}tick text`))
+                                      .map(e => e.textContent)}));
+    return {ticks, title: (gd.querySelector('.gtitle') || {}).textContent || '',
             titleBox: box(gd.querySelector('.gtitle')),
             legendBox: box(gd.querySelector('.legend .bg')),
             entries: Array.from(gd.querySelectorAll('.legend .legendtext')).map(e => e.textContent),
@@ -104,7 +108,7 @@ FIGURE_JS = """(i) => {
 
 
 # Whether the figure of explorer ``i`` (as CONTROLS_JS numbers them) shows data: traces drawn,
-# a title, and not plotly's empty default axes (-1..6, -1..4), which a lost figure comes up as.
+# and not plotly's empty default axes (-1..6, -1..4), which a lost figure comes up as.
 SHOWN_JS = """(i) => {
   const boxes = Array.from(document.querySelectorAll('.jp-OutputArea .widget-vbox'))
     .filter(b => b.querySelector(':scope > .widget-hbox') && b.querySelector('.js-plotly-plot'));
@@ -115,7 +119,6 @@ SHOWN_JS = """(i) => {
       '.scatterlayer .trace, .barlayer .trace, .heatmaplayer .hm, .pielayer .trace').length;
   const range = a => a ? a.range.map(Number).join('..') : '';
   if (!(gd.data || []).length || !drawn) return 'no traces drawn';
-  if (!(gd.querySelector('.gtitle') || {}).textContent) return 'no title';
   if (range(fl.xaxis) === '-1..6' && range(fl.yaxis) === '-1..4') return 'empty default axes';
   return '';
 }"""

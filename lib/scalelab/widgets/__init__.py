@@ -105,6 +105,13 @@ def base_layout(title: str, x_title: str, y_title: str, **extra) -> dict:
         legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
     )
     layout.update(extra)
+    for key, axis in layout.items():
+        # plotly.js 3 syncs an overlaying axis's ticks to the axis below it by default, which
+        # labels it with non-round numbers (13.5, 26.9, ...): give it its own round ticks.
+        if key.startswith("yaxis") and isinstance(axis, dict) and axis.get("overlaying"):
+            mode = "array" if "tickvals" in axis else "linear" if "dtick" in axis else "auto"
+            axis.setdefault("tickmode", mode)
+            axis.setdefault("showgrid", False)
     return layout
 
 

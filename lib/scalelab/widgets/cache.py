@@ -1,4 +1,4 @@
-"""Explorers for caches (06-caching): eviction policies, cache size and popularity skew.
+"""Explorers for caches (07-caching): eviction policies, cache size and popularity skew.
 
 The size slider only reads precomputed curves: LRU's exact miss-ratio curve (one pass over the
 trace) and the other policies' hit ratios at a grid of sizes, computed once per (trace kind,
@@ -260,4 +260,5 @@ def _dress(fig: go.Figure, n_capacity: int) -> None:
         col=2,
         secondary_y=True,
         showgrid=False,
+        tickmode="auto",  # its own round ticks, not synced to the reads/s axis (plotly.js 3)
     )
