@@ -192,10 +192,14 @@ explorer = show(explore_run)
 # %% [markdown]
 # ## Exercises
 #
-# Each build is checked the same way: visible checks run one or two fault schedules and print
-# the scenario and seed of a failure, for the explorer; hidden checks run many schedules of
-# the named scenarios and say which scenario failed and how, never which seed. The reference
-# builds in `scalelab.netsim` are switched off while the hidden checks run: write your own.
+# Each build is checked the same way: visible checks run one or two fault schedules; hidden
+# checks run 150 to 200 schedules of the named scenarios. Either one, when it fails, prints
+# the scenario, the seed of the first schedule that broke your node and what went wrong, with a
+# `show(explore_run, ...)` line that replays exactly that run in the explorer (your feedback
+# carries the hidden ones). Elsewhere in the course hidden checks never print a seed; here the
+# failing schedule is the evidence you debug from, and fixing one schedule does not pass the
+# other two hundred. The reference builds in `scalelab.netsim` are switched off while the
+# hidden checks run: write your own.
 #
 # ### Exercise 1: broadcast that survives loss and partitions (3 points)
 #
@@ -274,7 +278,10 @@ with library_disabled(
         ("broadcast: everything", range(1000, 1070)),
     ]:
         _r = check_schedules(GossipNode, _name, _seeds, n_messages_per_op_max=30)
-        assert _r.ok, f"scenario {_name!r}: {_r.verdict.problem}"
+        assert _r.ok, (  # the failing schedule's seed: the evidence a protocol needs
+            f"scenario {_name!r}, seed {_r.seed}: {_r.verdict.problem}. Replay it: show("
+            f"explore_run, node=GossipNode, kind='broadcast', scenario={_name!r}, seed={_r.seed})"
+        )
 print("Hidden checks passed.")
 ### END HIDDEN TESTS
 
@@ -467,7 +474,10 @@ with library_disabled("scalelab.netsim.ABDRegister"):
         ("register: lossy", range(1000, 1050)),
     ]:
         _r = check_schedules(RegisterNode, _name, _seeds, p_complete_min=0.5)
-        assert _r.ok, f"scenario {_name!r}: {_r.verdict.problem}"
+        assert _r.ok, (  # the failing schedule's seed: the evidence a protocol needs
+            f"scenario {_name!r}, seed {_r.seed}: {_r.verdict.problem}. Replay it: show("
+            f"explore_run, node=RegisterNode, kind='register', scenario={_name!r}, seed={_r.seed})"
+        )
 print("Hidden checks passed.")
 ### END HIDDEN TESTS
 
