@@ -20,7 +20,7 @@ from scalelab.quorum import (
     simulate_staleness,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
-from scalelab.widgets.controls import dropdown, slider
+from scalelab.widgets.controls import disable, dropdown, slider
 
 __all__ = ["explore_quorum", "REPLY", "RATE_WRITES_SIDE", "T_ELECTION"]
 
@@ -117,6 +117,10 @@ def explore_quorum(seed: int = 2026) -> Explorer:
         c = {k: w.value for k, w in ex.controls.items()}
         n = c["n_replicas"]
         r, w, cut = min(c["n_read"], n), min(c["n_write"], n), min(c["n_cut"], n - 1)
+        alone = "one replica: every quorum is that replica" if n == 1 else None
+        for name in ("n_read", "n_write"):
+            disable(ex.controls[name], alone)
+        disable(ex.controls["n_cut"], "one replica: nothing to cut off" if n == 1 else None)
         quorum = Quorum(n, r, w)
         lag = Delay(0.0, c["lag_ms"] / 1000)
         t = np.linspace(0.0, 5 * lag.t_tail, 60)
