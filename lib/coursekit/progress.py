@@ -63,7 +63,7 @@ def chapter_progress(folder: Path) -> ChapterProgress:
     try:
         nb = nbformat.read(folder / f"{folder.name}.ipynb", as_version=4)
         total, passed = _visible_checks(nb)
-    except (OSError, ValueError, nbformat.reader.NotJSONError):
+    except (OSError, ValueError):  # missing, or not a notebook (nbformat's NotJSONError too)
         total = passed = 0
     made = [e for e in load_predictions(folder).values() if isinstance(e, dict)]
     made = [e for e in made if e.get("predicted") is not None]

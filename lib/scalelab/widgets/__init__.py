@@ -110,8 +110,11 @@ def base_layout(title: str, x_title: str, y_title: str, **extra) -> dict:
         # labels it with non-round numbers (13.5, 26.9, ...): give it its own round ticks.
         if key.startswith("yaxis") and isinstance(axis, dict) and axis.get("overlaying"):
             mode = "array" if "tickvals" in axis else "linear" if "dtick" in axis else "auto"
-            axis.setdefault("tickmode", mode)
-            axis.setdefault("showgrid", False)
+            layout[key] = {
+                "tickmode": mode,
+                "showgrid": False,
+                **axis,
+            }  # the caller's dict as given
     return layout
 
 
