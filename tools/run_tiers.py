@@ -55,7 +55,7 @@ TIERS = [
     (
         "browser",
         "JupyterLab and Notebook 7 in headless Chromium: run all, move every control, validate",
-        2400,
+        3600,
         ["-m", "browser", "tests"],
     ),
 ]

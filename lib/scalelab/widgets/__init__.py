@@ -143,6 +143,7 @@ class Explorer(widgets.VBox):
         self.figure = figure
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
         self._update = update
+        self._updating = self._again = False
         self.result = None
         heading = widgets.HTML(f"<b>{html.escape(title)}</b>")
         for control in controls.values():
@@ -159,9 +160,23 @@ class Explorer(widgets.VBox):
         super().__init__([heading, rows, self.view, self.caption])
 
     def update(self, change=None) -> None:
-        """Recompute from the current control values and redraw (the whole figure, as state)."""
-        with self.figure.batch_update():
-            result = self._update(self)
+        """Recompute from the current control values and redraw (the whole figure, as state).
+
+        An update may change another control (a slider's range follows another's value, which
+        can clamp its value): that change does not start a nested update halfway through this
+        one; this one runs again, from the new values, once it is done."""
+        if self._updating:
+            self._again = True
+            return
+        self._updating = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                with self.figure.batch_update():
+                    result = self._update(self)
+        finally:
+            self._updating = False
         if result is not None:
             self.result = result
         if self.view is not None:

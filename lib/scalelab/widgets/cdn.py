@@ -124,6 +124,10 @@ def explore_cdn(
             else "only the 'second CDN' strategy sends everyday traffic to a second CDN",
         )
         start, end = c["outage"]
+        idle = None if end > start else "no outage scheduled: move the outage range apart"
+        disable(ex.controls["scope"], idle)
+        everyday = c["strategy"] == "multi-cdn" and c["p_second"] > 0  # acts with no outage too
+        disable(ex.controls["strategy"], None if everyday else idle)
         regions = REGIONS if c["scope"] == "all" else (c["scope"],)
         outage = Outage(start * 60.0, end * 60.0, regions) if end > start else None
         cdn = CDN(t_ttl=float(c["t_ttl"]), shield=c["shield"], p_local=float(c["p_local"]))

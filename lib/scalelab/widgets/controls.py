@@ -114,6 +114,13 @@ def disable(control: widgets.Widget, reason: str | None) -> None:
     control.tooltip = reason or ""
 
 
+def cap(control: widgets.Widget, high) -> None:
+    """Limit a slider's range to ``high``, the largest value the model can use now (it follows
+    another control: a quorum of at most N replicas); a value above it moves down to it."""
+    if control.max != high:
+        control.max = high
+
+
 def fmt_ms(t: float) -> str:
     """Seconds shown as milliseconds: ``0.0834 -> '83 ms'`` (the API is in seconds)."""
     return f"{t * 1000:,.0f} ms" if t >= 0.0095 else f"{t * 1000:.1f} ms"

@@ -20,7 +20,7 @@ from scalelab.quorum import (
     simulate_staleness,
 )
 from scalelab.widgets import DASHES, PALETTE, Explorer, base_layout, caption_html
-from scalelab.widgets.controls import disable, dropdown, slider
+from scalelab.widgets.controls import cap, disable, dropdown, slider
 
 __all__ = ["explore_quorum", "REPLY", "RATE_WRITES_SIDE", "T_ELECTION"]
 
@@ -48,7 +48,7 @@ def _controls() -> dict[str, widgets.Widget]:
         "lag_ms": ask("Replication lag, mean (ms)", 20.0, 1.0, 200.0, 1.0),
         "slow_ms": ask("Slow replica, mean reply (ms)", 5.0, 5.0, 500.0, 5.0),
         "n_cut": ask("Replicas cut off from the leader", 1, 0, 6, 1),
-        "partition_s": ask("Partition (s)", 43.0, 0.0, 120.0, 1.0),
+        "partition_s": ask("Partition (s)", 43.0, 1.0, 120.0, 1.0),
         "timeout_s": ask("Detector timeout (s)", 10.0, 1.0, 60.0, 1.0),
         "mode": dropdown(
             "Split-brain protection", [(v, k) for k, v in _MODE_NAMES.items()], "none"
@@ -114,13 +114,18 @@ def explore_quorum(seed: int = 2026) -> Explorer:
     fig = _figure()
 
     def update(ex: Explorer):
+        n = ex.controls["n_replicas"].value
+        # R and W reach at most N, the cut at most N - 1: past that a slider would change nothing
+        for name, high in (("n_read", n), ("n_write", n), ("n_cut", max(n - 1, 1))):
+            cap(ex.controls[name], high)
         c = {k: w.value for k, w in ex.controls.items()}
-        n = c["n_replicas"]
         r, w, cut = min(c["n_read"], n), min(c["n_write"], n), min(c["n_cut"], n - 1)
         alone = "one replica: every quorum is that replica" if n == 1 else None
         for name in ("n_read", "n_write"):
             disable(ex.controls[name], alone)
         disable(ex.controls["n_cut"], "one replica: nothing to cut off" if n == 1 else None)
+        for name in ("partition_s", "timeout_s", "mode"):
+            disable(ex.controls[name], None if cut else "no partition: cut replicas off first")
         quorum = Quorum(n, r, w)
         lag = Delay(0.0, c["lag_ms"] / 1000)
         t = np.linspace(0.0, 5 * lag.t_tail, 60)
@@ -171,7 +176,6 @@ def explore_quorum(seed: int = 2026) -> Explorer:
 
 def _caption(c, quorum, p_lag, p99, drill, cut, t_cut) -> list[str]:
     n, r, w = quorum.n_replicas, quorum.n_read, quorum.n_write
-    clamp = " (R, W and the cut are capped at N)" if max(c["n_read"], c["n_write"]) > n else ""
     kind = (
         "R + W > N: every read overlaps the last write quorum"
         if quorum.strict
@@ -180,7 +184,7 @@ def _caption(c, quorum, p_lag, p99, drill, cut, t_cut) -> list[str]:
         )
     )
     out = [
-        f"N = {n}, R = {r}, W = {w}{clamp}; {kind}.",
+        f"N = {n}, R = {r}, W = {w}; {kind}.",
         f"With a {c['lag_ms']:.0f} ms mean replication lag, a read {c['lag_ms']:.0f} ms after "
         f"the write is stale with probability {p_lag:.3f}.",
         f"p99 read {p99[0] * 1000:.1f} ms, p99 write {p99[1] * 1000:.1f} ms"
@@ -190,8 +194,8 @@ def _caption(c, quorum, p_lag, p99, drill, cut, t_cut) -> list[str]:
             else "."
         ),
     ]
-    if cut == 0 or t_cut == 0:
-        return out + ["No partition: move 'Replicas cut off' and 'Partition' to cut the cluster."]
+    if cut == 0:
+        return out + ["No partition: move 'Replicas cut off' to cut the cluster."]
     near, far = n - cut, cut
     out.append(
         f"A {t_cut:.0f} s partition leaves {near} replica(s) with the leader and {far} on the "
