@@ -345,7 +345,8 @@ def _moves(control, kind: str, mouse_first: bool = False) -> list:
 
         def drag(share):
             def go():
-                handle.scroll_into_view_if_needed()
+                # centred, so that no sticky toolbar (Notebook 7's header) covers the handle
+                handle.evaluate("e => e.scrollIntoView({block: 'center'})")
                 box = handle.bounding_box()
                 track = control.locator(".noUi-target").first.bounding_box()
                 y = box["y"] + box["height"] / 2

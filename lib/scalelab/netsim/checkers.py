@@ -16,8 +16,12 @@
   come next, recurse, backtrack; with Lowe's (2017) memo of the configurations already tried
   (the set of operations placed, the register's value), which keeps it fast. A write that
   timed out may have happened at any time after it was invoked, or never. When the history
-  fails, the checker shrinks it: the shortest failing prefix, then every operation whose removal
-  still fails, so what it reports is a handful of operations a person can read.
+  fails, the checker shrinks it: the shortest failing prefix (with the writes its reads returned),
+  then every operation whose removal still fails, so what it reports is a handful of operations
+  a person can read. ABD's **write-back** (a read stores the pair it returns on a majority before
+  answering, Attiya, Bar-Noy and Dolev 1995) is needed for linearizability, but a run shows its
+  absence only when two reads fall in the few milliseconds while a write is still spreading;
+  ``check_register(run, write_back=True)`` checks the rule itself in the message log.
 
 :func:`check_schedules` runs a build on many fault schedules of a scenario, one seed each, and
 reports the first failure with its seed, to replay in ``scalelab.widgets.netsim.explore_run``.
@@ -164,17 +168,28 @@ def _search(ops: list, initial=None, n_configs_max: int = 300_000) -> bool:
         sys.setrecursionlimit(limit)
 
 
+def _closed_prefix(ops: list, k: int) -> list:
+    """The first ``k`` operations (by invocation) and the writes whose values they read: a read
+    may begin before the write it returns (they overlap), and without that write it could only
+    fail."""
+    head = ops[:k]
+    read = {o.value for o in head if o.kind == "read"}
+    writes = [o for o in ops[k:] if o.kind == "write" and o.value in read]
+    return sorted(head + writes, key=lambda o: (o.t_invoke, o.client))
+
+
 def _shrink(ops: list, initial=None) -> list:
-    """A small failing sub-history: the shortest failing prefix, then drop what is not needed
-    (never a write whose value a remaining read returned)."""
+    """A small failing sub-history: the shortest failing prefix (closed under the writes its
+    reads returned), then drop what is not needed (never a write whose value a remaining read
+    returned)."""
     lo, hi = 1, len(ops)
-    while lo < hi:  # a prefix of a linearizable history is linearizable: bisect
+    while lo < hi:  # a closed sub-history of a linearizable history is linearizable: bisect
         mid = (lo + hi) // 2
-        if _search(ops[:mid], initial):
+        if _search(_closed_prefix(ops, mid), initial):
             lo = mid + 1
         else:
             hi = mid
-    kept = list(ops[:hi])
+    kept = _closed_prefix(ops, hi)
     i = len(kept) - 1
     while i >= 0:
         op = kept[i]
@@ -210,11 +225,51 @@ def check_linearizable(history, *, initial=None, n_configs_max: int = 300_000) -
         return Linearizability(False, (), len(ops), decided=False)
 
 
-def check_register(run: Run, *, p_complete_min: float = 0.0) -> Verdict:
+def _early_read(run: Run) -> str:
+    """The first read answered before a majority of nodes acknowledged storing (``put_ok``) the
+    value it returns, in words; ``""`` if every read waited (ABD's write-back)."""
+    nodes = set(run.node_ids)
+    majority = len(nodes) // 2 + 1
+    requests, puts, acks = {}, {}, {}
+    for m in run.messages:
+        kind = m.body.get("type")
+        if m.src not in nodes and m.dst in nodes and m.fate == "delivered":
+            requests.setdefault((m.src, m.dst, m.body.get("msg_id")), m.t_deliver)
+        elif kind == "put" and m.src in nodes:
+            puts.setdefault(m.src, []).append((m.t_send, m.body.get("msg_id"), m.body.get("value")))
+        elif kind == "put_ok" and m.dst in nodes and m.fate == "delivered":
+            acks.setdefault((m.dst, m.body.get("in_reply_to")), []).append((m.t_deliver, m.src))
+    for m in run.messages:
+        if m.body.get("type") != "read_ok" or m.src not in nodes or m.dst in nodes or m.copy:
+            continue
+        node, t, value = m.src, m.t_send, m.body.get("value")
+        t_asked = requests.get((m.dst, node, m.body.get("in_reply_to")), -math.inf)
+        stored = set()
+        for t_put, call, put_value in puts.get(node, ()):
+            if t_asked <= t_put <= t and put_value == value:
+                stored |= {src for t_ack, src in acks.get((node, call), ()) if t_ack <= t}
+        if len(stored) < majority:
+            return (
+                f"no write-back: {m.dst}'s read via {node} answered {value!r} at {t * 1000:.0f} ms "
+                f"when {len(stored)} of the {majority} nodes of a majority had acknowledged "
+                "storing it (a 'put' of the pair it returns, answered by a majority, comes first)"
+            )
+    return ""
+
+
+def check_register(run: Run, *, p_complete_min: float = 0.0, write_back: bool = False) -> Verdict:
     """A register run passes if its history is linearizable and at least ``p_complete_min`` of
-    its operations were answered (a node that never answers is trivially linearizable)."""
+    its operations were answered (a node that never answers is trivially linearizable).
+
+    With ``write_back=True`` every read must also have waited until a majority acknowledged
+    (``put_ok``) a ``put`` of the value it returns (ABD's write-back): the rule linearizability
+    needs, checked in the message log, since a run rarely shows its absence in the history.
+    """
     check_type("run", run, Run)
     check_number("p_complete_min", p_complete_min, low=0, high=1)
+    check_type("write_back", write_back, bool)
+    if write_back and (problem := _early_read(run)):
+        return Verdict(False, "register", problem)
     history = [op for op in run.history if op.kind in ("read", "write")]
     n_ok = sum(op.ok for op in history)
     n_all = len(history)
