@@ -90,7 +90,10 @@ def _plain(value):
 def _show(value, unit: str = "") -> str:
     if isinstance(value, str):
         return repr(value)
-    text = f"{value:,.4g}" if abs(value) < 1e15 else f"{value:.3g}"
+    if 1e4 <= abs(value) < 1e15:  # whole numbers with thousands separators, never 4.167e+04
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:,.4g}" if abs(value) < 1e15 else f"{value:.3g}"
     return f"{text} {unit}".rstrip()
 
 

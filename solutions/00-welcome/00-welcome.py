@@ -52,6 +52,7 @@ from coursekit.progress import show_progress
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import average_rate
 from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, peak_rate, stage
 from scalelab.widgets import show
 from scalelab.widgets.estimate import explore_daily_traffic
 
@@ -95,6 +96,41 @@ reveal("average-rate", rate, why="20 million requests spread over 86,400 seconds
 
 # %% tags=["raises-exception"]
 average_rate(daily_users=-5, requests_per_user=20)
+
+# %% [markdown]
+# ## The product you will grow
+#
+# Every chapter follows one product, defined once in `scalelab.product`: **Shutterstall**, a shop
+# where photographers sell prints of their photos. Half its requests fetch a photo or a
+# thumbnail; of the page and API requests, one in ten writes (an order, a like, an upload). Each
+# chapter starts from the bottleneck the previous one exposed and ends with the shop's numbers
+# after the fix. Today it launches:
+
+# %%
+launch = stage("welcome")
+print(f"{PRODUCT.name} launches with {launch.daily_users:,} daily users, "
+      f"{PRODUCT.requests_per_user:.0f} requests each a day, a peak {PRODUCT.peak_factor} times "
+      "the average.")
+
+# %% [markdown]
+# **Predict first**: how many requests per second reach Shutterstall at 20:00, its busiest
+# moment? Then: the last chapters run it with 100 million daily users. How many then?
+
+# %%
+predict("shop-peak-rate", ..., question="Shutterstall's requests/s at 20:00 on launch day",
+        unit="requests/s")
+
+# %%
+predict("shop-capstone-peak", ..., question="requests/s at 20:00 with 100 million daily users",
+        unit="requests/s")
+
+# %%
+mean = average_rate(launch.daily_users, PRODUCT.requests_per_user)
+reveal("shop-peak-rate", peak_rate("welcome"), why=f"the average ({mean:.0f} requests/s) times "
+       f"the peak factor {PRODUCT.peak_factor}: one small server handles that")
+growth = stage("millions").daily_users / launch.daily_users
+reveal("shop-capstone-peak", peak_rate("millions"), why=f"{growth:.0f} times the users gives "
+       f"{growth:.0f} times the rate: no single machine serves that; this course is how to")
 
 # %% [markdown]
 # ## Explore

@@ -35,6 +35,14 @@ def test_a_prediction_is_recorded_then_compared(in_tmp, capsys):
     assert entry["question"] == "requests/s" and entry["unit"] == "requests/s"
 
 
+def test_large_numbers_read_as_whole_numbers_not_exponents(in_tmp, capsys):
+    predict("peak", 40_000, unit="requests/s")
+    reveal("peak", 41_666.67)
+    out = capsys.readouterr().out
+    assert "You predicted 40,000 requests/s; the model gives 41,667 requests/s" in out
+    assert "e+0" not in out
+
+
 def test_a_cell_left_blank_records_no_prediction(in_tmp, capsys):
     predict("rate", ...)
     reveal("rate", 10.0)
