@@ -23,9 +23,10 @@
 #   means for lookup time and for the load on the authoritative servers;
 # - describe one exchange between a client and the web server: HTML for browsers, JSON for apps,
 #   status codes and content types;
-# - split a page load into DNS, connection, request and response, and see which part dominates.
+# - split a page load into DNS, connection, request and response, and see which part dominates;
+# - estimate how busy one server is at the evening peak, and what that does to its response time.
 #
-# **Time:** about 55 minutes. **Points:** 10 (8 autograded, 2 for a written answer).
+# **Time:** about 60 minutes. **Points:** 10 (8 autograded, 2 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -53,6 +54,9 @@ from scalelab.dns import (
 )
 from scalelab.estimate import diurnal_rate
 from scalelab.http import Response, WebServer, page_load, request_from, sample_users
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, RATE_SERVER, bottleneck, stage
+from scalelab.queueing import mmc
 from scalelab.widgets import show
 from scalelab.widgets.dns import (
     explore_resolution,
@@ -70,7 +74,21 @@ rng = np.random.default_rng(SEED)
 # ## The single-server setup
 #
 # At the start, one computer does everything: it runs the web application, keeps the database
-# and serves the files. What happens when someone visits the site:
+# and serves the files. That is where Shutterstall stands today. It is the product this course
+# follows from its first server to millions of users: a shop where photographers sell prints of
+# their photos. People browse listings (one photo each, with its thumbnail in every grid), like
+# them and buy; photographers upload. Its numbers come from the library (`scalelab.product`),
+# and every chapter opens with them:
+
+# %%
+shop = stage("single-server")
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      "at 20:00, all on one machine")
+print(f"Of those, {shop.rate_static:,.0f}/s fetch a photo or a thumbnail, {shop.rate_reads:,.0f}/s "
+      f"read a page or the API, {shop.rate_writes:,.0f}/s write")
+
+# %% [markdown]
+# Every one of those requests begins the same way. What happens when someone visits the site:
 #
 # ```mermaid
 # sequenceDiagram
@@ -91,6 +109,9 @@ rng = np.random.default_rng(SEED)
 #    DNS is not involved again until the cached answer expires.
 # 4. The server replies: an **HTML** page for a browser to render, or **JSON** data for a mobile
 #    app or another program.
+#
+# The examples use `www.example.com`, a name reserved for documentation (RFC 2606): read it as
+# Shutterstall's.
 #
 # A site's owner rarely runs DNS servers: it is usually bought as a service from a registrar or a
 # DNS host (GoDaddy, Cloudflare, Amazon Route 53 and many others). They run servers in many
@@ -214,9 +235,17 @@ trace_explorer = show(explore_resolution)
 # %% [markdown]
 # ## Caching and TTL: why most lookups are fast
 #
-# Most lookups never leave the resolver. How many? Take one name that a resolver's users look up
-# at random moments, on average $\lambda$ times per second (a Poisson stream), with a TTL of $T$
-# seconds. Time then falls into cycles:
+# Most lookups never leave the resolver. How many? **Predict first**: a resolver whose users ask
+# it for Shutterstall's name once a second, on average, keeps the answer for the zone's TTL of
+# 300 s. What share of their lookups does it answer from its cache?
+
+# %%
+predict("dns-hit", ..., question="share of lookups a resolver answers from its cache, "
+        "for a name asked once a second with a TTL of 300 s", unit="%")
+
+# %% [markdown]
+# Take one name that a resolver's users look up at random moments, on average $\lambda$ times
+# per second (a Poisson stream), with a TTL of $T$ seconds. Time then falls into cycles:
 #
 # - a query arrives and **misses**; the resolver fetches the record and keeps it for $T$ seconds;
 # - during those $T$ seconds, on average $\lambda T$ queries arrive, and all of them **hit**;
@@ -227,13 +256,16 @@ trace_explorer = show(explore_resolution)
 # $$h = \frac{\lambda T}{1 + \lambda T}.$$
 #
 # (Jung, Berger and Balakrishnan derived this and more general forms in 2003, and found it
-# matched real DNS traces well.) A simulation of the same stream agrees:
+# matched real DNS traces well.) A simulation agrees, here for a quieter name asked 0.1 times
+# a second; the last lines answer the prediction (one lookup a second, a TTL of 300 s):
 
 # %%
 for t_ttl in [10, 60, 300, 3600]:
     sim = simulate_cache(QueryStream(0.1), t_ttl, 200_000.0, rng=rng)
     print(f"TTL {t_ttl:>5} s: formula {hit_ratio(0.1, t_ttl):.3f}, "
           f"simulated {sim.hit_ratio:.3f} over {sim.n_queries:,.0f} lookups")
+reveal("dns-hit", hit_ratio(1.0, 300.0) * 100,
+       why="each miss buys 300 s of hits, about 300 of them at one lookup a second: h = 300/301")
 
 # %% [markdown]
 # Three consequences follow.
@@ -340,9 +372,60 @@ page_load_figure(loads)
 # %% [markdown]
 # A cold lookup is a large slice of a first visit; once the resolver has the answer, the round
 # trips to the one server dominate. That server is also the whole system: if it fails, nothing
-# answers, and everything it can do is bounded by one machine. The next chapter starts there.
+# answers, and everything it can do is bounded by one machine. How close is Shutterstall to
+# that bound?
+#
+# ## How busy is the one server?
+#
+# A server finishes only so many requests a second. Take Shutterstall's machine to be an AWS EC2
+# `m7i.xlarge`, 4 virtual CPUs at 100 requests/s each: 400 requests/s (the course's assumption
+# for its web servers; measure your own application). Its **utilisation** ρ is the share of the
+# time it is busy: the requests arriving each second divided by the requests it can finish,
+# $\rho = \lambda/\mu$. This course keeps every server at most 70 % busy at the peak, to leave
+# room for a burst.
+#
+# **Predict first**: how busy is the one server at 20:00?
+
+# %%
+predict("one-server-busy", ..., question="utilisation of the one server (400 requests/s) at 20:00",
+        unit="%")
+
+# %%
+load = mmc(shop.rate_peak, RATE_SERVER, 1)  # arrivals/s, what the server finishes/s, one server
+print(f"{shop.rate_peak:,.0f} requests/s on a server that finishes {RATE_SERVER:,.0f}/s: "
+      f"{load.rho * 100:.0f} % busy")
+reveal("one-server-busy", load.rho * 100,
+       why="ρ = λ/μ = 333/400; a thumbnail counts as one request, just as a page does")
 
 # %% [markdown]
+# Busy is not yet slow: the server still finishes 400 requests a second, one every 2.5 ms on
+# average (this treats its four CPUs as one fast server, the simplification chapter 02 and the
+# capstone make too). But requests arrive at random moments, so now and then several arrive
+# together and the later ones wait.
+#
+# **Predict first**: at 83 % busy, what is the mean response time, waiting included?
+
+# %%
+predict("one-server-response", ..., question="mean response time of the one server at 20:00, "
+        "83 % busy, 2.5 ms per request", unit="ms")
+
+# %%
+# The same server as the shop grows (requests/s in proportion to daily users)
+print(f"{'daily users':>11} {'requests/s':>11} {'busy':>6} {'mean response':>14}")
+for users in [200_000, 400_000, 600_000, 800_000, 900_000]:
+    rate = shop.rate_peak * users / shop.daily_users
+    q = mmc(rate, RATE_SERVER, 1)
+    print(f"{users:>11,} {rate:>11,.0f} {q.rho * 100:>4.0f} % {q.t_response * 1000:>11.1f} ms")
+reveal("one-server-response", load.t_response * 1000,
+       why="random arrivals queue: at 83 % busy a request spends 1/(1 − 0.83) = 6 service times")
+
+# %% [markdown]
+# With random (Poisson) arrivals and random service times, the M/M/1 queue that chapter 02
+# explains, the mean response time is $1/(\mu - \lambda)$, that is $1/(1-\rho)$ service times:
+# 2 at 50 % busy, 6 at 83 %, 16 at 94 %. At 83 % Shutterstall's server is already over the 70 %
+# target: a burst of traffic, or a few more users, pushes it into the steep part of that curve,
+# and one machine has nowhere to grow. The next chapter starts there.
+#
 # ## Explore
 #
 # The widget puts the caching model under your hands: the TTL, the lookups per second for
@@ -660,6 +743,14 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ## Summary
 #
+# Where Shutterstall stands at the end of this chapter, and what breaks next:
+
+# %%
+print(f"{PRODUCT.name}: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s at "
+      "20:00, on one machine (app, database, files)")
+print(bottleneck("single-server").sentence)
+
+# %% [markdown]
 # - DNS turns names into addresses. It is a tree of zones: root → TLD → the site's authoritative
 #   servers, usually run by a paid third-party provider. Zones are text files of records (`A`,
 #   `AAAA`, `CNAME`, `NS`), each with a TTL.
@@ -675,7 +766,11 @@ print("Hidden checks passed.")
 #   splits server-side logic from client-side presentation), JSON for mobile apps and APIs, with a
 #   status code and a content type on every answer.
 # - A page load is DNS + connection + request + response; a cold lookup is a large part of a first
-#   visit. And one server is one point of failure, which is where chapter 02 begins.
+#   visit.
+# - One server that finishes μ requests/s and receives λ is $\rho = \lambda/\mu$ busy; with
+#   random arrivals its mean response time is $1/(\mu-\lambda)$, six service times at 83 % busy.
+#   Shutterstall's one server is over the 70 % target at 20:00, and it is one point of failure:
+#   chapter 02 begins there.
 #
 # ## References
 #
@@ -703,6 +798,8 @@ print("Hidden checks passed.")
 #   (the one-round-trip handshake). IETF. https://www.rfc-editor.org/rfc/rfc8446
 # - Grigorik, I. (2013). *High Performance Browser Networking*, chapters 1-4 (latency, TCP, TLS).
 #   O'Reilly. https://hpbn.co/
+# - Eastlake, D. and Panitz, A. (1999). *RFC 2606: Reserved top level DNS names* (`example.com`
+#   is reserved for documentation). IETF. https://www.rfc-editor.org/rfc/rfc2606
 # - Arkko, J., Cotton, M. and Vegoda, L. (2010). *RFC 5737: IPv4 address blocks reserved for
 #   documentation*, and Huston, G., Lord, A. and Smith, P. (2004). *RFC 3849: IPv6 address
 #   prefix reserved for documentation* (the example addresses used here).

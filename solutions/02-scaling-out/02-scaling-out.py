@@ -24,7 +24,7 @@
 # - size a pool for a utilisation target and compute the availability of n servers;
 # - design a pool that meets latency and failover objectives within a budget.
 #
-# **Time:** about 60 minutes. **Points:** 16 (13 autograded, 3 for a written answer).
+# **Time:** about 65 minutes. **Points:** 16 (13 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -59,6 +59,16 @@ from scalelab.load_balancer import (
     wait_round_robin,
     wait_shared_queue,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import (
+    PRODUCT,
+    RATE_PER_VCPU,
+    RHO_MAX,
+    bottleneck,
+    opening,
+    peak_rate,
+    stage,
+)
 from scalelab.queueing import simulate_mmc
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.load_balancer import explore_load_balancer
@@ -71,9 +81,20 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Scaling up: one bigger machine
 #
-# The first answer to "the server is too slow" is usually the right first answer: give it more
-# CPUs and memory. Nothing in the code changes, nothing new can break, and in a cloud it is a
-# resize and a reboot. This is **vertical scaling**, or *scaling up*.
+# Chapter 01 left Shutterstall, the photo-print shop this course follows, on one machine that was
+# already too busy at the evening peak. Since then the shop has grown elevenfold:
+
+# %%
+print(opening("scaling-out").sentence)
+shop = stage("scaling-out")
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      "at 20:00")
+
+# %% [markdown]
+# The one server finishes 400 requests/s, and eleven times 333 is far beyond that. Something
+# has to change. The first answer to "the server is too slow" is usually the right first
+# answer: give it more CPUs and memory. Nothing in the code changes, nothing new can break, and
+# in a cloud it is a resize and a reboot. This is **vertical scaling**, or *scaling up*.
 #
 # It has two problems that no amount of money fixes:
 #
@@ -85,7 +106,14 @@ rng = np.random.default_rng(SEED)
 #
 # Here is the price list of that family, and the machine each traffic level needs if one
 # virtual CPU serves 100 requests/s and we keep the machine at most 70 % busy (an assumption
-# for the example; measure your own application).
+# for the example; measure your own application). The list of peaks includes Shutterstall's.
+#
+# **Predict first**: can one machine of this family carry Shutterstall's 3,667 requests/s at
+# 20:00 and stay at most 70 % busy?
+
+# %%
+predict("vertical-fits", ..., question="does one m7i machine carry 3,667 requests/s at most "
+        "70 % busy?", options=("yes", "no"))
 
 # %%
 lines = []
@@ -96,19 +124,26 @@ for m in M7I:
     )
 print("\n".join(lines) + "\n")
 lines = []
-for peak in [1_000, 5_000, 13_000, 20_000]:
+for peak in [1_000, peak_rate("scaling-out"), 5_000, 13_000, 20_000]:
     plan = plan_vertical(peak, rate_per_vcpu=100.0, rho_target=0.7)
     verdict = "fits" if plan.feasible else "DOES NOT FIT: even the largest machine is too small"
     lines.append(
-        f"peak {peak:>6,} requests/s -> {plan.instance.name:<13} ${plan.cost_per_hour:.2f}/h, "
+        f"peak {peak:>6,.0f} requests/s -> {plan.instance.name:<13} ${plan.cost_per_hour:.2f}/h, "
         f"{verdict}"
     )
 print("\n".join(lines))
+shop_vertical = plan_vertical(shop.rate_peak, rate_per_vcpu=RATE_PER_VCPU, rho_target=RHO_MAX)
+reveal("vertical-fits", "yes" if shop_vertical.feasible else "no",
+       why=f"an {shop_vertical.instance.name} ({shop_vertical.instance.n_vcpu} vCPUs) carries "
+       f"{shop_vertical.rate_capacity:,.0f} requests/s at 70 %; the family tops out at "
+       f"{M7I[-1].n_vcpu * RATE_PER_VCPU * RHO_MAX:,.0f}")
 
 # %% [markdown]
 # Two things stand out. The cloud charges the same per CPU at every size (about 5 cents per
 # vCPU-hour here), so scaling up is not a bad deal until the ceiling; and above about 13,400
-# requests/s no machine in the family will do.
+# requests/s no machine in the family will do. Shutterstall could still scale up today, for
+# about \$3.23 an hour; what it cannot buy that way is a second machine to take over when the
+# first one fails.
 #
 # The ceiling often comes sooner than the price list suggests, because one program rarely gets
 # twice the throughput from twice the CPUs: threads queue for the same locks and keep shared
@@ -212,7 +247,17 @@ print("\n".join(lines))
 #
 # Queueing theory predicts three of them exactly. Take 4 servers that each finish μ = 1
 # request/s on average (exponential service times) and λ = 3.5 requests/s arriving at random
-# (a Poisson stream): the pool is 87.5 % busy. Then
+# (a Poisson stream): the pool is 87.5 % busy.
+#
+# **Predict first**: the balancer sends each request to a server picked at random. How long
+# does a request wait in its server's queue, on average, before its service starts?
+
+# %%
+predict("random-wait", ..., question="mean wait in queue: 4 servers of 1 request/s, 3.5 "
+        "requests/s, random picks", unit="s")
+
+# %% [markdown]
+# The formulas:
 #
 # - **random**: each server receives a Poisson stream of λ/4, so it is an M/M/1 queue, and the
 #   mean wait is $W_q = \frac{\rho}{\mu - \lambda/4} = 7.0$ s;
@@ -248,6 +293,8 @@ shared = simulate_mmc(3.5, 1.0, 4, 140_000, rng=rng)
 waits["shared_queue"] = float(shared.t_wait[3_500:].mean())
 lines.append(f"{'shared queue':<18} mean wait {waits['shared_queue']:5.2f} s")
 print("\n".join(lines))
+reveal("random-wait", formulas["random"],
+       why="each server is an M/M/1 queue 87.5 % busy: ρ/(1 − ρ) = 7 service times of waiting")
 
 # %%
 names = [p.replace("_", " ") for p in waits]
@@ -483,11 +530,19 @@ print("\n".join(lines))
 #
 # `plan_vertical` picks the smallest single machine for a peak; `plan_horizontal` picks enough
 # 4-vCPU machines (`m7i.xlarge`) plus one spare, and adds the balancer's hourly price. Both keep
-# servers at most 70 % busy, and each machine is up 99.5 % of the time.
+# servers at most 70 % busy, and each machine is up 99.5 % of the time. Shutterstall's peak is
+# the second row.
+#
+# **Predict first**: how many `m7i.xlarge` servers (400 requests/s each) does Shutterstall's
+# peak of 3,667 requests/s need, at most 70 % busy and with one spare?
+
+# %%
+predict("servers-needed", ..., question="m7i.xlarge servers for 3,667 requests/s at most 70 % "
+        "busy, with one spare", unit="servers")
 
 # %%
 lines = []
-for peak in [1_000, 5_000, 13_000, 20_000]:
+for peak in [1_000, peak_rate("scaling-out"), 5_000, 13_000, 20_000]:
     v = plan_vertical(peak, 100.0, rho_target=0.7, p_up=0.995)
     h = plan_horizontal(peak, 100.0, rho_target=0.7, n_spare=1, p_up=0.995)
     vertical = (
@@ -496,11 +551,14 @@ for peak in [1_000, 5_000, 13_000, 20_000]:
         else "none is big enough"
     )
     lines.append(
-        f"{peak:>6,} | {vertical:<28} | {h.n_servers:>2} × {h.instance.name} "
+        f"{peak:>6,.0f} | {vertical:<28} | {h.n_servers:>2} × {h.instance.name} "
         f"${h.cost_per_hour:5.2f}/h {h.availability:6.2%}"
     )
 print(f"{'req/s':>6} | {'vertical: machine, cost, up':<28} | horizontal: servers, cost, up")
 print("\n".join(lines))
+shop_pool = plan_horizontal(shop.rate_peak, RATE_PER_VCPU, rho_target=RHO_MAX, n_spare=1)
+reveal("servers-needed", shop_pool.n_servers,
+       why="3,667 / (400 × 0.7) = 13.1: 14 servers and the spare; filled to 100 %, 10 would do")
 
 # %% [markdown]
 # Per hour the two cost about the same, because the price per CPU is flat. The pool pays for a
@@ -516,6 +574,9 @@ print("\n".join(lines))
 #   capacity, a slowdown at the busiest hour, while losing the single machine is a full outage;
 # - the pool asks more of the software: any server must be able to answer any request, so user
 #   sessions cannot live in one server's memory. Chapter 09 (stateless web tier) deals with that.
+#
+# For Shutterstall the choice is easy: 15 `m7i.xlarge` cost about what one `m7i.16xlarge` does
+# (\$3.05 against \$3.23 an hour), and the pool survives the loss of any one of them.
 #
 # The pool can also **shrink**: at night, when traffic is a third of the peak, a pool can drop
 # servers (autoscaling), while a single big machine costs the same at 4 a.m. as at 8 p.m.
@@ -940,6 +1001,17 @@ partial_credit(_score, 3)
 
 # %% [markdown]
 # ## Summary
+#
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("scaling-out").sentence_after)
+print(bottleneck("scaling-out").sentence)
+
+# %% [markdown]
+# Its web tier has room and a spare. The database behind it has neither: half of the 3,667
+# requests/s are pages and API calls, 1,833 a second, each with a query, and all of them go to
+# one database server that can run 2,000. Chapter 03 copies it.
 #
 # - **Vertical scaling** is simple and, in a cloud, priced linearly per CPU, but it has a hard
 #   ceiling (the largest machine) and leaves one machine as a single point of failure.

@@ -24,7 +24,7 @@
 # - weigh synchronous, semi-synchronous and asynchronous replication, and watch semi-synchronous
 #   replication quietly fall back to asynchronous.
 #
-# **Time:** about 50 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+# **Time:** about 55 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -34,8 +34,12 @@
 
 # %%
 import numpy as np
+from IPython.display import display
 
+from scalelab.architecture import T_FAILOVER_DB
 from scalelab.checks import plain_check_failures, warnings_to_stdout
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, RATE_DB, RHO_MAX, bottleneck, opening, stage
 from scalelab.replication import (
     POLICIES,
     ReplicationParams,
@@ -59,10 +63,24 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## One database is a single point of failure
 #
-# Three things go wrong with a lone database server. It becomes a **bottleneck**: every page
-# view waits for it, and it can only run so many queries a second. It is a **single point of
-# failure**: a crash, a kernel upgrade or a full disk takes the whole product down. And it is the
-# **only copy**: a dead disk without a recent backup is lost data, not just lost time.
+# Chapter 02 spread the web tier of Shutterstall, the photo-print shop this course follows, over
+# fifteen servers behind a load balancer. Behind them all there is still one database:
+
+# %%
+print(opening("replication").sentence)
+shop = stage("replication")
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      "at 20:00")
+print(f"Its database at 20:00: {shop.rate_reads:,.0f} reads/s and {shop.rate_writes:,.0f} writes/s "
+      "(photos and thumbnails are files, not queries)")
+
+# %% [markdown]
+# That is 2,500 queries a second for a server that runs 2,000 (the figure this course assumes
+# for a database server): the shop has outgrown it. Three things go wrong with a lone database
+# server. It becomes a **bottleneck**: every page view waits for it, and it can only run so
+# many queries a second. It is a **single point of failure**: a crash, a kernel upgrade or a
+# full disk takes the whole product down. And it is the **only copy**: a dead disk without a
+# recent backup is lost data, not just lost time.
 #
 # Replication answers all three with one idea: keep the same data on several servers. In its
 # simplest and most common form one server, the **master** (today usually called the
@@ -127,6 +145,12 @@ in_order_apply_times(commit_times, shipping_delay)
 # 20 per second, reads at 200 per second, and 90 % of the reads go to a slave. Each entry's
 # shipping delay is random, 0.3 s on average. A read is **stale** when its slave has not yet
 # applied everything the master has committed at that moment.
+#
+# **Predict first**: what share of all reads will be stale?
+
+# %%
+predict("stale-share", ..., question="share of all reads that are stale: 20 writes/s, 0.3 s "
+        "mean shipping delay, 90 % of reads on slaves", unit="%")
 
 # %%
 params = ReplicationParams(
@@ -134,7 +158,7 @@ params = ReplicationParams(
 )
 run = simulate_replication(params, rng=rng)
 behind = run.lag_writes([10, 20, 30])
-table(
+display(table(
     ["measure", "value"],
     [
         ["writes, reads in 60 s", f"{run.n_writes:,}, {run.t_read.size:,}"],
@@ -145,7 +169,9 @@ table(
         [f"writes slave {r} is behind at t = 10, 20, 30 s", row.tolist()]
         for r, row in enumerate(behind)
     ],
-)
+))
+reveal("stale-share", run.stale_read_rate * 100,
+       why="a write lands every 50 ms and takes 0.3 s to ship: a slave almost always lacks one")
 
 # %% [markdown]
 # Nearly every read sent to a slave (89.7 % of all reads, out of the 90 % that went to slaves)
@@ -176,18 +202,40 @@ table(["mean shipping delay (s)", "stale reads", "behind on average (s)"], rows)
 # server handles 1,000 operations per second and the product makes 200 writes per second, each
 # slave has 800 operations per second left for reads. Adding slaves multiplies that spare room;
 # it never adds write capacity, because every slave repeats the same writes.
+#
+# **Predict first**: Shutterstall's database servers are faster than the table's: 2,000
+# operations/s each, kept at most 70 % busy. How many slaves do its 2,250 reads/s and 250
+# writes/s at 20:00 need?
+
+# %%
+predict("replicas-for-reads", ..., question="slaves for 2,250 reads/s and 250 writes/s, servers "
+        "of 2,000 operations/s at most 70 % busy", unit="slaves")
 
 # %%
 rows = []
 for writes in (200, 600, 1_000):
     caps = [read_capacity(k, rate_server=1_000, rate_writes=writes) for k in range(1, 6)]
     rows.append([f"{writes:,}"] + [f"{c:,.0f}" for c in caps])
-table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], rows)
+display(table(["writes/s", "1 slave", "2 slaves", "3 slaves", "4 slaves", "5 slaves"], rows))
+# Shutterstall at 20:00: each slave may spend 70 % of 2,000 operations/s
+room = RHO_MAX * RATE_DB
+n_slaves = next(
+    k for k in range(1, 100) if read_capacity(k, room, shop.rate_writes) >= shop.rate_reads
+)
+print(f"{PRODUCT.name}: {n_slaves} slaves leave "
+      f"{read_capacity(n_slaves, room, shop.rate_writes):,.0f} reads/s of room at 70 % busy, "
+      f"for {shop.rate_reads:,.0f} reads/s")
+reveal("replicas-for-reads", n_slaves,
+       why="each slave replays all 250 writes/s: 1,400 − 250 = 1,150 left for reads, and 2,250 "
+       "needs two")
 
 # %% [markdown]
 # At 1,000 writes per second a 1,000-operation server has nothing left for reads, no matter
 # how many slaves you buy. That is the signal to split the data itself (sharding, chapter 13)
 # rather than copy it again.
+#
+# Shutterstall buys three slaves, not two: with one spare, losing a slave at 20:00 still leaves
+# the other two under the 70 % target.
 
 # %% [markdown]
 # ## When a slave fails
@@ -257,13 +305,38 @@ table(
 #    servers send writes there.
 # 5. **Replace**: a new slave is built to restore the number of copies.
 #
-# With asynchronous replication, the chosen slave is almost always a little **stale**: the
-# master acknowledged writes it had not shipped yet. Those writes are lost. Kill the master of
-# our run at 30 s:
+# Steps 1 to 4 take time, and until they are done no write has anywhere to go. Amazon RDS, for
+# one, quotes 60 to 120 seconds for a failover of a Multi-AZ database instance; take 60 s.
+#
+# **Predict first**: how many of Shutterstall's writes fail during a 60 s failover at 20:00?
+# (Answer in thousands.)
+
+# %%
+predict("writes-refused", ..., question="writes refused during a 60 s failover at 20:00, in "
+        "thousands", unit="thousand writes")
+
+# %%
+refused = shop.rate_writes * T_FAILOVER_DB  # writes/s at 20:00 × seconds without a master
+print(f"{shop.rate_writes:,.0f} writes/s × {T_FAILOVER_DB:.0f} s without a master = "
+      f"{refused:,.0f} writes refused")
+reveal("writes-refused", refused / 1000,
+       why="reads carry on from the slaves, but every write of that minute fails: 250/s × 60 s")
+
+# %% [markdown]
+# With asynchronous replication there is a second cost. The chosen slave is almost always a
+# little **stale**: the master acknowledged writes it had not shipped yet, and those writes are
+# lost. Kill the master of our run at 30 s.
+#
+# **Predict first**: the run takes 20 writes/s, and a stale read was about 0.7 s behind. How
+# many writes that clients were told had succeeded are lost?
+
+# %%
+predict("lost-writes", ..., question="acknowledged writes lost when the run's master dies at 30 s",
+        unit="writes")
 
 # %%
 fo = failover(run, t_fail=30.0, policy="most_advanced")
-table(
+display(table(
     ["at the failure (30 s)", "value"],
     [
         ["master's last log position", fo.primary_position],
@@ -271,7 +344,9 @@ table(
         ["promoted", f"slave {fo.promoted}"],
         ["acknowledged writes lost", f"{fo.n_lost}: positions {fo.lost[0]} to {fo.lost[-1]}"],
     ],
-)
+))
+reveal("lost-writes", fo.n_lost,
+       why="acknowledged meant committed on the master only: what the best slave lacked is gone")
 
 # %% [markdown]
 # The master had committed up to position 544; the best slave had 530. Positions 531 to 544, 14
@@ -706,6 +781,16 @@ print("Hidden checks passed.\n", end="")
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("replication").sentence_after)
+print(bottleneck("replication").sentence)
+
+# %% [markdown]
+# Reads now grow by adding slaves. Writes still have one home, and while a slave is promoted
+# they have none; chapter 04 gives them several.
+#
 # - **Master-slave replication**: one master takes every write and ships its log; slaves
 #   replay it in order and serve the reads. Data lives on several servers, so one dead disk
 #   loses nothing, and reads scale by adding slaves.
@@ -761,6 +846,9 @@ print("Hidden checks passed.\n", end="")
 # - The PostgreSQL Global Development Group (2024). *PostgreSQL Documentation*, chapter 26:
 #   High Availability, Load Balancing, and Replication.
 #   https://www.postgresql.org/docs/current/high-availability.html
+# - Amazon Web Services (2024). *Amazon RDS User Guide*, "Failing over a Multi-AZ DB instance"
+#   (failover times are typically 60-120 seconds).
+#   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html
 # - Warner, J. (2018). *October 21 post-incident analysis.* GitHub Blog.
 #   https://github.blog/news-insights/company-news/oct21-post-incident-analysis/
 # - GitLab (2017). *Postmortem of database outage of January 31.*
