@@ -39,6 +39,7 @@ import plotly.graph_objects as go
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.geo import (
     BACKBONE_RTT,
+    DEFAULT_USERS_M,
     DOMAIN,
     REGIONS,
     SITES,
@@ -47,11 +48,13 @@ from scalelab.geo import (
     SyncParams,
     brute_force_assignment,
     capacity_aware,
+    capacity_for_one_loss,
     dc_load,
     default_world,
     detection_time,
     failover_summary,
     great_circle_km,
+    make_world,
     mean_rtt,
     nearest_healthy,
     rtt_lower_bound,
@@ -59,6 +62,8 @@ from scalelab.geo import (
     simulate_resolvers,
     simulate_sync,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.geo import explore_failover
 
@@ -70,10 +75,33 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Why one data centre is not enough: the speed of light
 #
-# Until now every request of ours travelled to one building. For a user in Frankfurt or Sydney
-# that building is far away, and no amount of servers makes it closer. Light in optical fibre
-# covers about 200 km per millisecond (two thirds of its speed in a vacuum), so a round trip
-# over a distance *d* takes at least
+# Chapter 09 left Shutterstall, our photo-print shop, with a stateless web tier: any web server
+# can take any request. All of it still stands in one data centre in Virginia, while the shop's
+# users live on every continent. Its objective is a mean round trip under 100 ms, because a page
+# needs several round trips. **Predict first**: weighting each region by its users (Asia,
+# Europe and North America hold most of them), what is the mean round trip from Shutterstall's
+# users to Virginia?
+
+# %%
+predict("rtt-one-dc", ..., question="mean round trip from Shutterstall's users to Virginia",
+        unit="ms")
+
+# %%
+virginia = make_world(dc_regions=["na-east"])  # the users of every region, one data centre
+t_virginia = mean_rtt(virginia.demand, virginia.rtt, nearest_healthy(virginia.rtt, [True]))
+shop = stage("data-centers")
+print(opening("data-centers").sentence)
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      "at 20:00")
+reveal("rtt-one-dc", t_virginia * 1000, why="only North America East is close; Europe and Asia, "
+       "half the users, are 110-170 ms away")
+
+# %% [markdown]
+# The cure is to put servers near the users. First, why distance costs so much: until now every
+# request of ours travelled to one building. For a user in Frankfurt or Sydney that building is
+# far away, and no amount of servers makes it closer. Light in optical fibre covers about 200 km
+# per millisecond (two thirds of its speed in a vacuum), so a round trip over a distance *d*
+# takes at least
 #
 # $$\text{RTT}_{\min} = \frac{2d}{200\ \text{km/ms}}.$$
 #
@@ -104,8 +132,10 @@ for a, b in [
 # close to a second, before anything renders. Every extra round trip (a redirect, an API call
 # after the page loads) adds the same again.
 #
-# Our product's users and the round trip from each region to three candidate data centres (the
-# user's own access network adds about 20 ms everywhere):
+# The chapter's drills use a world a little larger than the shop is today: 59 million daily
+# users, spread over the regions as Shutterstall's 40 million are (the shop passes that size two
+# chapters from now). Its users and the round trip from each region to three candidate data
+# centres (the user's own access network adds about 20 ms everywhere):
 
 # %%
 world = default_world()
@@ -318,22 +348,30 @@ cache_fig
 # Now the whole system over fifteen minutes: Frankfurt fails at 60 s and comes back at 600 s;
 # probes every 10 s, three failures to mark down, two successes to mark up again. We run it
 # with a one-minute TTL and with a five-minute one, a common default for DNS records.
+# **Predict first**: with the one-minute TTL, how many seconds after the failure is the last of
+# Frankfurt's users sent somewhere else?
+
+# %%
+predict("failover-time", ..., question="seconds until no user is sent to the failed Frankfurt "
+        "(probes every 10 s, 3 failures, TTL 60 s)", unit="s")
 
 # %%
 print(
     f"{'TTL':>5} {'detected':>9} {'half moved':>11} {'all moved':>10} {'failed':>10} "
     f"{'dropped':>10} {'back after return':>18}"
 )
-runs = {}
+runs, summaries = {}, {}
 for ttl in (60, 300):
     params = FailoverParams(dc=1, t_fail=60.0, t_recover=600.0, t_ttl=float(ttl), t_end=900.0)
     runs[ttl] = simulate_failover(world, params)
-    s = failover_summary(world, params, runs[ttl])
+    s = summaries[ttl] = failover_summary(world, params, runs[ttl])
     back = "not within the run" if np.isnan(s.t_back) else f"{s.t_back:.0f} s"
     print(
         f"{ttl:>4}s {s.t_detected:>8.0f}s {s.t_half_moved:>10.0f}s {s.t_all_moved:>9.0f}s "
         f"{s.failed_requests:>10,.0f} {s.dropped_requests:>10,.0f} {back:>18}"
     )
+reveal("failover-time", summaries[60].t_all_moved, why="it fails right at a probe, so it is marked "
+       "down after 20 s, then caches expire over one 60 s TTL")
 
 # %%
 drill_fig = go.Figure(
@@ -374,6 +412,33 @@ drill_fig
 #   90 % of requests switch to a new answer within 60 s, but 2 % still used the old one after
 #   15 minutes (Pang et al. had found the same kind of tail in 2004). A real failover has a long
 #   tail after the model's "all moved".
+
+# %% [markdown]
+# ### Shutterstall's data centres: room for a lost neighbour
+#
+# Back to the shop's own size: 40 million daily users, spread as above, served from Virginia,
+# Frankfurt and Tokyo by nearest-healthy routing. Whichever data centre fails, the other two
+# must absorb its users without going over capacity. **Predict first**: what capacity must each
+# of the three have, in requests/s at the day's average rate, to survive the loss of any one?
+
+# %%
+predict("capacity-one-loss", ..., question="capacity per data centre for Shutterstall to survive "
+        "losing any one (average rate)", unit="requests/s")
+
+# %%
+scale = shop.daily_users / 1e6 / sum(DEFAULT_USERS_M.values())  # the chapter's world, resized
+shop_world = make_world({r: users * scale for r, users in DEFAULT_USERS_M.items()})
+normal = dc_load(shop_world.demand, nearest_healthy(shop_world.rtt, everyone_up), 3)
+needed = capacity_for_one_loss(shop_world.demand, shop_world.rtt)
+print(f"{PRODUCT.name}: {shop_world.demand.sum():,.0f} requests/s on average; every DC up: "
+      + ", ".join(f"{n[3:]} {x:,.0f}" for n, x in zip(shop_world.dc_names, normal, strict=True)))
+reveal("capacity-one-loss", needed, why=f"losing Tokyo sends Asia and Oceania to Virginia: "
+       f"{needed / normal.max():.1f} times its everyday load")
+
+# %% [markdown]
+# At their evening peaks the regions carry up to 1.8 times their average (the shop's peak
+# factor), so a real plan needs more headroom than this. Exercise 2 asks you to write this
+# calculation yourself.
 
 # %% [markdown]
 # ## Data across regions: asynchronous sync and lost writes
@@ -976,6 +1041,13 @@ partial_credit(_score, 2)
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("data-centers").sentence_after)
+print("Next:", bottleneck("data-centers").sentence)
+
+# %% [markdown]
 # - Distance sets a floor on latency: about 1 ms of round trip per 100 km of fibre, and real
 #   paths take 1.1 to 2.5 times that. Serving a continent from another adds 100-300 ms to every
 #   round trip, and a page needs several.

@@ -51,6 +51,7 @@ from scalelab.queueing import (
     deliver_at_least_once,
     exactly_once_balances,
     generate_arrivals,
+    littles_law,
     mm1,
     mmc,
     mmck_drop_probability,
@@ -65,6 +66,8 @@ from scalelab.queueing import (
     target_utilisation_rule,
     workload_rates,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, T_PROCESS_UPLOAD, bottleneck, opening, stage
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.queueing import explore_message_queue
 
@@ -76,9 +79,21 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Why decouple?
 #
-# Picture the photo upload done **synchronously**. The web server receives the file, resizes
-# it, writes the thumbnails and notifies followers before it answers. Three things go wrong
-# as the site grows:
+# Chapter 10 gave Shutterstall, our photo-print shop, three data centres and cut its mean round
+# trip to 46 ms. Its photographers still wait, though: every upload is processed while they
+# watch.
+
+# %%
+shop = stage("message-queues")
+print(opening("message-queues").sentence)
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      f"at 20:00, {shop.rate_uploads:.0f} of them uploads")
+
+# %% [markdown]
+# A second and a half is past the one second a user waits without losing the flow of thought
+# (Nielsen 1993), and the uploads grow with the shop. This is the photo upload done
+# **synchronously**: the web server receives the file, resizes it, writes the thumbnails and
+# notifies followers before it answers. Three things go wrong as the site grows:
 #
 # 1. **Latency adds up.** The user waits for the slowest step, even though only the first one
 #    (storing the upload) had to happen before the answer.
@@ -121,9 +136,17 @@ rng = np.random.default_rng(SEED)
 #
 # Let messages arrive at random at rate $\lambda$ (messages/s) and let one consumer handle
 # $\mu$ messages/s (a mean service time of $1/\mu$ seconds). Its **utilisation** is
-# $\rho = \lambda/\mu$, the fraction of time it is busy. If arrivals are a Poisson process and
-# service times are exponential (the **M/M/1** queue), the mean time a message waits in the
-# line before a consumer takes it is
+# $\rho = \lambda/\mu$, the fraction of time it is busy. **Predict first**: when the consumer
+# is 90 % busy, how long does a message wait in line before it is taken, on average, counted in
+# service times?
+
+# %%
+predict("wait-90", ..., question="mean wait in line at 90 % busy, one consumer",
+        unit="service times")
+
+# %% [markdown]
+# If arrivals are a Poisson process and service times are exponential (the **M/M/1** queue),
+# the mean time a message waits in the line before a consumer takes it is
 #
 # $$W_q = \frac{\rho}{\mu - \lambda}.$$
 #
@@ -136,6 +159,8 @@ for rho in [0.5, 0.8, 0.9, 0.95, 0.99]:
     m = mm1(rate=rho, rate_service=1.0)
     lines.append(f"utilisation {rho:4.0%}: mean wait {m.t_wait:6.1f} service times")
 print("\n".join(lines))
+reveal("wait-90", mm1(rate=0.9, rate_service=1.0).t_wait, why="the wait is rho/(1 - rho) service "
+       "times: at 90 % busy only a tenth of the capacity is spare")
 
 # %% [markdown]
 # At 50 % busy a message waits one service time on average; at 90 %, nine; at 99 %, ninety-nine.
@@ -204,7 +229,13 @@ wait_fig
 # between tiers beats wiring each producer to its own consumer.
 #
 # Erlang C also answers the everyday sizing question: *how many consumers keep the mean wait
-# under a target?*
+# under a target?* Below, a queue of 120 messages/s of 0.25 s each, then Shutterstall's uploads
+# at 20:00: 50 a second, each keeping a worker busy for 1.5 s. **Predict first**: how many
+# workers keep an upload's mean wait in the queue under one second?
+
+# %%
+predict("workers-for-uploads", ..., question="workers for 50 uploads/s of 1.5 s each, mean wait "
+        "under 1 s", unit="workers")
 
 # %%
 rate, t_service = 120.0, 0.25  # 120 messages/s, each taking a worker 0.25 s
@@ -212,17 +243,33 @@ lines = []
 for target in [5.0, 1.0, 0.1, 0.01]:
     c = servers_for_wait(rate, 1 / t_service, target)
     lines.append(f"mean wait <= {target:5.2f} s needs {c} consumers ({rate * t_service / c:.0%} busy)")
+uploads = shop.rate_uploads  # photos/s at 20:00
+workers = servers_for_wait(uploads, 1 / T_PROCESS_UPLOAD, 1.0)
+busy = uploads * T_PROCESS_UPLOAD  # workers busy on average (the offered load)
+lines.append(f"{PRODUCT.name}: {uploads:.0f} uploads/s of {T_PROCESS_UPLOAD} s, mean wait <= 1 s "
+             f"needs {workers} workers ({busy / workers:.0%} busy)")
 print("\n".join(lines))
+reveal("workers-for-uploads", workers, why=f"{busy:.0f} workers are busy on average (50/s x 1.5 s); "
+       f"so large a pool needs only {workers - busy:.0f} more")
 
 # %% [markdown]
 # Thirty consumers would be 100 % busy ($\lambda/\mu = 30$) and could never catch up; one
 # more brings the mean wait under a second, and 36 bring it under ten milliseconds.
-# Larger pools run hotter for the same wait, another face of pooling. You will write this
-# calculation yourself in Exercise 2.
+# Larger pools run hotter for the same wait, another face of pooling, and Shutterstall's 77
+# upload workers hotter still. You will write this calculation yourself in Exercise 2.
 
 # %% [markdown]
 # ## Little's law
 #
+# With those 77 workers, each upload spends its 1.5 s of resizing plus a short wait in the
+# queue. **Predict first**: at 20:00, how many uploads are in Shutterstall's system at any
+# moment on average, waiting or being resized?
+
+# %%
+predict("uploads-in-system", ..., question="uploads waiting or being resized at 20:00 with 77 "
+        "workers", unit="uploads")
+
+# %% [markdown]
 # One relation holds for *any* stable queue, whatever the arrival pattern or service times:
 #
 # $$L = \lambda W,$$
@@ -246,6 +293,12 @@ lam_seen = run4.n_arrived / t_end
 print(f"L counted: {l_counted:.2f}   lambda x W: {lam_seen * run4.t_response.mean():.2f}\n"
       f"Busy consumers: {trace.n_service.mean():.2f}   lambda x service time: "
       f"{lam_seen * run4.t_service.mean():.2f}")
+upload_queue = mmc(uploads, 1 / T_PROCESS_UPLOAD, workers)
+in_system = littles_law(rate=uploads, t_response=upload_queue.t_response)
+print(f"{PRODUCT.name} at 20:00: {uploads:.0f} uploads/s x {upload_queue.t_response:.2f} s each = "
+      f"{in_system:.0f} uploads in the system")
+reveal("uploads-in-system", in_system, why=f"L = lambda W: 50/s x (1.5 s resizing + "
+       f"{upload_queue.t_wait:.2f} s waiting), whatever the distributions")
 
 # %% [markdown]
 # ## Backlog over time: when producers outrun consumers
@@ -835,6 +888,13 @@ partial_credit(_score, 3)
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("message-queues").sentence_after)
+print("Next:", bottleneck("message-queues").sentence)
+
+# %% [markdown]
 # - A message queue decouples producers from consumers: each side scales, fails and is
 #   deployed on its own, and bursts become backlog instead of errors.
 # - Waits depend on utilisation, and explode near 100 % busy: $W_q = \rho/(\mu - \lambda)$ for
@@ -859,6 +919,8 @@ partial_credit(_score, 3)
 #
 # - Little, J. D. C. (1961). *A proof for the queuing formula: L = λW.* Operations Research
 #   9(3), 383-387. https://doi.org/10.1287/opre.9.3.383
+# - Nielsen, J. (1993). *Response Times: The 3 Important Limits.* Nielsen Norman Group.
+#   https://www.nngroup.com/articles/response-times-3-important-limits/
 # - Harchol-Balter, M. (2013). *Performance Modeling and Design of Computer Systems: Queueing
 #   Theory in Action*, chapters 6 and 14 (Little's law, M/M/k and Erlang C). Cambridge
 #   University Press. https://www.cs.cmu.edu/~harchol/PerformanceModeling/book.html

@@ -40,6 +40,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from scalelab.cache import database_load
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.overload import (
     ClientPolicy,
@@ -69,6 +70,8 @@ from scalelab.overload import (
     summarize_drill,
     token_bucket,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.overload import explore_overload
 
@@ -80,6 +83,22 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## When demand exceeds capacity
 #
+# Chapter 11 took the photo processing of Shutterstall, our photo-print shop, off the request
+# path. Its page and API requests still call the database through three layers (the app, the
+# web server, the database client), and each layer retries a failed call three times. Nobody
+# notices while the database is healthy; on the day it fails, every request multiplies:
+
+# %%
+shop = stage("overload")
+attempts = opening("overload").value  # attempts at the database per request while it fails
+queries = shop.rate_writes + database_load(shop.rate_reads, shop.p_hit)  # past the cache
+print(opening("overload").sentence)
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, {shop.rate_peak:,.0f} requests/s "
+      "at 20:00")
+print(f"While the database fails, its {queries:,.0f} queries/s at 20:00 become "
+      f"{queries * attempts:,.0f} attempts/s.")
+
+# %% [markdown]
 # Every tier of the course so far was sized for a peak. Peaks get exceeded: a marketing
 # email lands, a cache is flushed, a data centre fails over and its traffic arrives at the
 # others. For those minutes the question is no longer "how fast?" but "which requests fail,
@@ -114,7 +133,15 @@ rng = np.random.default_rng(SEED)
 # = 64$ times there; the SRE book uses exactly this example (Beyer et al. 2016, chapter 22).
 # With a probability $p$ that one attempt at the bottom fails, a layer whose calls fail with
 # probability $f$ and cost $e$ bottom attempts each costs $e(1 + f + \dots + f^{r})$ and fails
-# with $f^{r+1}$. The formula and a simulated retry tree agree:
+# with $f^{r+1}$. **Predict first**: when half of the attempts at the database fail ($p = 0.5$),
+# how many attempts reach it per request, with three retries at each of three layers?
+
+# %%
+predict("amplification-half", ..., question="attempts at the database per request when half "
+        "fail (3 retries, 3 layers)", unit="attempts")
+
+# %% [markdown]
+# The formula and a simulated retry tree, for four failure rates:
 
 # %%
 lines = []
@@ -124,6 +151,8 @@ for p_fail in [0.01, 0.5, 0.9, 1.0]:
     lines.append(f"p_fail {p_fail:4.2f}: {formula:6.2f} attempts per request at the bottom "
                  f"(simulated {simulated:6.2f})")
 print("\n".join(lines))
+reveal("amplification-half", retry_amplification(3, 3, 0.5), why="the bottom layer nearly "
+       "doubles the load; a call above fails only if all four below do (1 in 16)")
 
 # %% [markdown]
 # At a 1 % failure rate retries cost almost nothing. At 50 % they double the load, and when
@@ -180,7 +209,12 @@ print("\n".join(lines))
 # give up after 1 s and retry up to three times with full-jitter backoff from 100 ms. At
 # 20 s a spike brings 2,000 requests/s for 10 s. The model, `simulate_overload`, is a fluid
 # model: it moves expected amounts of requests every 0.1 s, which makes it fast and exactly
-# repeatable.
+# repeatable. **Predict first**: with no retries at all, what goodput does the server keep
+# during the spike, in requests/s?
+
+# %%
+predict("spike-goodput", ..., question="goodput during the 2,000/s spike, capacity 1,000/s, no "
+        "retries", unit="requests/s")
 
 # %%
 load = Spike()  # 800/s, 2,000/s from 20 s to 30 s, three minutes in all
@@ -193,6 +227,8 @@ for name, res in drill.items():
     lines.append(f"{name:>16}  {s.rate_goodput_during:5.0f}/s  {s.rate_goodput_after:6.0f}/s  "
                  f"{s.t_recover:6.1f} s  {s.p_success:6.1%}  {s.rate_offered_peak:7,.0f}/s")
 print("\n".join(lines))
+reveal("spike-goodput", summarize_drill(drill["no retries"], load).rate_goodput_during,
+       why="the server stays busy, but mostly on requests that waited past their 1 s timeout")
 
 # %%
 drill_fig = go.Figure(layout=base_layout(
@@ -330,10 +366,19 @@ print("\n".join(lines))
 # (One run's mean wait is noisy, more so for heavy tails; `benchmarks/bench_overload.py`
 # averages eight runs, within 0.5 % of the formula.)
 #
-# **Fan-out** makes the tail everyone's problem. A request that needs all of $k$ answers is
-# as slow as the slowest: if each server is slow with probability $p$, the request is slow
-# with probability $1-(1-p)^k$. Dean and Barroso's example: servers with a 10 ms median whose
-# 99th percentile is 1 s; a request touching 100 of them is slower than 1 s 63 % of the time.
+# **Fan-out** makes the tail everyone's problem. Dean and Barroso's example: servers with a
+# 10 ms median whose 99th percentile is 1 s, so one request in 100 takes a second or more.
+# **Predict first**: a request is sent to 100 such servers at once and needs every answer. What
+# share of such requests take more than 1 s?
+
+# %%
+predict("fanout-slow", ..., question="share of requests over 1 s when each waits for 100 "
+        "servers with a 1 % tail", unit="%")
+
+# %% [markdown]
+# A request that needs all of $k$ answers is as slow as the slowest: if each server is slow
+# with probability $p$, the request is slow with probability $1-(1-p)^k$. Formula against a
+# simulation of 20,000 requests:
 
 # %%
 leaf = LeafLatency()  # 10 ms median, one request in about 100 takes a second or more
@@ -341,6 +386,8 @@ p_slow = 1 - float(leaf.cdf(1.0))
 sample = leaf.sample(100 * 20_000, rng=rng).reshape(20_000, 100).max(axis=1)
 print(f"one server slower than 1 s: {p_slow:.2%}; fan-out of 100: formula "
       f"{fanout_p_slow(p_slow, 100):.1%}, simulated {(sample > 1.0).mean():.1%}")
+reveal("fanout-slow", 100 * fanout_p_slow(p_slow, 100), why="a request is fast only if all 100 "
+       "servers are: 0.99 to the power 100 is about a third")
 
 # %% [markdown]
 # **Hedged requests** mask it: send the request to one replica, and if no answer has come
@@ -692,6 +739,13 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("overload").sentence_after)
+print("Next:", bottleneck("overload").sentence)
+
+# %% [markdown]
 # - Retries multiply load when failures are widespread: $(r+1)^k$ attempts for $r$ retries
 #   at each of $k$ layers. Retry at one layer, back off exponentially with jitter, and cap
 #   retries with a budget (a share of requests), not only per request.
