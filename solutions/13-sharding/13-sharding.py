@@ -41,6 +41,8 @@ import plotly.graph_objects as go
 
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.estimate import diurnal_rate
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, RATE_DB, RHO_WRITES_MAX, measure, opening, stage
 from scalelab.sharding import (
     LARGEST_INSTANCE_MEMORY_GIB,
     LARGEST_INSTANCE_VCPUS,
@@ -74,12 +76,23 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## The problem: one primary takes every write
 #
-# Picture the system at the end of chapter 11: web servers behind a load balancer, a cache,
-# a primary database with a couple of read replicas, and a queue for slow work. Growth keeps
-# coming. Reads can be absorbed by more replicas and a bigger cache, but writes cannot: each
-# new message, like or order must be written on the primary, and the replicas must replay all
-# of them too. Sooner or later one of three things runs out on the primary: write throughput
-# (disk and log), memory for the hot part of the data, or disk for all of it.
+# Shutterstall, the photo-print shop this course follows, left chapter 12 with web servers in
+# three data centres, a CDN, a cache, a queue for uploads and one database primary with ten
+# read replicas. Its users keep coming:
+
+# %%
+print(opening("sharding").sentence)
+s = stage("sharding")
+print(f"{PRODUCT.name} now: {s.daily_users:,} daily users, {s.rate_peak:,.0f} requests/s at 20:00, "
+      f"{s.rate_writes:,.0f} of them writes")
+
+# %% [markdown]
+# Why *every* database server? Reads can be absorbed by more replicas and a bigger cache, but
+# writes cannot: each new listing, like or order must be written on the primary, and every
+# replica must replay all of them to stay a copy. Writes load each server of the set alike, and
+# a replica more adds no write capacity at all. Sooner or later one of three things runs out on
+# the primary: write throughput (disk and log), memory for the hot part of the data, or disk
+# for all of it. For Shutterstall it is write throughput.
 #
 # There are two ways out, the same two as for web servers in chapter 02:
 #
@@ -128,6 +141,23 @@ print(
         for w in (2_000, 20_000, 200_000)
     )
 )
+
+# %% [markdown]
+# Shutterstall's database servers are smaller: each does 2,000 operations/s. Its rule is that
+# writes may take at most 35 % of a shard, because every replica of the shard replays them too
+# and the rest of each server is kept for reads. **Predict first**: how many shards do the
+# shop's 1,667 writes/s at 20:00 need?
+
+# %%
+predict("shards-needed", ..., question="shards for 1,667 writes/s, writes at most 35 % of 2,000 "
+        "operations/s per shard", unit="shards")
+
+# %%
+n_shop = shards_needed(s.rate_writes, rate_shard=RATE_DB, rho_max=RHO_WRITES_MAX)
+print(f"{PRODUCT.name}: {s.rate_writes:,.0f} writes/s -> {n_shop} shards, "
+      f"writes keep each {s.rate_writes / n_shop / RATE_DB * 100:.0f} % busy")
+reveal("shards-needed", n_shop, why="writes may use 700 of each shard's 2,000 operations/s: "
+       "1,667 / 700 = 2.4, rounded up to 3")
 
 # %% [markdown]
 # That count assumes the load spreads evenly. The rest of this chapter is about what makes that
@@ -181,17 +211,24 @@ shard_loads(on_four, range(4))
 # ## Resharding: what moves when N changes
 #
 # Adding a shard should move about a fifth of the data onto the new machine, and nothing else.
-# With hash mod N, a key stays on its shard only if `h mod 4 == h mod 5`, which happens for 4 of
-# every 20 values of `h mod 20`. So about **80 %** of all keys change shard, and almost all of
-# them move between *old* shards:
+# **Predict first**: with hash mod N, what share of the 20,000 users change shard when a fifth
+# shard joins the four?
+
+# %%
+predict("moved-mod-n", ..., question="% of 20,000 keys that change shard under hash mod N, "
+        "4 -> 5 shards", unit="%")
 
 # %%
 mod_4_to_5 = reshard(user_hashes, range(4), range(5), scheme="mod")
 print(f"hash mod N, 4 -> 5 shards: {mod_4_to_5.fraction_moved:.1%} of keys move")
 print(f"the least any placement could move: {mod_4_to_5.ideal_fraction:.1%}")
 print("keys arriving on each shard:", mod_4_to_5.moved_to)
+reveal("moved-mod-n", 100 * mod_4_to_5.fraction_moved, why="a key stays only if h mod 4 = h mod 5: "
+       "true for 4 of every 20 values of h mod 20")
 
 # %% [markdown]
+# Four keys in five changed shard, and almost all of them moved between *old* shards: a key
+# stays only if `h mod 4 == h mod 5`, which happens for 4 of every 20 values of `h mod 20`.
 # In general, going from N to N+1 shards, a key stays only when `h mod N(N+1) < N`, so a
 # fraction 1/(N+1) stays and **N/(N+1) moves**: the more shards you already have, the worse
 # it gets. Moving a key means copying a row over the network while the application keeps
@@ -241,12 +278,18 @@ ring_fig
 
 # %% [markdown]
 # The same 20,000 users, now placed on a ring with 100 points per shard, going from 4 to 5
-# shards:
+# shards. **Predict first**: what share of them moves now?
+
+# %%
+predict("moved-ring", ..., question="% of 20,000 keys that change shard on a ring of 100 points "
+        "per shard, 4 -> 5 shards", unit="%")
 
 # %%
 ring_4_to_5 = reshard(user_hashes, range(4), range(5), scheme="consistent", n_vnodes=100)
 print(f"consistent hashing, 4 -> 5 shards: {ring_4_to_5.fraction_moved:.1%} of keys move")
 print("keys arriving on each shard:", ring_4_to_5.moved_to)
+reveal("moved-ring", 100 * ring_4_to_5.fraction_moved, why="only the arcs taken over by the new "
+       "shard's points change owner: about a fifth of the ring")
 
 # %% [markdown]
 # About 20 %, close to the least possible, and every moved key went to the new shard S4. From
@@ -787,6 +830,21 @@ print("3 sub-keys land on shards", celebrity_shards)
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall after this chapter, and where the course goes next:
+
+# %%
+print(opening("sharding").sentence_after)
+s = stage("sharding")
+print(f"{PRODUCT.name} at {s.daily_users / 1e6:g} million daily users: {s.n_shards} shards, each a "
+      f"primary and {s.n_replicas} replicas;")
+busiest = measure("scaling-out", s)  # chapter 02's bottleneck: the busiest database server
+print(f"the busiest database server is {busiest * 100:.0f} % busy at 20:00 "
+      f"({measure('scaling-out', 'overload') * 100:.0f} % in chapter 12, before sharding)")
+last = stage("millions")
+print(f"Next, the capstone: {PRODUCT.name}'s whole day, {last.daily_users / 1e6:g} million daily users, "
+      f"{last.rate_peak:,.0f} requests/s at 20:00")
+
+# %% [markdown]
 # - When writes or data outgrow one primary, scale up first (it is simple, big machines are
 #   very big, and in the cloud a bigger size of the same family costs the same per vCPU; per-core
 #   database licences and on-premises servers are where bigger gets dearer per core); then

@@ -58,6 +58,15 @@ from scalelab.estimate import (
     estimate_product,
     human_bytes,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import (
+    N_CACHE_OBJECTS,
+    PRODUCT,
+    RATE_SERVER,
+    capstone_workload,
+    peak_rate,
+    stage,
+)
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.architecture import explore_architecture
 
@@ -70,6 +79,18 @@ H = 3600.0  # seconds in an hour
 # %% [markdown]
 # ## Back of the envelope
 #
+# Shutterstall, the photo-print shop this course has followed from its first server, has reached
+# its last stage. The capstone's day is its day:
+
+# %%
+shop = stage("millions")
+print(f"{PRODUCT.name}'s day: {shop.daily_users / 1e6:g} million daily users, "
+      f"{PRODUCT.requests_per_user:g} requests each, the 20:00 peak {PRODUCT.peak_factor:g} × the average")
+print(f"built so far: {shop.n_web_servers} web servers in {len(shop.dc_regions)} data centres, a CDN, "
+      "a cache, a queue,")
+print(f"and {shop.n_shards} shards, each a primary and {shop.n_replicas} replicas")
+
+# %% [markdown]
 # Before a design there is arithmetic. Interviewers and architects alike ask for estimates that
 # are right to within a factor of two or so, made in minutes: how many requests per second, how
 # many bytes a year, how many bits per second leave the building. Three habits make it fast.
@@ -86,6 +107,23 @@ for power, words, unit in POWERS_OF_TWO:
 # "per second" by dropping five zeros (an error of 16 %, well inside the band). Then multiply
 # by a **peak factor** (2 is a common guess) for the busiest hour.
 #
+# **Predict first**: round the day that way for Shutterstall. Its 100 million daily users send
+# 20 requests each, and 20:00 runs at 1.8 times the average. How many thousand requests/s at
+# 20:00?
+
+# %%
+predict("capstone-peak", ..., question="Shutterstall's requests/s at 20:00, in thousands: 100 "
+        "million users, 20 requests a day each, peak 1.8 × the average", unit="thousand requests/s")
+
+# %%
+rough = shop.daily_users * PRODUCT.requests_per_user / 1e5 * PRODUCT.peak_factor
+print(f"with a day of 10^5 s: {rough:,.0f} requests/s at 20:00")
+print(f"{PRODUCT.name}'s day: {shop.daily_users / 1e6:g} million daily users, "
+      f"{peak_rate('millions'):,.0f} requests/s at 20:00.")
+reveal("capstone-peak", peak_rate("millions") / 1e3, why="2 billion requests over 86,400 s, times 1.8; "
+       "a day of 10^5 s gives 36,000, 14 % low")
+
+# %% [markdown]
 # **Know the latencies.** Jeff Dean's list of numbers "everyone should know" (a 2009 talk, in
 # the version that circulated in 2012) and Colin Scott's projection of the same list to 2020
 # put the costs side by side. Memory and network
@@ -149,6 +187,30 @@ print(f"data sent at the peak {e.rate_bytes_egress_peak * 8 / 1e9:.1f} Gbit/s")
 # %% [markdown]
 # Notice the unit trap in the last line: storage is counted in bytes, network links in **bits**
 # per second, a factor of 8.
+#
+# Now Shutterstall, through the same function. Half its requests fetch a photo or a thumbnail;
+# of the other half a tenth write, and one write in twenty uploads a photo of 2 MB. **Predict
+# first**: how many terabytes of new photos does the shop store a day (one copy, 1 TB = 10¹²
+# bytes)?
+
+# %%
+predict("storage-day", ..., question="terabytes of photos Shutterstall's users upload a day, one "
+        "copy", unit="TB")
+
+# %%
+p_upload = (1 - PRODUCT.p_static) * PRODUCT.p_write * PRODUCT.p_upload  # share of all requests
+kb_mean = (PRODUCT.p_static * PRODUCT.bytes_static + (1 - PRODUCT.p_static) * PRODUCT.bytes_page) / 1e3
+shop_e = estimate_product(
+    Product(daily_users=shop.daily_users, actions_per_user=PRODUCT.requests_per_user,
+            p_write=p_upload, kb_per_write=PRODUCT.bytes_photo / 1e3, kb_per_read=kb_mean,
+            retention_years=1, n_copies=3, peak_factor=PRODUCT.peak_factor)
+)
+print(f"{shop_e.rate_writes * 86_400:,.0f} uploads a day: {human_bytes(shop_e.storage_bytes_per_day)} "
+      f"of photos a day, {human_bytes(shop_e.storage_bytes)} a year in 3 copies")
+print(f"data sent at 20:00 {shop_e.rate_bytes_egress_peak * 8 / 1e9:.0f} Gbit/s, most of it photos "
+      "from the CDN's edges")
+reveal("storage-day", shop_e.storage_bytes_per_day / 1e12, why="1 request in 400 uploads: 5 million "
+       "photos of 2 MB a day, 10^13 bytes")
 
 # %% [markdown]
 # ## The whole system, composed
@@ -179,7 +241,11 @@ print(f"data sent at the peak {e.rate_bytes_egress_peak * 8 / 1e9:.1f} Gbit/s")
 # errors, data lost and the bill.
 #
 # A design is plain data. The default one: three data centres, 16 servers each, a CDN, a
-# shared session store, 4 cache nodes, 4 shards with 2 replicas each, 20 workers.
+# shared session store, 4 cache nodes, 4 shards with 2 replicas each, 20 workers. The default
+# workload, `Workload()`, is a smaller Shutterstall: the shop's habits (20 requests a user, the
+# 1.8 evening peak, half the requests static, a tenth of the rest writes) at 30 million daily
+# users and 10,000 objects. The drills and exercises use it, so they run fast and stay
+# comparable; Shutterstall's own day, `capstone_workload()`, closes the chapter.
 
 # %%
 design = Design()
@@ -210,7 +276,13 @@ fig
 # ## Failure drills
 #
 # Now break things, one at a time, for half an hour at 20:00, the busiest moment. Each row is
-# one drill; the numbers are over the evening window (19:00 to 21:00).
+# one drill; the numbers are over the evening window (19:00 to 21:00). **Predict first**: when
+# the Europe data centre, one of three, is gone for that half hour, what share of the evening's
+# requests still succeed?
+
+# %%
+predict("dc-loss-availability", ..., question="% of requests that succeed from 19:00 to 21:00 "
+        "when the Europe data centre fails for half an hour", unit="%")
 
 # %%
 drills = {
@@ -222,12 +294,16 @@ drills = {
     "the Europe DC": (Failure("datacenter", 20 * H, 20.5 * H, 1),),
 }
 print(f"{'broken':<17} {'availability':>12} {'worst p99':>10} {'data lost':>10} {'$/hour':>8}")
+drill_availability = {}
 for name, failures in drills.items():
     run = simulate(design, workload, failures, t_start=19 * H, t_end=21 * H,
                    rng=np.random.default_rng(SEED))
     s = check_slos(run, SLO())
+    drill_availability[name] = s.availability
     print(f"{name:<17} {s.availability:>12.4%} {np.nanmax(run.p99) * 1000:>8.0f} ms "
           f"{s.data_lost:>10,.0f} {s.cost_per_hour:>8.2f}")
+reveal("dc-loss-availability", 100 * drill_availability["the Europe DC"], why="users fail over "
+       "within the 60 s DNS TTL; the loss is the overflow of the survivor's 16 servers")
 
 # %% [markdown]
 # What the drills show:
@@ -627,6 +703,27 @@ partial_credit(_good / len(_cases), 1)
 # %% [markdown]
 # ## Summary
 #
+# Shutterstall's whole day, on the design the chapters built for it (the stage's web servers
+# spread over its data centres, its shards and replicas, a cache of 20,000 listings, workers
+# for its writes):
+
+# %%
+shop_design = Design(
+    regions=shop.dc_regions, n_servers=math.ceil(shop.n_web_servers / len(shop.dc_regions)),
+    rate_server=RATE_SERVER, cache_objects=N_CACHE_OBJECTS, n_shards=shop.n_shards,
+    n_replicas=shop.n_replicas, n_workers=math.ceil(shop.rate_writes / Design().rate_worker),
+)
+shop_day = simulate(shop_design, capstone_workload(), rng=np.random.default_rng(SEED))
+cdn_cost = np.mean(shop_day.cost_per_hour) - shop_design.cost_per_hour()
+print(f"{PRODUCT.name}'s day: {shop_design.n_dcs} data centres × {shop_design.n_servers} web servers, "
+      f"{shop_design.n_shards} shards × (1 + {shop_design.n_replicas} replicas), "
+      f"{shop_design.n_workers} workers")
+print(f"availability {shop_day.total_availability:.3%}, worst p99 {np.nanmax(shop_day.p99) * 1000:.0f} ms, "
+      f"${np.mean(shop_day.cost_per_hour):.0f} an hour (${cdn_cost:.0f} of it CDN traffic)")
+print(f"busiest data centre's web servers at 20:00: {np.max(shop_day.metrics['rho_web']):.0%} busy "
+      "(users do not split evenly)")
+
+# %% [markdown]
 # - Estimate first: powers of two, a day of about 10⁵ seconds, a peak factor, bits versus
 #   bytes, and the latency ladder from nanoseconds in memory to about 90 ms across the Atlantic
 #   (Virginia to Frankfurt in the course's `BACKBONE_RTT`; the list's 150 ms is California to
