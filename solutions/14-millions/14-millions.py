@@ -372,7 +372,7 @@ print(f"peak burn rate {burn.max():.0f}; the rule pages in {int(page.sum())} of 
 # | latency | p99 of successful requests at most 300 ms in at least 99 % of the minutes |
 # | availability | at least 99.5 % of all requests succeed in the window |
 # | data lost | at most 100 acknowledged writes or queued jobs lost |
-# | cost | at most $145 an hour on average (CDN traffic included) |
+# | cost | at most \$145 an hour on average (CDN traffic included) |
 
 # %% [markdown]
 # ## Explore
@@ -682,7 +682,7 @@ partial_credit(_good / len(_cases), 1)
 # The design has three single points of failure. The database has no replica: if its master
 # dies, every write since the last backup is lost (millions of writes by evening at about 600
 # writes/s) and writes fail for the hour a restore takes, so I would add two replicas first
-# (about $0.50 an hour each), which turns a master failure into a minute of failed writes and a
+# (about \$0.50 an hour each), which turns a master failure into a minute of failed writes and a
 # handful of lost ones. The single data centre means a regional outage is a total outage, and
 # users in Asia and Oceania pay 150 to 200 ms of round trip on every request; a second and
 # third data centre with GeoDNS and a 30-60 s TTL (roughly doubling the server bill, partly
