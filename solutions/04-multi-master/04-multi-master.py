@@ -33,8 +33,11 @@
 import math
 
 import numpy as np
+from IPython.display import display
 
 from scalelab.checks import plain_check_failures, warnings_to_stdout
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
 from scalelab.replication import (
     MultiMasterParams,
     compare_vv,
@@ -57,6 +60,21 @@ rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## Every node a master
+#
+# Chapter 03 left Shutterstall, the photo-print shop this course follows, with one primary
+# database that takes every write and replicas that serve the reads. Its weak moment is the
+# failover:
+
+# %%
+print(opening("multi-master").sentence)
+s = stage("multi-master")
+print(f"{PRODUCT.name} now: {s.daily_users:,} daily users, {s.rate_peak:,.0f} requests/s at 20:00")
+print(f"of which {s.rate_writes:,.0f} writes/s: likes, carts, orders and uploads")
+
+# %% [markdown]
+# A minute without writes at the evening peak is a minute in which nobody can like a photo, put
+# a print in a cart or pay. The way out this chapter studies is to let more than one node take
+# writes, and to pay for it in a new currency: conflicts.
 #
 # In a **multi-master** (or *multi-leader*, *active-active*) set-up each node accepts reads
 # **and** writes from the users near it, commits locally, answers at once, and then ships the
@@ -166,10 +184,17 @@ table(["delivery order", "final state"], [[o, r] for o, r in zip(orders, replica
 # - an **update** that replaces a value its author had seen: that is what the user wanted;
 # - a value **silently discarded**: LWW replaced it with a write whose author had *never seen
 #   it*. Both users were told "saved", and one of them lost their change without any error.
+#
+# **Predict first**: of the run's writes (about 150: five a second for 30 s), how many will LWW
+# silently discard, with perfectly synchronised clocks?
+
+# %%
+predict("lww-lost", ..., question="writes LWW silently discards of about 150, clocks in sync",
+        unit="writes")
 
 # %%
 run = simulate_multi_master(MultiMasterParams(), rng=rng)
-table(
+display(table(
     ["3 nodes, 5 keys, 5 writes/s, 0.2 s delay, clocks in sync", "value"],
     [
         ["writes", run.n_writes],
@@ -177,12 +202,16 @@ table(
         ["... beaten by a write made earlier in real time", run.n_lost_to_earlier],
         ["all nodes agree", f"{run.t_converged - run.t_write.max():.2f} s after the last write"],
     ],
-)
+))
+reveal("lww-lost", run.n_lost, why="each key gets a write a second, so some land within 0.2 s "
+       "of a rival, and LWW keeps one of the two")
 
 # %% [markdown]
 # Even with perfect clocks, 16 of 137 writes (12 %) vanished: they were made within a
 # replication delay of another write to the same key, and LWW kept one. The number grows with
-# the chance that two writes to one key overlap, so with the write rate per key and the delay:
+# the chance that two writes to one key overlap, so with the write rate per key and the delay.
+# Shutterstall's 292 writes/s spread over millions of keys, so most never meet; a hot key does,
+# such as a popular photo's like count or a cart shared by two devices:
 
 # %%
 rows = []
@@ -201,14 +230,23 @@ table(["writes/s", "writes", "silently discarded", "share"], rows)
 # including writes by users who had already seen its value and meant to replace it.
 #
 # In the model the nodes' clocks are spread evenly over ±skew: node 0 is slow by the full skew,
-# the last node fast by it. Same writes, same delays, only the clocks change:
+# the last node fast by it. Same writes, same delays, only the clocks change.
+#
+# **Predict first**: with the clocks spread over ±1 s, how many of the same 137 writes does LWW
+# silently discard (16 with clocks in sync)?
+
+# %%
+predict("skew-lost", ..., question="writes of 137 LWW discards with clocks spread over ±1 s",
+        unit="writes")
 
 # %%
 rows = []
 for skew in (0.0, 0.01, 0.05, 0.2, 0.5, 1.0):
     r = simulate_multi_master(MultiMasterParams(t_skew=skew), rng=np.random.default_rng(SEED))
     rows.append([f"±{skew}", r.n_lost, r.n_lost_to_earlier])
-table(["clock skew (s)", "silently discarded", "beaten by an earlier write"], rows)
+display(table(["clock skew (s)", "silently discarded", "beaten by an earlier write"], rows))
+reveal("skew-lost", r.n_lost,  # r: the last run, ±1 s
+       why="the node 1 s ahead wins every race within a second, even against later writes")
 
 # %% [markdown]
 # Ten milliseconds of skew already lets four writes lose to writes made before them; one second
@@ -350,19 +388,31 @@ table(
 # its origin, so nothing loops forever. Since two nodes can still write the same row, LWW or
 # another rule is needed here too; the merge does not care how versions travelled.
 #
-# A write made at node $i$ reaches node $j$ after $(j - i) \bmod n$ hops, and everyone has it
-# after $n - 1$ hops. Here is a four-node ring with 0.5 s per hop, and the same ring with the
-# link from C to D cut:
+# **Predict first**: in a ring of five nodes where each hop takes 0.5 s, how many seconds after
+# a write does the last node receive it?
 
 # %%
-table(
-    ["write made at", "arrives at A, B, C, D after (s)"],
+predict("ring-hops", ..., question="seconds until all 5 nodes of a ring have a write, 0.5 s a hop",
+        unit="s")
+
+# %% [markdown]
+# A write made at node $i$ reaches node $j$ after $(j - i) \bmod n$ hops, and everyone has it
+# after $n - 1$ hops. Here is a four-node ring with 0.5 s per hop, the same ring with the
+# link from C to D cut, and the five-node ring of the prediction:
+
+# %%
+ring_of_five = ring_arrival_times(5, 0, 0.5)
+display(table(
+    ["write made at", "arrives at A, B, C, ... after (s)"],
     [
         ["B, ring intact", ring_arrival_times(4, 1, 0.5)],
         ["B, link C→D cut", ring_arrival_times(4, 1, 0.5, cut_link=(2, 3))],
         ["D, link C→D cut", ring_arrival_times(4, 3, 0.5, cut_link=(2, 3))],
+        ["A, five nodes, intact", ring_of_five],
     ],
-)
+))
+reveal("ring-hops", max(ring_of_five), why="the last node is n - 1 = 4 hops away, not n / 2: "
+       "a ring forwards one way only")
 
 # %% [markdown]
 # With the link C → D cut, B's write stops at C, while D's write still goes all the way round
@@ -797,6 +847,17 @@ print("Hidden checks passed.\n", end="")
 
 # %% [markdown]
 # ## Summary
+#
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("multi-master").sentence_after)
+print(bottleneck("multi-master").sentence)
+
+# %% [markdown]
+# Several masters remove the write stop, but the same freedom lets both sides of a network
+# partition take writes that the other never sees. Chapter 05 counts those writes and stops
+# them with a majority.
 #
 # - **Multi-master**: every node reads and writes and ships its changes to the others; writes
 #   stay local and survive a dead node, at the price of **conflicts**. It is common in cloud

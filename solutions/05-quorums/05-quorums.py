@@ -38,9 +38,12 @@
 import dataclasses
 
 import numpy as np
+from IPython.display import display
 
 from scalelab.checks import plain_check_failures, warnings_to_stdout
 from scalelab.geo import BACKBONE_RTT, REGIONS
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
 from scalelab.quorum import (
     GITHUB_2018,
     MODES,
@@ -74,6 +77,20 @@ rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## Leaderless replication: N, R and W
+#
+# Chapter 04 gave Shutterstall, the photo-print shop this course follows, several masters, so a
+# dead one no longer stops its writes. The bill arrives when the network, not a server, fails:
+
+# %%
+print(opening("quorums").sentence)
+s = stage("quorums")
+print(f"{PRODUCT.name} now: {s.daily_users:,} daily users, {s.rate_peak:,.0f} requests/s at 20:00")
+
+# %% [markdown]
+# Each of those writes was acknowledged to a customer, and after the cut heals someone has to
+# choose between the two histories. The question of this chapter is how many replicas must take
+# part in a read or a write, so that at most one side of a cut can accept writes and a read
+# finds the latest one. Leaderless stores make the question easiest to see.
 #
 # Amazon's Dynamo (DeCandia et al., 2007), and after it Cassandra, Riak and Voldemort, have no
 # leader at all. Every key lives on **N** replicas. A coordinator sends a write to all N and
@@ -125,7 +142,14 @@ rng = np.random.default_rng(SEED)
 # exponential lag (a floor plus an exponential tail, `Delay`), each of the N − W replicas
 # still missing the write at the acknowledgement has it $t$ seconds later with probability
 # $1 - e^{-t/\bar{t}}$, independently, which gives an exact formula (`p_stale`). Here is a 10 ms
-# mean lag, against a simulation of 40,000 writes:
+# mean lag, against a simulation of 40,000 writes.
+#
+# **Predict first**: with N = 3 and R = W = 1, what percentage of reads made the moment a write
+# is acknowledged return the old value?
+
+# %%
+predict("stale-r1w1", ..., question="% of reads stale right after a write, N = 3, R = W = 1",
+        unit="%")
 
 # %%
 lag = Delay(t_floor=0.0, t_tail=0.010)
@@ -137,7 +161,9 @@ for n, r, w in [(3, 1, 1), (3, 1, 2), (3, 2, 1), (5, 2, 2), (3, 2, 2)]:
     sim = simulate_staleness(times, q, lag, 40_000, rng=rng)
     cells = [f"{e:.3f} ({s:.3f})" for e, s in zip(exact, sim, strict=True)]
     rows.append([f"N={n} R={r} W={w}", *cells])
-table(["quorum", *[f"{t * 1000:.0f} ms" for t in times]], rows)
+display(table(["quorum", *[f"{t * 1000:.0f} ms" for t in times]], rows))
+reveal("stale-r1w1", 100 * float(p_stale(0.0, Quorum(3, 1, 1), lag)),
+       why="the read asks 1 replica of 3, and only the 1 the write reached has it: 2 in 3 miss")
 
 # %% [markdown]
 # Each cell is the exact probability, with the simulation in brackets. With R = W = 1 of 3,
@@ -155,7 +181,14 @@ table(["quorum", *[f"{t * 1000:.0f} ms" for t in times]], rows)
 # arrived by time $t$ is a sum of independent yes/no variables with different probabilities, and
 # a short recurrence gives its exact distribution (`quorum_cdf`, `quorum_quantile`).
 # Healthy replicas here answer in 1 ms plus an exponential tail of 4 ms on average; the slow one
-# averages 51 ms:
+# averages 51 ms.
+#
+# **Predict first**: with one slow replica among three, what is the p99 of a read that waits for
+# all three replies (R = 3), in milliseconds?
+
+# %%
+predict("slow-replica-p99", ..., question="p99 of a 3-of-3 read with one slow replica (51 ms mean)",
+        unit="ms")
 
 # %%
 fast, slow = Delay(0.001, 0.004), Delay(0.001, 0.050)
@@ -171,7 +204,11 @@ for n in (3, 5):
                 f"({np.quantile(sim, 0.99) * 1000:.1f})"
             )
         rows.append([n, r, *cells])
-table(["N", "R", "p50 / p99 ms, healthy (sim p99)", "p50 / p99 ms, one slow (sim p99)"], rows)
+display(table(["N", "R", "p50 / p99 ms, healthy (sim p99)", "p50 / p99 ms, one slow (sim p99)"],
+              rows))
+p99 = float(quorum_quantile(0.99, 3, replica_delays(3, fast, slow=slow)))
+reveal("slow-replica-p99", p99 * 1000,
+       why="R = 3 always waits for the slow replica, whose own p99 is 1 ms + 50 ms × ln 100")
 
 # %% [markdown]
 # Read the R = 3 of 3 row: waiting for every replica costs twice the p99 of waiting for two
@@ -288,13 +325,20 @@ table(["write", "token", "accepted"], rows)
 # 10 writes/s come from jobs inside the cut-off data centre, and replication lags 2 s. These
 # rates and times are our assumptions, not GitHub's figures. `t_reroute` is how long the old
 # leader's clients keep writing to it after the heal (GitHub's application tier switched at once).
+#
+# **Predict first**: without protection, and with clients switching at once at the heal, how many
+# acknowledged writes will exist on one side only?
 
 # %%
-rows = []
+predict("diverged", ..., question="acknowledged writes on one side only, no protection",
+        unit="writes")
+
+# %%
+rows, runs = [], {}
 for t_reroute in (0.0, 30.0):
     for mode in MODES:
         params = dataclasses.replace(GITHUB_2018, mode=mode, t_reroute=t_reroute)
-        r = simulate_split_brain(params, rng=np.random.default_rng(SEED))
+        r = runs[t_reroute, mode] = simulate_split_brain(params, rng=np.random.default_rng(SEED))
         rows.append(
             [
                 f"{t_reroute:.0f} s",
@@ -307,7 +351,7 @@ for t_reroute in (0.0, 30.0):
                 f"{r.p_available_leader_side:.0%} / {r.p_available_other_side:.0%}",
             ]
         )
-table(
+drill = table(
     [
         "old clients after heal",
         "protection",
@@ -320,6 +364,13 @@ table(
     ],
     rows,
 )
+display(drill)
+reveal("diverged", runs[0.0, "none"].n_divergent,
+       why="most are the far side's 28 s of writes after its election; the rest never left the old leader")
+mm, g = stage("multi-master"), GITHUB_2018
+far = mm.rate_writes * g.n_voters_other_side / (g.n_voters_leader_side + g.n_voters_other_side)
+print(f"Shutterstall's masters, {far:,.0f} of {mm.rate_writes:,.0f} writes/s on the far side for "
+      f"{g.t_partition:.0f} s: {bottleneck('multi-master').value:,.0f} diverge")
 
 # %% [markdown]
 # Without protection, 826 acknowledged writes exist only on the old leader (the 2 s lag window
@@ -331,6 +382,11 @@ table(
 # altogether: the cut-off side, holding 2 of 5 voters, cannot commit, so its 428 writes are
 # refused instead of acknowledged, and nothing needs reconciling. The price is availability:
 # under the majority rule the minority side cannot write at all during the cut.
+#
+# The last line is the opening's count for Shutterstall, made more simply: its masters need no
+# election, so every write made on the far side during the whole cut diverges. With a majority
+# quorum only the far side, which holds three of the five voters, may write; the old leader's
+# side refuses, and nothing diverges.
 
 # %% [markdown]
 # ## Consensus as a building block
@@ -721,6 +777,17 @@ partial_credit(_score, 3)
 
 # %% [markdown]
 # ## Summary
+#
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("quorums").sentence_after)
+print(bottleneck("quorums").sentence)
+
+# %% [markdown]
+# A majority settles who may write, but not what two concurrent writes to one value mean. Two
+# likes of one photo, made at the same moment on two replicas, still merge into one under last
+# write wins. Chapter 06 builds a counter that keeps both, and nodes that survive a real network.
 #
 # - **Leaderless quorums**: N replicas, writes wait for W, reads for R. R + W > N makes every
 #   read meet the last acknowledged write, but is not linearizable on its own; sloppy quorums,

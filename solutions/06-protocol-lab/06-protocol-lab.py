@@ -51,6 +51,9 @@ from scalelab.netsim import (
     check_schedules,
     simulate,
 )
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
+from scalelab.replication import lww_merge
 from scalelab.widgets import show
 from scalelab.widgets.netsim import explore_run
 
@@ -61,6 +64,22 @@ rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## Why protocols fail on real networks
+#
+# Chapter 05 gave Shutterstall, the photo-print shop this course follows, a majority quorum, so
+# a partition no longer leaves two histories. One small thing still goes wrong whenever two
+# people like the same photo at the same moment:
+
+# %%
+print(opening("protocol-lab").sentence)
+s = stage("protocol-lab")
+print(f"{PRODUCT.name} now: {s.daily_users:,} daily users, {s.rate_peak:,.0f} requests/s at 20:00")
+
+# %% [markdown]
+# Each replica added one to the count it held and stored the total; merging two totals by
+# timestamp can only keep one of them. Counting likes correctly across replicas is a protocol
+# problem: what a node stores, what it sends, and what it does with a message that arrives
+# late, twice or never. In this lab you build such nodes, the like counter among them
+# (Exercise 2), and test them against a network that misbehaves.
 #
 # A protocol on a whiteboard sends a message and it arrives. On a real network a message can be
 # **lost** (a full queue in a switch, a node restarting), **delayed** by a garbage-collection
@@ -112,7 +131,14 @@ rng = np.random.default_rng(SEED)
 #
 # The broadcast workload sends 30 values to random nodes; every node must end up holding all
 # 30. `GossipNoRetry` passes each new value to every peer once. Here it runs with 20 % of the
-# messages lost, then the checker compares each node's final read with what was broadcast:
+# messages lost, then the checker compares each node's final read with what was broadcast.
+#
+# **Predict first**: with one message in five lost, how many of the 30 values will be held by
+# all five nodes at the end?
+
+# %%
+predict("broadcast-reach", ..., question="values of 30 held by all 5 nodes, 20 % of messages lost",
+        unit="values")
 
 # %%
 lossy = Faults(p_loss=0.2)
@@ -122,6 +148,9 @@ fates = [m.fate for m in run.messages if m.src[0] == "n" and m.dst[0] == "n"]
 print(f"{len(fates)} messages between nodes, {fates.count('lost')} lost")
 verdict = check_broadcast(run)
 print("accepted" if verdict.ok else textwrap.fill(verdict.problem, 96))
+everywhere = set.intersection(*(set(run.final[n]["messages"]) for n in run.node_ids))
+reveal("broadcast-reach", len(everywhere),
+       why="a value needs all 4 of its messages to arrive: 0.8⁴ ≈ 41 % of values, not 80 %")
 
 # %% [markdown]
 # Each lost message leaves one node without one value, for ever: nothing in the protocol
@@ -138,8 +167,16 @@ print("accepted" if verdict.ok else textwrap.fill(verdict.problem, 96))
 # The checker tries to find such an order: it picks an operation that may come next, checks
 # the register's value, recurses, and backtracks on a dead end (Wing and Gong, 1993), with a
 # memo of the configurations it has already tried (Lowe, 2017). When no order exists it shrinks
-# the history to a few operations you can read. Here a read began 1 s after a write of 1
-# finished, yet returned the initial value:
+# the history to a few operations you can read.
+#
+# Here is a history of three operations on a register that starts empty (`None`): `c0` writes 1
+# between 0 and 1 s; `c1` reads 1 between 0.5 and 1.5 s, while the write may still be under way;
+# `c2` reads `None` between 2 and 2.5 s. **Predict first**: could a single copy of the register
+# have produced this history? Pick `"yes"` or `"no"`.
+
+# %%
+predict("register-linearizable", ..., question="is the three-operation history linearizable?",
+        options=("yes", "no"))
 
 # %%
 history = [
@@ -150,6 +187,8 @@ history = [
 result = check_linearizable(history)
 print(result.ok, [(op.client, op.kind, op.value) for op in result.ops])
 print(check_linearizable(history[:2]).ok)  # without the stale read, the history is fine
+reveal("register-linearizable", "yes" if result.ok else "no",
+       why="c2 began after the write of 1 had ended, so one copy must answer 1; c1 is fine")
 
 # %% [markdown]
 # Chapter 05 showed that R + W > N makes every read quorum meet the last *acknowledged*
@@ -284,6 +323,25 @@ with library_disabled(
         )
 print("Hidden checks passed.")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# Before the counter, the problem it solves. A photo has 10 likes, and its counter is stored on
+# three replicas. At the same moment three people like it, each through a different replica;
+# each replica adds one to the count it holds and stores the total, with a timestamp.
+# **Predict first**: after the replicas merge by last write wins, how many likes does the photo
+# show?
+
+# %%
+predict("lww-likes", ..., question="likes shown after three concurrent likes of 10, merged by LWW",
+        unit="likes")
+
+# %%
+t = 20.0  # the three likes' timestamps (s): the same second on every replica
+replicas = [{"likes": (t, node, 10 + 1)} for node in range(3)]
+merged = lww_merge(lww_merge(replicas[0], replicas[1]), replicas[2])
+print(f"after the merge: {merged['likes'][2]} likes, kept from replica {merged['likes'][1]}")
+reveal("lww-likes", merged["likes"][2],
+       why="every replica stored 11, its 10 plus one; LWW keeps one total, so two likes are gone")
 
 # %% [markdown]
 # ### Exercise 2: a counter that duplicates cannot fool (3 points)
@@ -514,6 +572,16 @@ print("Hidden checks passed.")
 
 # %% [markdown]
 # ## Summary
+#
+# Shutterstall after this chapter, and what breaks next:
+
+# %%
+print(opening("protocol-lab").sentence_after)
+print(bottleneck("protocol-lab").sentence)
+
+# %% [markdown]
+# The likes are safe; the next limit is plain capacity. Nine page and API requests in ten are
+# reads, and every one of them reaches the database replicas. Chapter 07 puts a cache in front.
 #
 # - A node is handlers and timers; the network may lose, delay, reorder, duplicate and
 #   partition every message, and a node cannot tell a slow peer from a dead one.
