@@ -519,7 +519,8 @@ for _name, _seed in [("register: calm", 0), ("register: lossy", 1)]:
 print("Visible check passed: the hidden checks run 150 schedules with partitions and delays.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_register_node_hidden", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-"""Hidden checks: linearizability on 150 schedules with loss, partitions and slow links."""
+"""Hidden checks: linearizability on 150 schedules with loss, partitions and slow links; every
+read waits for its write-back."""
 ### BEGIN HIDDEN TESTS
 import scalelab.netsim
 from scalelab.checks import library_disabled
@@ -531,7 +532,7 @@ with library_disabled("scalelab.netsim.ABDRegister"):
         ("register: slow network", range(1000, 1040)),
         ("register: lossy", range(1000, 1050)),
     ]:
-        _r = check_schedules(RegisterNode, _name, _seeds, p_complete_min=0.5)
+        _r = check_schedules(RegisterNode, _name, _seeds, p_complete_min=0.5, write_back=True)
         assert _r.ok, (  # the failing schedule's seed: the evidence a protocol needs
             f"scenario {_name!r}, seed {_r.seed}: {_r.verdict.problem}. Replay it: show("
             f"explore_run, node=RegisterNode, kind='register', scenario={_name!r}, seed={_r.seed})"

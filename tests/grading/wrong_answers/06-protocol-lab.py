@@ -341,6 +341,43 @@ WRONG = {
         ),
         WrongAnswer(
             (
+                "class RegisterNode(QuorumNode):\n"
+                "    def on_start(self):\n"
+                "        super().on_start()\n"
+                '        self.version, self.value = (0, "", 0), None\n'
+                "        self.n_writes = 0\n"
+                "    def on_message(self, src, body):\n"
+                "        if self.handle_reply(src, body):\n"
+                "            return\n"
+                '        t = body["type"]\n'
+                '        if t == "get":\n'
+                '            self.reply(src, body, {"type": "get_ok", "version": self.version, "value": self.value})\n'
+                '        elif t == "put":\n'
+                '            if tuple(body["version"]) > self.version:\n'
+                '                self.version, self.value = tuple(body["version"]), body["value"]\n'
+                '            self.reply(src, body, {"type": "put_ok"})\n'
+                '        elif t == "read":\n'
+                '            self.ask_all({"type": "get"}, self.majority, lambda got: self.finish(src, body, got))\n'
+                '        elif t == "write":\n'
+                '            self.ask_all({"type": "get"}, self.majority, lambda got: self.write(src, body, got))\n'
+                "    def write(self, client, request, replies):\n"
+                '        top = max(tuple(r["version"]) for r in replies.values())\n'
+                "        self.n_writes += 1\n"
+                "        version = (top[0] + 1, self.node_id, self.n_writes)\n"
+                '        self.ask_all({"type": "put", "version": version, "value": request["value"]}, self.majority,\n'
+                '                     lambda _: self.reply(client, request, {"type": "write_ok"}))\n'
+                "    def finish(self, client, request, replies):  # answers first, repairs after\n"
+                '        best = max(replies.values(), key=lambda r: tuple(r["version"]))\n'
+                '        self.reply(client, request, {"type": "read_ok", "value": best["value"]})\n'
+                '        self.ask_all({"type": "put", "version": best["version"], "value": best["value"]},\n'
+                "                     1, lambda _: None)\n"
+            ),
+            max_points=7,
+            passes=("test_register_node_visible",),
+            why="answers a read before writing the value back: a later read can return the older value",
+        ),
+        WrongAnswer(
+            (
                 "from scalelab.netsim import ABDRegister\n"
                 "\n"
                 "class RegisterNode(ABDRegister):\n"
