@@ -24,7 +24,7 @@
 # - reason about expiry (TTL), write policies and stale reads;
 # - run two failure drills: a cache node goes down, and a hot key expires (a stampede).
 #
-# **Time:** about 55 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+# **Time:** about 60 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -55,6 +55,8 @@ from scalelab.cache import (
     zipf_popularity,
 )
 from scalelab.checks import plain_check_failures, warnings_to_stdout
+from scalelab.predict import predict, reveal
+from scalelab.product import N_CACHE_OBJECTS, PRODUCT, RATE_DB, bottleneck, opening, stage
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from IPython.display import Markdown, display
 
@@ -75,6 +77,23 @@ def table(header, rows):
 
 # %% [markdown]
 # ## 1. The cache tier and the cache-aside read
+#
+# Shutterstall, the photo-print shop this course follows, left chapter 06 with its web tier
+# spread over many servers and its reads spread over three database replicas. Every listing
+# page is still a database query, and the shop keeps growing:
+
+# %%
+print(opening("caching").sentence)  # where chapter 06 left the shop
+s = stage("caching")
+print(f"{PRODUCT.name} now: {s.daily_users:,} daily users, {s.rate_peak:,.0f} requests/s at 20:00")
+per_replica = s.rate_writes + s.rate_reads / s.n_replicas  # each replica replays every write
+print(f"Without a cache each replica would need {per_replica:,.0f} of its {RATE_DB:,.0f} "
+      f"queries/s: {100 * per_replica / RATE_DB:.0f} % busy.")  # fmt: skip
+
+# %% [markdown]
+# More replicas would only buy time: each one replays every write, and the reads keep growing
+# with the users. Most of those reads ask for the same popular listings, again and again, so
+# the cheaper fix is to remember the answers.
 #
 # A cache is a key-value store held in memory (Memcached and Redis are the common ones). It
 # is much smaller than the database and it may lose its contents at any time, so the database
@@ -123,6 +142,23 @@ table(
 # to 99 % looks like a small gain but divides the database's work by ten. That is why people
 # who run caches talk about miss ratios, and why the rest of the chapter is about squeezing
 # misses out of a cache of a given size.
+#
+# Shutterstall's cache will hold 20,000 of its 200,000 listings, and section 4 shows why that
+# answers about 62 % of its reads. **Predict first**: with a 0.5 ms cache read and a 10 ms
+# database read, what is the mean read time, in milliseconds?
+
+# %%
+predict("mean-read", ..., unit="ms",
+        question="mean read time at a 62 % hit ratio (0.5 ms cache, 10 ms database)")
+
+# %%
+t_read = mean_latency(s.p_hit)  # the library's defaults: 0.5 ms cache read, 10 ms database read
+db_reads = database_load(s.rate_reads, s.p_hit)
+print(f"{PRODUCT.name}: {100 * s.p_hit:.1f} % hits; {db_reads:,.0f} of {s.rate_reads:,.0f} reads/s "
+      "still reach the replicas")  # fmt: skip
+p_miss = 1 - s.p_hit
+reveal("mean-read", 1000 * t_read, why=f"all reads pay 0.5 ms and the {100 * p_miss:.0f} % that "
+       "miss pay 10 ms more: the misses set the mean")
 
 # %% [markdown]
 # ## 2. What gets requested: popularity is skewed
@@ -284,6 +320,27 @@ fig
 # 0.2 % of its own characteristic-time formula. The gap between LRU and the dashed "ideal"
 # line is what a better policy could still win: under independent requests a perfect LFU,
 # which counts every request of every object, converges to that line.
+#
+# ### Sizing Shutterstall's cache
+#
+# Che's formula needs only the popularity law and the cache's size, so it sizes a cache before
+# any trace exists. Shutterstall's 200,000 listings follow a Zipf law of skew 0.9, and its cache
+# holds a tenth of them, 20,000: that is where section 1's 62 % came from. **Predict first**:
+# the team doubles the cache to 40,000 listings. What hit ratio does Che's formula give now?
+
+# %%
+predict("cache-double", ..., unit="%",
+        question="LRU hit ratio with 40,000 of 200,000 listings cached (Zipf 0.9)")
+
+# %%
+listings = zipf_popularity(PRODUCT.n_listings, PRODUCT.zipf_s)  # each listing's share of reads
+sizes_product = (N_CACHE_OBJECTS, 2 * N_CACHE_OBJECTS)
+h_now, h_double = (che_hit_ratio(listings, n) for n in sizes_product)
+for n_cached, h in zip(sizes_product, (h_now, h_double)):
+    print(f"{n_cached:>6,} listings cached: hit ratio {100 * h:.1f} %, "
+          f"{database_load(s.rate_reads, h):,.0f} reads/s reach the replicas")  # fmt: skip
+reveal("cache-double", 100 * h_double, why=f"each listing added is rarer than the last (Zipf): "
+       f"twice the memory adds {100 * (h_double - h_now):.0f} points")
 
 # %% [markdown]
 # ## 5. Scans and bursts: where the policies part ways
@@ -417,10 +474,19 @@ fig
 #
 # The second drill needs no hardware failure at all. One key (the home page, a celebrity's
 # profile) gets a large share of the traffic. When its TTL runs out, the next read misses and
-# starts a database read that takes $t_{fetch}$; every read that arrives meanwhile misses too,
-# so about $1 + \lambda_{key}\, t_{fetch}$ reads hit the database at once. With **request
-# coalescing** (a lock, "single flight", or memcache leases) only the first read fetches and
-# the others wait for it.
+# starts a database read. **Predict first**: the hot key below is read 1,000 times a second,
+# and its database read takes 50 ms. When it expires, how many reads go to the database before
+# the fresh value is back in the cache?
+
+# %%
+predict("stampede-reads", ..., unit="database reads",
+        question="reads of a hot key (1,000/s, 50 ms fetch) reaching the database per expiry")
+
+# %% [markdown]
+# While the first miss is fetching, every read that arrives misses too, so about
+# $1 + \lambda_{key}\, t_{fetch}$ reads hit the database at once. With **request coalescing**
+# (a lock, "single flight", or memcache leases) only the first read fetches and the others
+# wait for it.
 
 # %%
 hot = make_trace("stampede", n_objects=1_000, n_requests=30_000, p_hot=0.5, rate=2_000, rng=rng)
@@ -445,7 +511,10 @@ for i, coalesce in enumerate([False, True]):
     )
     rows.append([coalesce, int((run.db_read & is_hot).sum())])
 display(table(["coalescing", "database reads of the hot key, whole trace"], rows))
-display(Markdown(f"Expected per expiry without coalescing: {stampede_db_reads(1_000, 0.05):.0f}"))
+per_expiry = stampede_db_reads(1_000, 0.05)  # the hot key's share of 2,000 reads/s: 1,000
+display(Markdown(f"Expected per expiry without coalescing: {per_expiry:.0f}"))
+reveal("stampede-reads", per_expiry, why="the cache stays empty for the whole 50 ms fetch, and "
+       "every read in that window misses too")
 fig
 
 # %% [markdown]
@@ -877,6 +946,13 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ## Summary
 #
+# Where Shutterstall stands after this chapter, and the limit it meets next:
+
+# %%
+print(opening("caching").sentence_after)  # the product with its cache
+print(bottleneck("caching").sentence)  # what breaks next: chapter 08
+
+# %% [markdown]
 # - A cache tier answers most reads from memory; with cache-aside a read costs
 #   $t_c + (1-h)\,t_{db}$ on average and the database sees $\lambda(1-h)$ reads/s, so the
 #   **miss** ratio is the lever: 90 % → 99 % hits divides database load by ten.
@@ -897,8 +973,11 @@ print("Hidden checks passed.")
 # approximations: LRU +0.19 % (α 0.8, 1 %) and −0.30 % (α 1.0, 10 %) from Che; FIFO +0.18 % and
 # −0.16 % from its characteristic-time formula.
 #
-# In the next chapter the same machinery moves to the edge of the network: a CDN is a cache
-# tier placed near the users, built on this chapter's `scalelab.cache`.
+# The cache took the listings' reads off the replicas, but half of Shutterstall's requests
+# are for photos and thumbnails, and every one of their bytes still leaves through the
+# origin's single link. In the next chapter the same machinery moves to the edge of the
+# network: a CDN is a cache tier placed near the users, built on this chapter's
+# `scalelab.cache`.
 #
 # ## References
 #

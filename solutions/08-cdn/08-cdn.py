@@ -26,7 +26,7 @@
 #   slow, and compare **multi-CDN**, **origin shields**, **redundant edges** and **local caching**
 #   on failures, latency and cost.
 #
-# **Time:** about 55 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+# **Time:** about 60 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -57,7 +57,9 @@ from scalelab.cdn import (
     ttl_hit_ratio,
 )
 from scalelab.checks import plain_check_failures, warnings_to_stdout
-from scalelab.estimate import diurnal_rate
+from scalelab.estimate import diurnal_rate, human_bytes
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, T_CDN_TTL, bottleneck, opening, stage
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
 from scalelab.widgets.cdn import explore_cdn
 
@@ -67,13 +69,27 @@ SEED = 2026
 rng = np.random.default_rng(SEED)
 
 # %% [markdown]
-# ## The problem: your servers are far from most of your users
+# ## The problem: too many bytes, too far from the users
 #
-# Our product's servers (the **origin**) stand in one region, North America east, and its users
-# are everywhere. However fast the servers are, every round trip to them costs the time light
-# needs to cross the distance in fibre and back, plus the detours of real cables. From each
-# user region (the same round-trip table as chapter 10), compared with a server in the user's own
-# metro area:
+# Chapter 07 took most listing reads off Shutterstall's database. Half of its requests, though,
+# fetch a photo or a thumbnail, and every byte of those leaves through the one link of the data
+# centre, the **origin**:
+
+# %%
+print(opening("cdn").sentence)  # where chapter 07 left the shop
+shop = stage("cdn")
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, "
+      f"{shop.rate_peak:,.0f} requests/s at 20:00")  # fmt: skip
+rate_bytes_static = shop.rate_static * PRODUCT.bytes_static  # a photo 2 MB, a thumbnail 20 kB
+print(f"{shop.rate_static:,.0f} of them fetch photos and thumbnails: "
+      f"{human_bytes(rate_bytes_static)}/s to send.")  # fmt: skip
+
+# %% [markdown]
+# A bigger link would carry the bytes, but not make them arrive sooner. The origin stands in
+# one region, North America east, and Shutterstall's users are everywhere. However fast the
+# servers are, every round trip to them costs the time light needs to cross the distance in
+# fibre and back, plus the detours of real cables. From each user region (the same round-trip
+# table as chapter 10), compared with a server in the user's own metro area:
 
 # %%
 print(f"{'users in':<10} {'to the origin':>14} {'to a nearby edge':>17}")
@@ -150,6 +166,15 @@ print(
 #
 # ## The TTL decides the offload
 #
+# Shutterstall's photos and thumbnails carry a TTL of one day. **Predict first**: a thumbnail
+# from the long tail of the catalogue is requested at one edge once an hour. What share of
+# those requests does the edge answer from its copy?
+
+# %%
+predict("ttl-hit", ..., unit="%",
+        question="hits at one edge: a thumbnail requested once an hour, with a one-day TTL")
+
+# %% [markdown]
 # Take one file requested at `λ` requests per second, with TTL `T`. The first request after the
 # copy expires misses; during the next `T` seconds about `λT` more requests arrive, and all of
 # them hit. So out of every `1 + λT` requests, one misses:
@@ -157,10 +182,10 @@ print(
 # $$\text{hit share of one object} = \frac{\lambda T}{1 + \lambda T}.$$
 #
 # A popular file (λ = 10 per second) with a one-minute TTL hits 600 times out of 601; a rarely
-# requested file (one request per hour) almost never hits. An edge's offload is this share
-# averaged over its objects, **weighted by their request rates**. The formula against a
-# replay of the trace through an edge big enough to hold everything (the first half of the
-# trace, 500 seconds, warms it up):
+# requested file (one request per hour) almost never hits with that TTL. An edge's offload is
+# this share averaged over its objects, **weighted by their request rates**. The formula
+# against a replay of the trace through an edge big enough to hold everything (the first half
+# of the trace, 500 seconds, warms it up), then Shutterstall's thumbnail:
 
 # %%
 popularity = zipf_popularity(5_000, 0.8)
@@ -171,12 +196,18 @@ for t_ttl in (1, 10, 60, 300):
     formula = ttl_hit_ratio(60.0 * popularity, t_ttl)
     lines.append(f"TTL {t_ttl:>5} s: offload {formula:.3f} by the formula, {replayed:.3f} replayed")
 print("\n".join(lines))
+rate_thumbnail = 1 / 3_600  # Shutterstall's long-tail thumbnail at one edge, requests/s
+p_thumbnail = ttl_hit_ratio([rate_thumbnail], T_CDN_TTL)
+n_per_ttl = rate_thumbnail * T_CDN_TTL  # requests that arrive while one copy lives
+reveal("ttl-hit", 100 * p_thumbnail, why=f"a copy kept a day serves the {n_per_ttl:.0f} requests "
+       f"after the miss that fetched it: 1 miss in {1 + n_per_ttl:.0f}")
 
 # %% [markdown]
 # Longer TTLs raise the offload, quickly at first and then slowly: the popular files already
 # hit, and each extra minute only helps the long tail of rarely requested files. What limits
 # the TTL is **freshness**: a copy at the edge is served until it expires even if the origin
-# has changed it. We come back to that below.
+# has changed it. We come back to that below: Shutterstall can keep its files for a day only
+# because a new version of a photo gets a new URL.
 #
 # ## Many edges, and the origin shield
 #
@@ -185,7 +216,12 @@ print("\n".join(lines))
 # **origin shield** is one more cache layer, run by the CDN next to the origin: edges that miss
 # ask the shield, and only the shield asks the origin. Six edges that miss the same file within
 # one TTL cost the origin one request. The formula (`origin_rate`) for the same 60 requests/s,
-# spread over our six regions:
+# spread over our six regions, follows. **Predict first**: with a TTL of ten minutes, how many
+# times fewer requests reach the origin with a shield than without one?
+
+# %%
+predict("shield-factor", ..., unit="times fewer",
+        question="origin requests without a shield over with one: six edges, TTL 600 s")
 
 # %%
 region_share = np.array(CDN().users) / sum(CDN().users)
@@ -199,6 +235,9 @@ for t_ttl in (10, 60, 600):
         f"{shielded:5.1f} with one ({alone / shielded:.1f}x fewer)"
     )
 print("\n".join(lines))
+factor = origin_rate(rate_edge, 600) / origin_rate(rate_edge, 600, shield=True)
+reveal("shield-factor", factor, why="six only for files every edge fetches each TTL; a rare "
+       "file misses at the shield too")
 
 # %% [markdown]
 # The replay agrees: the same trace spread over six edges of 5,000 objects each, TTL 60 s.
@@ -349,7 +388,12 @@ print(
 # The drill: 10,000 requests/s for two hours, in one-minute steps; the whole CDN (every
 # region, and its shield) fails from minute 30 to minute 60 and comes back empty; the origin
 # can serve 4,000 requests/s. 20 % of requests are dynamic (TTL 2 s), the rest static (TTL one
-# hour). Failover to the origin, without and with a shield:
+# hour). Failover to the origin, without and with a shield. **Predict first**: without a shield,
+# what share of the two hours' requests fail?
+
+# %%
+predict("outage-failed", ..., unit="%",
+        question="requests failed in two hours: the whole CDN down 30 minutes, failover to origin")
 
 # %%
 minutes = np.arange(120) + 0.5
@@ -368,6 +412,9 @@ for with_shield, out in drill.items():
         f"{s.failed_share:.1%} failed"
     )
 print("\n".join(lines))
+p_failed = summarise(drill[False], outage).failed_share  # no shield
+reveal("outage-failed", 100 * p_failed, why="the outage is a quarter of the two hours, and in it "
+       "the origin serves 4,000 of 10,000 requests/s")
 
 drill_fig = go.Figure(
     [
@@ -499,9 +546,9 @@ print("\n".join(lines))
 #   before detection (2 of 120 minutes, about 1.7 %). Warm traffic on it lowers that a little,
 #   because that share never fails, and costs more every day.
 # - The second CDN's contract costs money **every hour**, outage or not; the table shows about
-#   $40 an hour more than the cheapest plans in the drill, partly because it delivers the
+#   \$40 an hour more than the cheapest plans in the drill, partly because it delivers the
 #   requests the other plans lose. Outside outages a cold standby costs its minimum commitment,
-#   $6 an hour in the model (about $52,000 a year). Whether that is worth it depends on what an
+#   \$6 an hour in the model (about \$52,000 a year). Whether that is worth it depends on what an
 #   hour of downtime costs you, which is Exercise 4's question.
 #
 # Local caching is the one strategy that helps in every case: try the **Answered by users' own
@@ -847,7 +894,7 @@ partial_credit(_score, 3)
 # %% [markdown]
 # ### Exercise 4 (written, 3 points): is a second CDN worth it?
 #
-# Your site serves 10,000 requests/s around the clock and earns about $20,000 an hour. Your
+# Your site serves 10,000 requests/s around the clock and earns about \$20,000 an hour. Your
 # CDN has had one provider-wide outage of about an hour in each of the last two years. A
 # colleague proposes adding a second CDN, as in the drill above.
 #
@@ -858,13 +905,13 @@ partial_credit(_score, 3)
 # `grading/rubrics/08-cdn.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "multi_cdn_worth_it", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
-# Cost: a cold second CDN's minimum commitment is paid every hour, about $6 an hour in the model,
-# roughly $52,000 a year, before what the model leaves out: a DNS traffic-steering service,
+# Cost: a cold second CDN's minimum commitment is paid every hour, about \$6 an hour in the model,
+# roughly \$52,000 a year, before what the model leaves out: a DNS traffic-steering service,
 # engineering time to keep two sets of cache rules, TLS certificates and purge calls in step,
 # and regular tests of the switch (an untested failover is a guess). Benefit: in the hour-long
 # provider-wide drill, failover to the origin lost about 61 % of that hour's requests (the origin
 # could serve 4,000 of 10,000 requests/s), a second CDN about 3 % (only those before DNS moved
-# clients), so it saves roughly 0.58 × $20,000 ≈ $11,600 per outage, about $11,600 a year at
+# clients), so it saves roughly 0.58 × \$20,000 ≈ \$11,600 per outage, about \$11,600 a year at
 # one outage a year, plus goodwill. On these numbers I would not buy it yet. First I would add an
 # origin shield, use versioned URLs with long TTLs and local caching so returning users need less
 # network, give the origin room to absorb more of a failover, and measure again; a second CDN
@@ -885,6 +932,21 @@ partial_credit(_score, 3)
 
 # %% [markdown]
 # ## Summary
+#
+# Where Shutterstall stands with its CDN (edges in six regions, a shield and a one-day TTL on
+# versioned URLs), and what breaks next:
+
+# %%
+print(opening("cdn").sentence_after)  # the product with its CDN
+before, after = stage("caching").n_web_servers, stage("cdn").n_web_servers
+print(f"Without the photos to send, the web tier needs {after} servers at the peak, "
+      f"down from {before}.")  # fmt: skip
+print(bottleneck("cdn").sentence)  # what breaks next: chapter 09
+
+# %% [markdown]
+# The offload is nearly total because Shutterstall's catalogue is small next to its traffic:
+# through the shield, each photo and thumbnail is fetched from the origin at most once a day.
+# A TTL that long is safe only because a changed photo gets a new URL.
 #
 # - A CDN serves **static content** from edge caches near users: a hit costs one short round trip
 #   (20 ms here) instead of up to 220 ms to the origin. One edge is a cache from chapter 07: its

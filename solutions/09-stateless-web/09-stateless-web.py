@@ -25,7 +25,7 @@
 #   session store fails, and the load imbalance that sticky routing causes;
 # - write a stateless request handler, and weigh signed tokens against server-side sessions.
 #
-# **Time:** about 55 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
+# **Time:** about 60 minutes. **Points:** 13 (10 autograded, 3 for a written answer).
 
 # %% [markdown]
 # ## Setup
@@ -37,6 +37,9 @@
 import numpy as np
 from IPython.display import Markdown, display
 from scalelab.checks import plain_check_failures, warnings_to_stdout
+from scalelab.predict import predict, reveal
+from scalelab.product import PRODUCT, bottleneck, opening, stage
+from scalelab.queueing import littles_law
 from scalelab.sessions import (
     SessionParams,
     SessionStore,
@@ -58,6 +61,19 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## The problem: HTTP forgets you between requests
 #
+# With a CDN in front of it, Shutterstall's web tier serves little but pages and API calls,
+# from a couple of dozen servers that the autoscaler adds at the evening peak and removes at
+# night. Each server keeps its users' sessions in memory, the way the framework set it up:
+
+# %%
+print(opening("stateless-web").sentence)  # where chapter 08 left the shop
+shop = stage("stateless-web")
+print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, "
+      f"{shop.rate_peak:,.0f} requests/s at 20:00")  # fmt: skip
+
+# %% [markdown]
+# To see why a lost server costs so many logins, look at how a web server remembers anyone.
+#
 # HTTP is a *stateless* protocol: each request stands alone, and nothing in the protocol says
 # that two requests come from the same person. Sites remember people with a **cookie**: at
 # login the server answers with `Set-Cookie: sid=8f3a…`, and the browser sends `sid=8f3a…` back
@@ -74,6 +90,25 @@ rng = np.random.default_rng(SEED)
 #
 # The word *stateless* describes the web servers, not the system: the state still exists, it
 # has just moved to a place built to keep it.
+#
+# How much state is that for Shutterstall? Each daily user makes one visit a day, of about ten
+# minutes, and at 20:00 visits start 1.8 times as fast as on average. **Predict first**: how
+# many visits are in progress at 20:00, each a session held in some web server's memory? Give
+# your answer in thousands.
+
+# %%
+predict("visits-in-progress", ..., unit="thousand sessions",
+        question="visits in progress at 20:00: 32 million a day, 10 minutes each, peak factor 1.8")
+
+# %%
+rate_visits = shop.daily_users / 86_400 * PRODUCT.peak_factor  # visits starting per second
+in_progress = littles_law(rate=rate_visits, t_response=PRODUCT.t_visit)  # sessions = rate × time
+print(f"{rate_visits:,.0f} visits start per second at 20:00, "
+      f"each lasting {PRODUCT.t_visit / 60:.0f} minutes")  # fmt: skip
+print(f"{in_progress / shop.n_web_servers:,.0f} sessions in each web server's memory "
+      f"({shop.n_web_servers} servers): what a lost server takes with it")  # fmt: skip
+reveal("visits-in-progress", in_progress / 1000, why="Little's law: visits in progress = visits "
+       "starting per second × seconds each one lasts")
 
 # %% [markdown]
 # ## A stateful tier needs sticky sessions
@@ -131,7 +166,12 @@ display(
 # others, and everyone else stays put. So a failure logs out the same quarter as cookies do.
 # A **scale event** is different: the operator or the autoscaler rewrites the list, `n` drops
 # from 4 to 3, and `user mod 3` differs from `user mod 4` for most users, so most requests now
-# land on a server that has never seen that user. Here are both, same users, same seed:
+# land on a server that has never seen that user. Here are both, same users, same seed.
+# **Predict first**: of the 2,000 users, how many does the scale-in from 4 servers to 3 log out?
+
+# %%
+predict("scale-in-mod-n", ..., unit="users",
+        question="users of 2,000 logged out when hash mod n routing scales in from 4 servers to 3")
 
 # %%
 hashed = simulate_sessions(
@@ -148,6 +188,8 @@ display(
         f"| scale-in 4→3 (the list is rewritten) | {rescaled.n_lost:,} |"
     )
 )
+reveal("scale-in-mod-n", rescaled.n_lost, why="user mod 3 and user mod 4 agree for only 3 users in "
+       "12: the others land where no session waits")
 
 # %% [markdown]
 # A failure costs the dead server's users; a planned scale-in of the same single server costs
@@ -161,7 +203,13 @@ display(
 # each user's rate from a lognormal distribution. A sticky server's load is the **sum of the
 # activity of the users pinned to it**, so a server that happens to hold two heavy users is
 # busier than the rest, and the balancer cannot move their requests elsewhere. We measure
-# imbalance as the busiest server's load divided by the mean load (1.0 is perfectly even):
+# imbalance as the busiest server's load divided by the mean load (1.0 is perfectly even).
+# **Predict first**: 200 users of very uneven activity, pinned to 5 servers: what is the
+# imbalance?
+
+# %%
+predict("sticky-imbalance", ..., unit="× the mean",
+        question="busiest server's load over the mean: 200 uneven users pinned to 5 servers")
 
 # %%
 heavy = SessionParams(mode="sticky", n_users=200, n_servers=5, sigma_activity=1.5)
@@ -177,12 +225,15 @@ display(
         f"| the same users on a stateless tier | {imbalance(stateless.load.sum(axis=0)):.2f} |"
     )
 )
+reveal("sticky-imbalance", imbalance(per_server), why="each server sums about 40 users, and one or "
+       "two heavy users among them lift its total")
 
 # %% [markdown]
-# With sticky routing the busiest server carries about a fifth more than its share here (more
-# with fewer users per server or more skewed users), and it is the one that saturates first
-# at the peak: you have to buy capacity for the *busiest* server, not the average one. A stateless tier spreads each request on its own, so its
-# servers differ by at most one request per bucket.
+# With sticky routing the busiest server here carries almost twice the mean load: the heaviest
+# of the 200 users, who alone sends a fifth of all requests, is pinned to it. Fewer users per
+# server or more skewed users make it worse. That server saturates first at the peak, so you
+# have to buy capacity for the *busiest* server, not the average one. A stateless tier spreads
+# each request on its own, so its servers differ by at most one request per bucket.
 #
 # Stickiness also blunts scaling out. A server added at the peak receives only users who log
 # in *after* it starts; the users already pinned elsewhere stay there until their sessions
@@ -764,6 +815,17 @@ print("Hidden checks passed.")
 
 # %% [markdown]
 # ## Summary
+#
+# Where Shutterstall stands with its sessions in a shared store, and what breaks next:
+
+# %%
+print(opening("stateless-web").sentence_after)  # the product with a stateless web tier
+print(bottleneck("stateless-web").sentence)  # what breaks next: chapter 10
+
+# %% [markdown]
+# Any web server can now go at any moment, in a crash or in the autoscaler's nightly scale-in.
+# What no web tier in Virginia can fix is distance: a user in Sydney waits a long round trip
+# for every request, and chapter 10 brings the servers closer.
 #
 # - A **stateful** web tier keeps sessions in server memory and needs **sticky sessions**; a
 #   **stateless** tier keeps nothing between requests, so any server can serve any request, as
