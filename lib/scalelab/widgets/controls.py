@@ -29,6 +29,7 @@ __all__ = [
     "checkbox",
     "toggle",
     "disable",
+    "cap",
     "fmt_ms",
     "fmt_pct",
     "fmt_rate",
