@@ -6,8 +6,9 @@ rounds (CPU and wall time, min and median) and must return the same hit count, e
 stops. Goals, as ratios measured in the same run:
 
 - ``hit_ratio(..., "lru")`` from a ``Trace`` and from an array >= 1x an OrderedDict LRU;
-- ``hit_ratio(..., "fifo")`` >= 1x a ring buffer + set, from a ``Trace`` (which converts
-  its keys to a list first; the baseline is handed the list) and from a list;
+- ``hit_ratio(..., "fifo")`` >= 1x a ring buffer + set, from a ``Trace`` (which reads its
+  keys from the array one at a time; the baseline is handed them as a list, built beforehand)
+  and from a list;
 - the exact miss-ratio curve (every size at once) <= 3x one OrderedDict LRU pass, at 1e6 and
   at 1e7 requests, with its peak memory a small multiple of the trace (<= 10x its keys).
 

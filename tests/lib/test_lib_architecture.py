@@ -373,3 +373,62 @@ def test_latency_quantiles_equal_the_readable_bisection():
         for q in (0.5, 0.99):
             got = simulation._quantile(q, w, c, m)
             assert np.array_equal(got, reference(q, w, c, m), equal_nan=True)
+
+
+def _bisection(q, w, c, mean):
+    """The readable bisection the latency percentiles must equal bit for bit."""
+    total = w.sum(axis=1)
+    lo, hi = np.zeros(w.shape[0]), np.full(w.shape[0], 60.0)
+    m = np.maximum(mean, 1e-9)
+    for _ in range(36):
+        x = (lo + hi) / 2
+        z = np.clip(x[:, None] - c, 0.0, None)
+        f = np.sum(w * -np.expm1(-z / m), axis=1)
+        below = f < q * total
+        lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+    return np.where(total > 0, (lo + hi) / 2, np.nan)
+
+
+def test_latency_quantiles_equal_the_bisection_on_a_smooth_day():
+    """The capstone's shape (many buckets, smoothly varying mixtures, a jump where a failure
+    starts): every row through the interpolated Newton steps, bit for bit the bisection."""
+    rng = np.random.default_rng(4)
+    n, k = 600, 27
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    c = 0.02 + 0.15 * rng.random(k) + 0.01 * np.sin(6 * t) + 1e-4 * rng.random((n, k))
+    m = np.broadcast_to(0.004 + 0.05 * rng.random(k) * (1 + 0.5 * t), (n, k)).copy()
+    w = rng.random(k) * (1.0 + 0.1 * rng.random((n, k)))
+    w[300:330, :9] = 0.0  # a data path lost for a while: the quantile jumps
+    w[400:410] = 0.0  # buckets without traffic
+    c[500:520] += 0.3
+    for q in (0.5, 0.9, 0.99):
+        got = simulation._quantile(q, w, c, m)
+        assert np.array_equal(got, _bisection(q, w, c, m), equal_nan=True), q
+    p50, p99 = simulation._quantiles((0.5, 0.99), w, c, m)
+    assert np.array_equal(p50, _bisection(0.5, w, c, m), equal_nan=True)
+    assert np.array_equal(p99, _bisection(0.99, w, c, m), equal_nan=True)
+
+
+def test_the_remembered_cdn_stage_is_a_fresh_call_and_hands_out_copies():
+    """The CDN stage's memo: the same numbers as calling cdn_buckets, and a caller that changes
+    a run's arrays changes nothing the next run reads."""
+    simulation._cdn_buckets_cached.cache_clear()
+    first = run(GOOD, seed=21)
+    again = run(ar.Design(n_servers=30, dns_ttl=30), seed=21)  # same traffic: remembered
+    assert simulation._cdn_buckets_cached.cache_info().hits >= 1
+    cdn = CDN(
+        t_ttl=GOOD.cdn_ttl,
+        p_dynamic=0.0,
+        users=W.users,
+        rate_origin_max=ar.design.RATE_STATIC_ORIGIN,
+        kb_object=ar.design.KB_STATIC,
+    )
+    fresh = cdn_buckets(first.parts["rate"] * W.p_static, 60.0, cdn, strategy=GOOD.cdn_strategy)
+    for name in ("rate_origin", "rate_failed", "p99_all", "p99", "cost", "rate_stale", "t"):
+        np.testing.assert_array_equal(getattr(again.parts["cdn"], name), getattr(fresh, name))
+    before = again.parts["cdn"].p99_all.copy()
+    first.parts["cdn"].p99_all[:] = -1.0
+    again.parts["cdn"].rate_failed[:] = -1.0
+    third = run(GOOD, seed=21)
+    np.testing.assert_array_equal(third.parts["cdn"].p99_all, before)
+    np.testing.assert_array_equal(third.parts["cdn"].rate_failed, fresh.rate_failed)

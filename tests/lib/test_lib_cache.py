@@ -489,3 +489,20 @@ def test_explorer_size_slider_changes_figure_and_caption():
     assert ex.figure.data[4].visible  # Che's approximation is shown for independent requests
     ex.controls["alpha"].value = 1.2
     assert "skew 1.2" in ex.caption.value
+
+
+@pytest.mark.parametrize("shift", [0, -50, 10**9])
+@pytest.mark.parametrize("capacity", [1, 2, 37, 250, 5_000])
+def test_fifo_from_an_array_agrees_with_the_class(shift, capacity):
+    """FIFO from whole-number arrays: keys in [0, n) take the byte-per-key loop, negative or
+    huge keys the set; both equal FIFOCache."""
+    tr = make_trace(
+        "zipf", n_objects=400, n_requests=6_000, alpha=0.9, rng=np.random.default_rng(8)
+    )
+    keys = tr.keys + shift
+    cache = make_cache("fifo", capacity)
+    hits = sum(cache.access(k) for k in keys.tolist())
+    assert hit_ratio(keys, "fifo", capacity) == hits / len(keys)
+    assert hit_ratio(keys.tolist(), "fifo", capacity) == hits / len(keys)
+    if shift == 0:
+        assert hit_ratio(tr, "fifo", capacity) == hits / len(keys)

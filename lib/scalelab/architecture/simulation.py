@@ -86,11 +86,17 @@ def traffic(workload: Workload, t, *, rng: np.random.Generator) -> np.ndarray:
     return rate
 
 
+_N_GRID = 2**36
+"""The bisection's grid: 36 halvings of [0, 60] s leave cells of 60 / 2**36 s (0.87 ns)."""
+
+_H = 60.0 / _N_GRID
+
+
 def _quantile(q: float, w: np.ndarray, c: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Per row, the ``q`` quantile of a mixture: weight ``w``, constant ``c`` plus an exponential
-    of mean ``mean`` (bisection on the mixture's distribution function).
+    of mean ``mean`` (s): bit for bit the bisection below, found in far fewer evaluations.
 
-    The readable form it computes, bit for bit (with fewer temporary arrays)::
+    The readable form (36 halvings of [0, 60] s)::
 
         for _ in range(36):
             x = (lo + hi) / 2
@@ -98,26 +104,151 @@ def _quantile(q: float, w: np.ndarray, c: np.ndarray, mean: np.ndarray) -> np.nd
             f = np.sum(w * -np.expm1(-z / m), axis=1)
             below = f < q * total
             lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+        return (lo + hi) / 2
+
+    See :func:`_quantiles` for how the same answer is found faster.
+    """
+    return _quantiles((q,), w, c, mean)[0]
+
+
+def _quantiles(qs, w: np.ndarray, c: np.ndarray, mean: np.ndarray) -> list[np.ndarray]:
+    """:func:`_quantile` for each of ``qs``, sharing the work that does not depend on ``q``.
+
+    Every point the bisection tests is a grid point ``j * _H`` (exact in floating point), and
+    its test there, "the mixture's computed distribution function is below q", depends on the
+    row and ``j`` alone. With weights >= 0 that test is monotone in ``j`` (true, then false):
+    every operation in the sum is monotone (rounding to nearest is, and so is numpy's ``expm1``:
+    checked on 2.2e8 consecutive doubles), so the bisection ends in the one cell ``[lo, lo + 1]``
+    whose left end tests true (or is 0) and whose right end tests false (or is the grid's end).
+    Any search that brackets that cell from the same exact tests gives the same
+    ``(lo + hi) / 2``; this one (tests check it against the bisection, bit for bit):
+
+    1. every 16th row: a safeguarded Newton search on the grid (:func:`_rtsafe`) from an upper
+       bound of the quantile;
+    2. every row: three Newton steps from those rows' answers, interpolated (the quantile moves
+       smoothly from one bucket to the next), then the two grid points around the estimate;
+    3. the few rows still open: the safeguarded search again.
+
+    About 6 evaluations of the mixture per row instead of 36. ``-max(x - c, 0)`` is computed as
+    ``min(c - x, 0)`` (negation is exact; only the sign of a zero term differs, which changes
+    no sum but a zero one, and no test).
     """
     total = w.sum(axis=1)
-    lo = np.zeros(w.shape[0])
-    hi = np.full(w.shape[0], 60.0)
+    n = w.shape[0]
+    qs = np.asarray(qs, dtype=float)
+    rows = np.flatnonzero(total > 0)
+    if not rows.size:
+        return [np.full(n, np.nan) for _ in qs]
     m = np.maximum(mean, 1e-9)
-    # sum(w * -e) < q * total  <=>  sum(w * e) > -(q * total): negation is exact in floating point
-    neg_target = -(q * total)
-    z = np.empty(w.shape)
-    for _ in range(36):
-        x = (lo + hi) / 2
-        np.subtract(x[:, None], c, out=z)
-        np.maximum(z, 0.0, out=z)
-        np.divide(z, m, out=z)
-        np.negative(z, out=z)
-        np.expm1(z, out=z)
-        np.multiply(w, z, out=z)
-        below = z.sum(axis=1) > neg_target
-        np.copyto(lo, x, where=below)
-        np.copyto(hi, x, where=~below)
-    return np.where(total > 0, (lo + hi) / 2, np.nan)
+    g = -np.log1p(-qs)  # the cumulative hazard at the quantile, per q
+    neg_target = -(qs[:, None] * total)  # the test: sum(w * expm1(-z)) > -(q * total)
+    lo = np.zeros((qs.size, n), dtype=np.int64)
+    hi = np.broadcast_to(np.where(total > 0, _N_GRID, 1), lo.shape).copy()  # empty rows: closed
+    # 1. every 16th row (and the last) of each q, from an upper bound: each part's own quantile
+    coarse = np.unique(np.append(rows[::16], rows[-1]))
+    with np.errstate(invalid="ignore"):
+        x0 = np.where(w[coarse] > 0, c[coarse] + m[coarse] * g[:, None, None], -np.inf).max(axis=2)
+    x0 = np.where(np.isfinite(x0), np.clip(x0, 0.0, 60.0), 30.0)
+    qi = np.repeat(np.arange(qs.size), coarse.size)
+    j0 = np.clip(np.floor(x0.ravel() / _H), 1, _N_GRID - 1).astype(np.int64)
+    _rtsafe(qi, np.tile(coarse, qs.size), j0, g, w, c, m, total, neg_target, lo, hi)
+    # 2. every row: Newton steps from the coarse rows' answers, interpolated, then the two grid
+    # points around the estimate (closed rows keep their bracket)
+    wm = w / m
+    buf = np.empty(w.shape), np.empty(w.shape), np.empty(w.shape, dtype=bool)
+    for i in range(qs.size):
+        lo_i, hi_i, nt = lo[i], hi[i], neg_target[i]
+        x_coarse = (lo_i[coarse] * _H + hi_i[coarse] * _H) / 2
+        j = _inside(np.floor(np.interp(np.arange(n), coarse, x_coarse) / _H), lo_i, hi_i)
+        for _ in range(3):
+            s, d = _mixture_sums(j, w, c, m, buf, wm)
+            lo_i, hi_i = _narrow(j, s > nt, hi_i - lo_i > 1, lo_i, hi_i)
+            j_newton, _ = _newton_step(j, s, d, total, g[i])
+            ok = np.isfinite(j_newton)
+            j = _inside(np.where(ok, j_newton, (lo_i + hi_i) // 2), lo_i, hi_i)
+        for k in (0, 1):
+            j_k = _inside(j + k, lo_i, hi_i)
+            s, _ = _mixture_sums(j_k, w, c, m, buf)
+            lo_i, hi_i = _narrow(j_k, s > nt, hi_i - lo_i > 1, lo_i, hi_i)
+        lo[i], hi[i] = lo_i, hi_i
+    # 3. rows still open (a poor estimate): the safeguarded search
+    qi, r = np.nonzero(hi - lo > 1)
+    if r.size:
+        _rtsafe(qi, r, (lo[qi, r] + hi[qi, r]) // 2, g, w, c, m, total, neg_target, lo, hi)
+    return [np.where(total > 0, (lo[i] * _H + hi[i] * _H) / 2, np.nan) for i in range(qs.size)]
+
+
+def _mixture_sums(j, w, c, m, buf, wm=None):
+    """Per row at ``x = j * _H`` (s): ``sum(w * expm1(-max(x - c, 0) / m))`` as the bisection
+    computes it (the test compares it with ``-(q * total)``) and, given ``wm = w / m``, its
+    derivative's negative ``sum(wm * exp(-z) [x > c])`` (None without). ``buf``: scratch arrays
+    shaped like ``w`` (float, float, bool)."""
+    z, t, pos = buf
+    np.subtract(c, (j * _H)[:, None], out=z)
+    np.minimum(z, 0.0, out=z)  # -max(x - c, 0)
+    if wm is not None:
+        np.less(z, 0.0, out=pos)
+    np.divide(z, m, out=z)
+    np.expm1(z, out=z)
+    np.multiply(w, z, out=t)
+    s = t.sum(axis=1)
+    if wm is None:
+        return s, None
+    z += 1.0
+    z *= wm
+    z *= pos
+    return s, z.sum(axis=1)
+
+
+def _newton_step(j, s, d, total, g):
+    """The grid index (a float, maybe not finite) that a Newton step on the cumulative hazard
+    ``-log(1 - F / total)`` towards ``g`` proposes from ``j``, and the step (s)."""
+    with np.errstate(all="ignore"):
+        above = total + s  # total - F(x): the weight above x
+        step = (np.log(above / total) + g) * above / d
+        return np.floor((j * _H + step) / _H), step
+
+
+def _narrow(j, below, open_, lo, hi):
+    """The bracket after testing grid index ``j`` (rows not ``open_`` keep theirs)."""
+    return np.where(below & open_, j, lo), np.where(~below & open_, j, hi)
+
+
+def _inside(j, lo, hi):
+    """Grid index ``j`` moved strictly inside ``(lo, hi)`` (to ``lo + 1`` when ``hi = lo + 1``)."""
+    return np.minimum(np.maximum(j, lo + 1), np.maximum(hi - 1, lo + 1)).astype(np.int64)
+
+
+def _rtsafe(qi, rows, j, g, w, c, m, total, neg_target, lo, hi) -> None:
+    """Safeguarded Newton on the grid (Numerical Recipes' ``rtsafe``) for ``rows`` (of quantile
+    ``qi``) from grid index ``j``: a Newton step inside the bracket when it is at most half the
+    step before last, else bisection, until ``hi = lo + 1``. Updates ``lo`` and ``hi`` (arrays
+    quantiles x rows) in place."""
+    wr, cr, mr, tr, nt, gr = w[rows], c[rows], m[rows], total[rows], neg_target[qi, rows], g[qi]
+    wm = wr / mr
+    lo_r, hi_r = lo[qi, rows], hi[qi, rows]
+    dx = dx_old = np.full(rows.size, np.inf)
+    buf = np.empty(wr.shape), np.empty(wr.shape), np.empty(wr.shape, dtype=bool)
+    while True:
+        s, d = _mixture_sums(j, wr, cr, mr, buf, wm)
+        lo_r, hi_r = _narrow(j, s > nt, True, lo_r, hi_r)
+        open_ = hi_r - lo_r > 1
+        if not open_.all():
+            lo[qi, rows], hi[qi, rows] = lo_r, hi_r
+            if not open_.any():
+                return
+            keep = (qi, rows, j, s, d, lo_r, hi_r, dx, dx_old, wr, cr, mr, wm, tr, nt, gr)
+            qi, rows, j, s, d, lo_r, hi_r, dx, dx_old, wr, cr, mr, wm, tr, nt, gr = (
+                a[open_] for a in keep
+            )
+            buf = tuple(b[: rows.size] for b in buf)
+        j_newton, step = _newton_step(j, s, d, tr, gr)
+        newton = np.isfinite(j_newton) & (np.abs(step) <= 0.5 * dx_old)
+        j_next = np.where(
+            newton, _inside(np.where(newton, j_newton, 0), lo_r, hi_r), (lo_r + hi_r) // 2
+        )
+        dx_old, dx = dx, np.abs(j_next - j) * _H
+        j = j_next
 
 
 def _total(arrays: tuple) -> np.ndarray:
@@ -240,7 +371,8 @@ def _dns(day: Day) -> Day:
 
 
 def _cdn(day: Day) -> Day:
-    """The CDN serves the static files (without one, the web servers send them)."""
+    """The CDN serves the static files (without one, the web servers send them); its result
+    is remembered for the same traffic and settings (:func:`_cdn_buckets_memo`)."""
     d, n_b = day.design, day.n_buckets
     if not d.cdn:
         # the web servers send the static files themselves: origin data transfer out
@@ -266,7 +398,7 @@ def _cdn(day: Day) -> Day:
         rate_origin_max=RATE_STATIC_ORIGIN,
         kb_object=KB_STATIC,
     )
-    out = cdn_buckets(day.static, day.t_bucket, cdn, outage=outage, strategy=d.cdn_strategy)
+    out = _cdn_buckets_memo(day.static, day.t_bucket, cdn, outage, d.cdn_strategy)
     return day.add(
         to_web=day.dynamic,
         static_p99=out.p99_all,
@@ -275,6 +407,32 @@ def _cdn(day: Day) -> Day:
         costs=(out.cost / day.t_bucket * 3600.0,),
         metrics={"static_p99_s": out.p99_all},
     )
+
+
+_CDN_MEMO_SIZE = 16
+"""How many CDN results :func:`_cdn_buckets_memo` keeps (each about 150 kB for a day)."""
+
+
+def _cdn_buckets_memo(static, t_bucket: float, cdn: CDN, outage, strategy: str):
+    """``cdn_buckets(static, t_bucket, cdn, outage=outage, strategy=strategy)``, remembered.
+
+    The CDN stage is the slowest (its caches' occupancy runs bucket by bucket) and depends only
+    on the static files' rate, the CDN's settings, a CDN outage and the strategy, so an explorer
+    that changes servers, cache nodes, replicas, the DNS TTL or another failure reuses it. The
+    last :data:`_CDN_MEMO_SIZE` results are kept (keyed by the rate's bytes and the frozen,
+    hashable settings); each call returns fresh copies of the arrays, so a caller that changes
+    one changes nothing remembered. The result is the very same numbers as a fresh call.
+    """
+    static = np.ascontiguousarray(static, dtype=float)
+    out = _cdn_buckets_cached(static.tobytes(), float(t_bucket), cdn, outage, strategy)
+    return replace(
+        out, **{f.name: np.array(getattr(out, f.name)) for f in fields(out) if f.name != "t_bucket"}
+    )
+
+
+@functools.lru_cache(maxsize=_CDN_MEMO_SIZE)
+def _cdn_buckets_cached(static: bytes, t_bucket: float, cdn: CDN, outage, strategy: str):
+    return cdn_buckets(np.frombuffer(static), t_bucket, cdn, outage=outage, strategy=strategy)
 
 
 def _geo(day: Day) -> Day:
@@ -561,7 +719,7 @@ def _latency(day: Day) -> Day:
             cs.append(rtt_s + t_fixed[:, None])
     w_all, c_all = np.concatenate(ws, axis=1), np.concatenate(cs, axis=1)
     m_all = np.concatenate([mean_server] * len(ws), axis=1)
-    p50, p99 = _quantile(0.5, w_all, c_all, m_all), _quantile(0.99, w_all, c_all, m_all)
+    p50, p99 = _quantiles((0.5, 0.99), w_all, c_all, m_all)
     return day.add(p50=p50, p99=p99, metrics={"p50_s": p50, "p99_s": p99})
 
 

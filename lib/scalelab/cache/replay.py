@@ -78,6 +78,37 @@ def _fifo_hits(keys: list, n_capacity: int) -> int:
     return len(keys) - misses
 
 
+def _dense_keys(keys) -> int | None:
+    """For keys read from a whole-number array (a memoryview, see :func:`_key_sequence`) that
+    are all in ``[0, n)`` with ``n`` at most ``max(2**20, 8 * len(keys))``: that ``n``; else
+    None."""
+    if not isinstance(keys, memoryview) or not len(keys):
+        return None
+    a = np.asarray(keys)
+    lo, hi = int(a.min()), int(a.max())
+    return hi + 1 if lo >= 0 and hi < max(2**20, 8 * a.size) else None
+
+
+def _fifo_hits_dense(keys, n_capacity: int, n_keys: int) -> int:
+    """:func:`_fifo_hits` for whole-number keys in ``[0, n_keys)``: whether a key is cached is
+    one byte of a ``bytearray`` indexed by the key (no hashing, no set to grow and shrink), and
+    the ring's empty slots hold the key ``n_keys``, whose byte nothing reads."""
+    inside = bytearray(n_keys + 1)
+    ring = [n_keys] * n_capacity
+    pos = hits = 0
+    for k in keys:
+        if inside[k]:
+            hits += 1
+            continue
+        inside[ring[pos]] = 0
+        ring[pos] = k
+        inside[k] = 1
+        pos += 1
+        if pos == n_capacity:
+            pos = 0
+    return hits
+
+
 def _lfu_hits(keys: list, n_capacity: int) -> int:
     """Hits of an in-cache LFU (ties: least recent first), as
     :class:`~scalelab.cache.LFUCache`, in one loop."""
@@ -176,6 +207,9 @@ def hit_ratio(trace, policy: str, n_capacity: int, **options) -> float:
     if policy == "lru" and not options:
         return _lru_hits(keys, n_capacity) / len(keys)
     if policy == "fifo" and not options:
+        n_keys = _dense_keys(keys)
+        if n_keys is not None:
+            return _fifo_hits_dense(keys, n_capacity, n_keys) / len(keys)
         return _fifo_hits(keys, n_capacity) / len(keys)
     if policy == "sieve" and not options:
         return _sieve_hits(keys, n_capacity) / len(keys)

@@ -35,9 +35,10 @@ def explore_architecture(
     The failure lasts an hour and hits data centre 1 (Europe) when it is a server or a whole
     data centre; ``spike`` multiplies traffic from 19:30 for 30 minutes. The window "evening
     19-21 h" with the same seed replays the chapter's practice scenario exactly
-    (``scalelab.architecture.Scenario.run``). A whole day takes about 60-70 ms of CPU to
-    simulate (``make bench``), so sliders update on release (``continuous_update=False``);
-    arrow keys at once.
+    (``scalelab.architecture.Scenario.run``). An update takes about 25 ms of CPU, 45 ms when
+    the static files' traffic changes (daily users, spike, seed, window: the CDN stage runs
+    again instead of being remembered; ``make bench``), so sliders update on release
+    (``continuous_update=False``); arrow keys at once.
     """
     controls = {
         "n_servers": slider("Servers per DC", n_servers, 4, 40, continuous=False),
