@@ -74,6 +74,9 @@ MOVES = [
         "explore_practice",
         [("problem", "feed"), ("problem", "chat"), ("drill", "spike"), ("n_servers", 40)],
     ),
+    ("practice", "explore_shortener", [("drill", "spike"), ("n_cache_nodes", 0)]),
+    ("practice", "explore_feed", [("drill", "spike"), ("n_cache_nodes", 2)]),
+    ("practice", "explore_chat", [("drill", "spike"), ("n_partitions", 4)]),
     (
         "netsim",
         "explore_run",

@@ -23,7 +23,7 @@ concept-sized modules (``scalelab.queueing.erlang``, ``scalelab.cache.eviction``
 - ``overload``       retries, metastable failure, rate limits, queue discipline, the tail (12)
 - ``sharding``       hash-mod-N and consistent hashing (13)
 - ``architecture``   the whole system, composed (14)
-- ``practice``       practice designs graded by simulation: shortener, feed, chat (15)
+- ``practice``       practice designs graded by simulation: shortener, feed, chat (15-17)
 - ``widgets``        thin ipywidgets + plotly views over the models
 
 Randomness is always passed in as a ``numpy.random.Generator``; nothing is seeded on import.

@@ -103,9 +103,13 @@ TOPICS: tuple[str, ...] = (
     "overload",
     "sharding",
     "millions",
-    "practice",
+    "shortener",
+    "news-feed",
+    "chat",
 )
-"""The chapters' topics in the order of the journey (a chapter's folder is ``NN-<topic>``)."""
+"""The chapters' topics in the order of the journey (a chapter's folder is ``NN-<topic>``); the
+last three are the practice designs after the capstone (a URL shortener, a news feed, a chat
+service), which keep their own products and use the capstone's day as a yardstick."""
 
 GROWTH: tuple[float, ...] = (
     200_000,
@@ -124,9 +128,12 @@ GROWTH: tuple[float, ...] = (
     80_000_000,
     100_000_000,
     100_000_000,
+    100_000_000,
+    100_000_000,
 )
 """Daily users of the product at each stage, one per topic of :data:`TOPICS` (never fewer than
-the stage before): from a launch to the capstone's day."""
+the stage before): from a launch to the capstone's day, which the three practice chapters
+after it keep."""
 
 # --------------------------------------------------------------------------------------------
 # The machines and the objectives (the course's own assumptions, with where they come from)
@@ -682,8 +689,9 @@ def bottleneck(topic: str) -> Bottleneck:
 
 def opening(topic: str) -> Bottleneck | None:
     """The bottleneck chapter ``topic`` fixes (the one the stage before it exposed), or ``None``
-    for a chapter that opens without one (``"welcome"``, ``"single-server"``, ``"millions"``,
-    ``"practice"``).
+    for a chapter that opens without one (``"welcome"``, ``"single-server"``, ``"millions"`` and
+    the practice chapters after it, ``"shortener"``, ``"news-feed"``, ``"chat"``, which take the
+    capstone's day as a yardstick).
 
     >>> opening("replication").what
     'the single database'

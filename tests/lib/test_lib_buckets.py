@@ -27,6 +27,7 @@ from scalelab.cdn import CDN, Outage, cdn_buckets
 from scalelab.dns import ResolverCache, resolver_buckets
 from scalelab.geo import GeoRouting, default_world
 from scalelab.load_balancer import ServerPool
+from scalelab.practice import ChatDesign, Drill, FeedDesign, ShortenerDesign
 from scalelab.queueing import WorkQueue, queue_buckets
 from scalelab.replication import ReplicaSet
 from scalelab.sessions import SessionTier
@@ -91,6 +92,9 @@ EXAMPLES = {
         r, dt, ShardedDatabase(), rate_reads=r, rng=np.random.default_rng(1)
     ),
     "queue_buckets": lambda f, r, dt: f(r / 100, dt, WorkQueue(5.0), n_servers=3),
+    "shortener_buckets": lambda f, r, dt: f(r * 10, dt, ShortenerDesign(), drill=Drill("node")),
+    "feed_buckets": lambda f, r, dt: f(r * 2, dt, FeedDesign(), drill=Drill("datacenter")),
+    "chat_buckets": lambda f, r, dt: f(r * 10, dt, ChatDesign(), drill=Drill("spike")),
 }
 
 

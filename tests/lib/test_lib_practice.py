@@ -17,8 +17,10 @@ from scalelab.practice import (
     ShortenerDesign,
     ShortenerWorkload,
     SnowflakeLayout,
+    chat_buckets,
     collision_probability,
     fanout_cost,
+    feed_buckets,
     follow_graph,
     grade_design,
     ids_for_collision,
@@ -26,6 +28,7 @@ from scalelab.practice import (
     reconnect_peak,
     run_design,
     share_counted,
+    shortener_buckets,
     simulate_chat,
     simulate_clicks,
     simulate_collisions,
@@ -236,3 +239,30 @@ def test_estimate_then_verify_the_shortener_reads_are_what_the_workload_says(rng
     # the evening window runs near the peak: between the mean and peak_factor times it
     assert w.rate_clicks < mean_rate < w.peak_factor * (w.rate_clicks + w.rate_writes) * 1.05
     assert math.isclose(w.rate_writes, 10e6 / 86_400)
+
+
+# --- the bucketed forms (the capstone contract) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("simulate", "form", "design", "workload", "rate"),
+    [
+        (simulate_shortener, shortener_buckets, ShortenerDesign(), ShortenerWorkload(), "clicks"),
+        (simulate_feed, feed_buckets, FeedDesign(), FeedWorkload(), "reads"),
+        (simulate_chat, chat_buckets, ChatDesign(), ChatWorkload(), "messages"),
+    ],
+)
+def test_each_simulation_is_its_bucketed_form_on_the_drawn_evening(
+    simulate, form, design, workload, rate
+):
+    drill = Drill("datacenter", 1_800, 1_800)
+    run = simulate(design, workload, drill, rng=np.random.default_rng(7))
+    offered = run.rate_offered
+    if rate == "clicks":  # offered = clicks + new links, one new link per clicks_per_link clicks
+        offered = offered / (1 + 1 / workload.clicks_per_link)
+    elif rate == "reads":  # offered = reads + posts
+        offered = offered / (1 + workload.rate_posts / workload.rate_reads)
+    again = form(offered, run.t_bucket, design, workload=workload, drill=drill)
+    for name in ("t", "rate_offered", "rate_failed", "p99", "data_lost", "cost_per_hour"):
+        np.testing.assert_allclose(getattr(again, name), getattr(run, name), rtol=1e-9)
+    assert again.t_bucket == run.t_bucket

@@ -50,11 +50,17 @@ def test_topics_follow_the_chapters_in_order():
     assert list(P.STAGES) == list(P.TOPICS) and len(P.GROWTH) == len(P.TOPICS)
 
 
-def test_growth_never_shrinks_and_grows_at_every_chapter_but_the_last():
+PRACTICE = ("shortener", "news-feed", "chat")  # after the capstone: its day as a yardstick
+
+
+def test_growth_never_shrinks_and_grows_at_every_chapter_up_to_the_capstone():
     users = [s.daily_users for s in P.STAGES.values()]
     assert users == [int(u) for u in P.PRODUCT.growth]
-    assert all(b > a for a, b in zip(users[:-2], users[1:-1], strict=True)), users
-    assert users[-1] == users[-2] == P.PRODUCT.daily_users  # practice: the capstone's product
+    last = P.TOPICS.index("millions")
+    assert all(b > a for a, b in zip(users[:last], users[1 : last + 1], strict=True)), users
+    assert P.TOPICS[last + 1 :] == PRACTICE
+    # the practice chapters: the capstone's product
+    assert users[last:] == [P.PRODUCT.daily_users] * (1 + len(PRACTICE))
 
 
 @pytest.mark.parametrize("topic", P.TOPICS)
@@ -194,7 +200,8 @@ def test_a_fixed_bottleneck_stays_fixed(topic):
 
 def test_opening_chains_the_chapters():
     assert P.opening("welcome") is None and P.opening("single-server") is None
-    assert P.opening("millions") is None and P.opening("practice") is None
+    assert P.opening("millions") is None
+    assert all(P.opening(topic) is None for topic in PRACTICE)
     for topic in P.TOPICS[2:14]:
         assert P.opening(topic).fixed_by == topic
 
@@ -231,10 +238,10 @@ def test_stages_are_deterministic():
         ({"peak_factor": 2.5}, r"^peak_factor must be in \[1, 2\]; got 2.5$"),
         ({"bytes_photo": 0}, r"^bytes_photo must be in \(0, "),
         ({"n_listings": 5}, r"^n_listings must be a whole number in \[10, 200000\]; got 5$"),
-        ({"growth": (1.0, 2.0)}, r"^growth must give 16 daily-user counts, one per topic; got 2$"),
-        ({"growth": (1.0,) * 15 + (-1.0,)}, r"^growth must be a non-empty 1-d array .*; got -1.0"),
+        ({"growth": (1.0, 2.0)}, r"^growth must give 18 daily-user counts, one per topic; got 2$"),
+        ({"growth": (1.0,) * 17 + (-1.0,)}, r"^growth must be a non-empty 1-d array .*; got -1.0"),
         (
-            {"growth": (5.0,) * 3 + (4.0,) * 13},
+            {"growth": (5.0,) * 3 + (4.0,) * 15},
             r"^growth must never decrease; got 4 at 'replication' after 5$",
         ),
     ],
@@ -255,4 +262,4 @@ def test_lookups_name_the_argument():
         P.peak_rate(3)
     with pytest.raises(ValueError, match=r"^topic must be one of"):
         P.stage("caching").has("cache")
-    assert P.Product(growth=tuple(range(16))).growth[-1] == 15.0
+    assert P.Product(growth=tuple(range(18))).growth[-1] == 17.0

@@ -103,6 +103,61 @@ def test_jupytext_pair_in_sync(name):
     assert got == want, f"{name}.py and {name}.ipynb differ: run `make sync`"
 
 
+def _inline_maths(paragraph: str) -> list[str]:
+    """What JupyterLab would typeset as inline maths: the text between unescaped single ``$``
+    (code spans and ``$$`` display maths left out)."""
+    text = re.sub(r"`[^`]*`", "", paragraph)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    return re.split(r"(?<!\\)\$", text)[1::2]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_prices_are_not_typeset_as_maths(name):
+    """'costs $0.10 an hour; the balancer $0.02' renders the words between the two dollars as
+    italic maths: a price is written \\$0.10. Maths holds symbols, not two words in a row."""
+    nb = nbformat.read(source_notebook(name), as_version=4)
+    found = [
+        span[:60]
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for paragraph in cell.source.split("\n\n")
+        for span in _inline_maths(paragraph)
+        if re.search(
+            r"\b[a-zA-Z]{2,}\s+[a-zA-Z]{3,}\b", re.sub(r"\\[a-zA-Z]+(\{[^}]*\})?", "", span)
+        )
+    ]
+    assert found == [], f"{name}: dollars that would pair up as maths (write \\$): {found}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_predictions_come_before_their_experiments_and_the_product_runs_through(name):
+    """#30: at least three predictions, each in its own ungraded cell left blank (``...``) and
+    revealed in a later cell, keys unique; every chapter follows the product (Shutterstall)."""
+    nb = nbformat.read(source_notebook(name), as_version=4)
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    predicted, revealed = {}, {}
+    for i, cell in code:
+        for key in re.findall(r"\bpredict\(\s*\"([^\"]+)\"", cell.source):
+            assert key not in predicted, f"{name}: prediction {key!r} asked twice"
+            assert not _nbg(cell), f"{name}: prediction {key!r} sits in a graded cell"
+            assert re.search(r"\bpredict\(\s*\"[^\"]+\",\s*\.\.\.", cell.source), (
+                f"{name}: prediction {key!r} should be left as ... for the learner to fill in"
+            )
+            predicted[key] = i
+        for key in re.findall(r"\breveal\(\s*\"([^\"]+)\"", cell.source):
+            revealed[key] = i
+    assert len(predicted) >= 3, f"{name}: {len(predicted)} predictions; ask at least 3"
+    assert set(revealed) == set(predicted), (
+        f"{name}: predicted but never revealed {sorted(set(predicted) - set(revealed))}, "
+        f"revealed but never asked {sorted(set(revealed) - set(predicted))}"
+    )
+    early = [k for k in predicted if revealed[k] <= predicted[k]]
+    assert early == [], f"{name}: revealed in or before the cell that asks for them: {early}"
+    assert any("scalelab.product import" in c.source for _, c in code), (
+        f"{name}: every chapter follows the product: import it from scalelab.product"
+    )
+
+
 def _nbg(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 

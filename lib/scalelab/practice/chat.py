@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalelab.architecture import PRICE_DB_HOUR, PRICE_SERVER_HOUR
+from scalelab.buckets import bucket_times
 from scalelab.estimate import SECONDS_PER_DAY
 from scalelab.geo import BACKBONE_RTT, REGIONS
 from scalelab.load_balancer import ALB_PRICE_PER_HOUR, least_connections, round_robin
@@ -51,6 +52,7 @@ from scalelab.practice.slos import (
 )
 from scalelab.queueing import WorkQueue, queue_buckets
 from scalelab.validate import (
+    check_array,
     check_choice,
     check_int,
     check_number,
@@ -78,6 +80,7 @@ __all__ = [
     "simulate_ordering",
     "ChatDesign",
     "ChatWorkload",
+    "chat_buckets",
     "simulate_chat",
 ]
 
@@ -320,11 +323,39 @@ def simulate_chat(
     >>> run.n_buckets, round(run.availability, 4), round(float(run.p99.max()), 3)
     (120, 1.0, 0.265)
     """
-    d = check_type("design", design, ChatDesign)
+    check_type("design", design, ChatDesign)
     w = check_type("workload", workload, ChatWorkload)
     drill = check_type("drill", drill, (Drill, None)) or Drill("none")
     t_bucket = check_number("t_bucket", t_bucket, low=1, high=3_600)
-    t, msgs = _window(w.rate_messages, w.peak_factor, drill, w.noise, t_bucket, rng)
+    _, msgs = _window(w.rate_messages, w.peak_factor, drill, w.noise, t_bucket, rng)
+    return chat_buckets(msgs, t_bucket, design, workload=w, drill=drill)
+
+
+def chat_buckets(
+    rate_messages,
+    t_bucket: float,
+    design: ChatDesign,
+    *,
+    workload: ChatWorkload | None = None,
+    drill: Drill | None = None,
+) -> PracticeRun:
+    """The chat service's bucketed form (the capstone contract): ``rate_messages`` (messages/s
+    offered in each bucket of ``t_bucket`` s, the first starting at 19:00, where a drill's
+    times start; connections follow them over ``workload``'s peak) through ``design``, with
+    ``workload``'s other numbers (users online, offline share; its default if ``None``) and
+    ``drill`` (``None``: nothing breaks). :func:`simulate_chat` draws the evening's messages
+    and calls it.
+
+    >>> run = chat_buckets(np.full(3, 15_000.0), 60.0, ChatDesign())
+    >>> run.n_buckets, round(run.availability, 4), round(float(run.cost_per_hour[0]), 2)
+    (3, 1.0, 16.97)
+    """
+    d = check_type("design", design, ChatDesign)
+    w = check_type("workload", workload, (ChatWorkload, None)) or ChatWorkload()
+    drill = check_type("drill", drill, (Drill, None)) or Drill("none")
+    t_bucket = check_number("t_bucket", t_bucket, low=0, low_open=True, high=3_600)
+    msgs = check_array("rate_messages", rate_messages, ndim=1, low=0, unit="requests/s")
+    t = bucket_times(msgs.size, t_bucket)
     spike = (
         drill.share_active(t, t_bucket) * (drill.spike_factor - 1) if drill.kind == "spike" else 0
     )

@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from scalelab.architecture import PRICE_CACHE_NODE_HOUR, PRICE_DB_HOUR, PRICE_SERVER_HOUR
+from scalelab.buckets import bucket_times
 from scalelab.cache import T_CACHE_HIT, T_DB_READ
 from scalelab.estimate import SECONDS_PER_DAY
 from scalelab.load_balancer import ALB_PRICE_PER_HOUR
@@ -56,6 +57,7 @@ from scalelab.practice.slos import (
 from scalelab.queueing import WorkQueue, queue_buckets
 from scalelab.sharding import LoadStats, hash_keys, load_stats, place, shard_loads, zipf_weights
 from scalelab.validate import (
+    check_array,
     check_choice,
     check_int,
     check_number,
@@ -81,6 +83,7 @@ __all__ = [
     "timeline_load",
     "FeedDesign",
     "FeedWorkload",
+    "feed_buckets",
     "simulate_feed",
 ]
 
@@ -380,11 +383,38 @@ def simulate_feed(
     >>> run.n_buckets, round(run.availability, 4), round(float(run.p99.max()), 3)
     (120, 1.0, 0.225)
     """
-    d = check_type("design", design, FeedDesign)
+    check_type("design", design, FeedDesign)
     w = check_type("workload", workload, FeedWorkload)
     drill = check_type("drill", drill, (Drill, None)) or Drill("none")
     t_bucket = check_number("t_bucket", t_bucket, low=1, high=3_600)
-    t, reads = _window(w.rate_reads, w.peak_factor, drill, w.noise, t_bucket, rng)
+    _, reads = _window(w.rate_reads, w.peak_factor, drill, w.noise, t_bucket, rng)
+    return feed_buckets(reads, t_bucket, design, workload=w, drill=drill)
+
+
+def feed_buckets(
+    rate_reads,
+    t_bucket: float,
+    design: FeedDesign,
+    *,
+    workload: FeedWorkload | None = None,
+    drill: Drill | None = None,
+) -> PracticeRun:
+    """The feed's bucketed form (the capstone contract): ``rate_reads`` (feed reads/s offered
+    in each bucket of ``t_bucket`` s, the first starting at 19:00, where a drill's times start;
+    posts follow them in ``workload``'s ratio) through ``design``, with ``workload``'s other
+    numbers (followings, popularity; its default if ``None``) and ``drill`` (``None``: nothing
+    breaks). :func:`simulate_feed` draws the evening's reads and calls it.
+
+    >>> run = feed_buckets(np.full(3, 5_000.0), 60.0, FeedDesign())
+    >>> run.n_buckets, round(run.availability, 4), round(float(run.cost_per_hour[0]), 2)
+    (3, 1.0, 17.86)
+    """
+    d = check_type("design", design, FeedDesign)
+    w = check_type("workload", workload, (FeedWorkload, None)) or FeedWorkload()
+    drill = check_type("drill", drill, (Drill, None)) or Drill("none")
+    t_bucket = check_number("t_bucket", t_bucket, low=0, low_open=True, high=3_600)
+    reads = check_array("rate_reads", rate_reads, ndim=1, low=0, unit="requests/s")
+    t = bucket_times(reads.size, t_bucket)
     posts = reads * (w.rate_posts / w.rate_reads) if w.rate_reads > 0 else reads * 0
     rate = reads + posts
     loads, failed, rtt99, down = _regions(rate, t, t_bucket, d.n_regions, drill, d.t_dns_ttl)

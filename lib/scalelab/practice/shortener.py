@@ -39,6 +39,7 @@ from functools import lru_cache
 import numpy as np
 
 from scalelab.architecture import PRICE_CACHE_NODE_HOUR, PRICE_DB_HOUR, PRICE_SERVER_HOUR
+from scalelab.buckets import bucket_times
 from scalelab.cache import T_CACHE_HIT, T_DB_READ, che_hit_ratio, zipf_popularity
 from scalelab.estimate import SECONDS_PER_DAY
 from scalelab.geo import BACKBONE_RTT, REGIONS
@@ -55,6 +56,7 @@ from scalelab.practice.slos import (
     _writes_failing,
 )
 from scalelab.validate import (
+    check_array,
     check_choice,
     check_int,
     check_number,
@@ -85,6 +87,7 @@ __all__ = [
     "simulate_clicks",
     "ShortenerDesign",
     "ShortenerWorkload",
+    "shortener_buckets",
     "simulate_shortener",
 ]
 
@@ -397,11 +400,38 @@ def simulate_shortener(
     >>> run.n_buckets, round(run.availability, 4), round(float(run.p99.max()), 3)
     (120, 1.0, 0.243)
     """
-    d = check_type("design", design, ShortenerDesign)
+    check_type("design", design, ShortenerDesign)
     w = check_type("workload", workload, ShortenerWorkload)
     drill = check_type("drill", drill, (Drill, None)) or Drill("none")
     t_bucket = check_number("t_bucket", t_bucket, low=1, high=3_600)
-    t, clicks = _window(w.rate_clicks, w.peak_factor, drill, w.noise, t_bucket, rng)
+    _, clicks = _window(w.rate_clicks, w.peak_factor, drill, w.noise, t_bucket, rng)
+    return shortener_buckets(clicks, t_bucket, design, workload=w, drill=drill)
+
+
+def shortener_buckets(
+    rate_clicks,
+    t_bucket: float,
+    design: ShortenerDesign,
+    *,
+    workload: ShortenerWorkload | None = None,
+    drill: Drill | None = None,
+) -> PracticeRun:
+    """The shortener's bucketed form (the capstone contract): ``rate_clicks`` (clicks/s offered
+    in each bucket of ``t_bucket`` s, the first starting at 19:00, where a drill's times start)
+    through ``design``, with ``workload``'s other numbers (new links per click, popularity,
+    repeat clicks; its default if ``None``) and ``drill`` (``None``: nothing breaks).
+    :func:`simulate_shortener` draws the evening's clicks and calls it.
+
+    >>> run = shortener_buckets(np.full(3, 20_000.0), 60.0, ShortenerDesign())
+    >>> run.n_buckets, round(run.availability, 4), round(float(run.cost_per_hour[0]), 2)
+    (3, 1.0, 8.49)
+    """
+    d = check_type("design", design, ShortenerDesign)
+    w = check_type("workload", workload, (ShortenerWorkload, None)) or ShortenerWorkload()
+    drill = check_type("drill", drill, (Drill, None)) or Drill("none")
+    t_bucket = check_number("t_bucket", t_bucket, low=0, low_open=True, high=3_600)
+    clicks = check_array("rate_clicks", rate_clicks, ndim=1, low=0, unit="requests/s")
+    t = bucket_times(clicks.size, t_bucket)
     writes = (
         clicks / w.clicks_per_link if w.clicks_per_link > 0 else np.full_like(clicks, w.rate_writes)
     )
