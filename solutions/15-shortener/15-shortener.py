@@ -44,8 +44,9 @@ from scalelab.practice import (
     ShortenerWorkload,
     SnowflakeLayout,
     collision_probability,
+    drill_table,
     id_space,
-    run_design,
+    practice_drills,
     share_counted,
     simulate_clicks,
     simulate_collisions,
@@ -93,31 +94,9 @@ print("but almost every request is one lookup and a tiny response.")
 #    300 ms in 99 % of the minutes, at least 99.5 % of requests served, at most 100 records
 #    lost (links, or click records the analytics never sees), at most \$15 an hour.
 #
-# The helper below runs a design through a quiet evening and the three practice drills and
-# prints what each drill costs it: the minutes within the p99 target, the availability, the
+# `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
+# practice drills and prints what each drill costs it: the minutes within the p99 target, the availability, the
 # requests that failed and the records lost. You will use it on every design here, yours too.
-
-# %%
-PRACTICE_DRILLS = [
-    Scenario("quiet evening", seed=40),
-    Scenario("a cache node", drill=Drill("node", 1_200, 1_200), seed=41),
-    Scenario("a data centre", drill=Drill("datacenter", 1_800, 1_800), seed=42),
-    Scenario("a 1.5x spike", drill=Drill("spike", 3_600, 1_200, spike_factor=1.5), seed=43),
-]
-
-
-def drill_table(design):
-    """Print what each practice drill costs ``design``: p99 minutes met, availability, failed
-    requests, records lost, cost, SLOs met."""
-    print(f"{'drill':<14} {'p99 ok':>7} {'availability':>12} {'failed':>12} {'lost':>12} "
-          f"{'$/hour':>7}  SLOs met")
-    checks = slo_results(design, PRACTICE_DRILLS, SHORTENER_TARGETS)
-    for sc, r in zip(PRACTICE_DRILLS, checks, strict=True):
-        run = run_design(design, sc)
-        failed = float(np.sum(run.rate_failed)) * run.t_bucket
-        print(f"{sc.name:<14} {r.p99_ok_share:>7.1%} {r.availability:>12.3%} {failed:>12,.0f} "
-              f"{r.data_lost:>12,.0f} {r.cost_per_hour:>7.2f}  {r.n_met} of 4")
-
 
 # %% [markdown]
 # ## The problem
@@ -232,7 +211,8 @@ predict("dc-availability", ..., question="availability over the window, one regi
 # %%
 starter = ShortenerDesign()
 drill_table(starter)
-reveal("dc-availability", 100 * slo_results(starter, PRACTICE_DRILLS[2:3])[0].availability,
+drilled = slo_results(starter, practice_drills(starter)[2:3])[0]
+reveal("dc-availability", 100 * drilled.availability,
        why="30 of 120 minutes dark, but the busiest ones: more than a quarter of the traffic")
 
 # %% [markdown]

@@ -42,9 +42,10 @@ from scalelab.practice import (
     FeedDesign,
     FeedWorkload,
     Scenario,
+    drill_table,
     fanout_cost,
     follow_graph,
-    run_design,
+    practice_drills,
     simulate_fanout,
     slo_results,
     timeline_load,
@@ -90,31 +91,9 @@ print("but every post may have to reach hundreds of feeds.")
 #    in 99 % of the minutes, at least 99.5 % of requests served, at most 1,000 posts or feed
 #    entries lost, at most \$25 an hour.
 #
-# The helper below runs a design through a quiet evening and the three practice drills and
-# prints what each drill costs it: p99 minutes met, availability, failed requests and records
+# `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
+# practice drills and prints what each drill costs it: p99 minutes met, availability, failed requests and records
 # lost. You will use it on the starter design and on your own.
-
-# %%
-PRACTICE_DRILLS = [
-    Scenario("quiet evening", seed=40),
-    Scenario("a cache node", drill=Drill("node", 1_200, 1_200), seed=41),
-    Scenario("a data centre", drill=Drill("datacenter", 1_800, 1_800), seed=42),
-    Scenario("a 1.5x spike", drill=Drill("spike", 3_600, 1_200, spike_factor=1.5), seed=43),
-]
-
-
-def drill_table(design):
-    """Print what each practice drill costs ``design``: p99 minutes met, availability, failed
-    requests, records lost, cost, SLOs met."""
-    print(f"{'drill':<14} {'p99 ok':>7} {'availability':>12} {'failed':>12} {'lost':>12} "
-          f"{'$/hour':>7}  SLOs met")
-    checks = slo_results(design, PRACTICE_DRILLS, FEED_TARGETS)
-    for sc, r in zip(PRACTICE_DRILLS, checks, strict=True):
-        run = run_design(design, sc)
-        failed = float(np.sum(run.rate_failed)) * run.t_bucket
-        print(f"{sc.name:<14} {r.p99_ok_share:>7.1%} {r.availability:>12.3%} {failed:>12,.0f} "
-              f"{r.data_lost:>12,.0f} {r.cost_per_hour:>7.2f}  {r.n_met} of 4")
-
 
 # %% [markdown]
 # ## The problem
@@ -222,7 +201,8 @@ predict("feed-dc", ..., question="availability over the window, two regions, na-
 # %%
 starter = FeedDesign()
 drill_table(starter)
-reveal("feed-dc", 100 * slo_results(starter, PRACTICE_DRILLS[2:3])[0].availability,
+drilled = slo_results(starter, practice_drills(starter)[2:3])[0]
+reveal("feed-dc", 100 * drilled.availability,
        why="Europe takes over, but only after health checks and na-east's 60 s DNS TTL")
 
 # %% [markdown]

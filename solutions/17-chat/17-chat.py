@@ -42,9 +42,10 @@ from scalelab.practice import (
     ChatWorkload,
     Drill,
     Scenario,
+    drill_table,
     misorder_share,
+    practice_drills,
     reconnect_peak,
-    run_design,
     simulate_ordering,
     simulate_reconnects,
     slo_results,
@@ -91,31 +92,9 @@ print(f"and {chat_day.daily_users * chat_day.p_online / 1e6:,.0f} million connec
 #    in 99 % of the minutes, at least 99.5 % of messages accepted, at most 1,000 messages
 #    lost, at most \$30 an hour.
 #
-# The helper below runs a design through a quiet evening and the three practice drills and
-# prints what each drill costs it: p99 minutes met, availability, failed messages and messages
+# `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
+# practice drills and prints what each drill costs it: p99 minutes met, availability, failed messages and messages
 # lost. You will use it on the starter design and on your own.
-
-# %%
-PRACTICE_DRILLS = [
-    Scenario("quiet evening", seed=40),
-    Scenario("a server", drill=Drill("node", 1_200, 1_200), seed=41),
-    Scenario("a data centre", drill=Drill("datacenter", 1_800, 1_800), seed=42),
-    Scenario("a 1.5x spike", drill=Drill("spike", 3_600, 1_200, spike_factor=1.5), seed=43),
-]
-
-
-def drill_table(design):
-    """Print what each practice drill costs ``design``: p99 minutes met, availability, failed
-    messages, messages lost, cost, SLOs met."""
-    print(f"{'drill':<14} {'p99 ok':>7} {'availability':>12} {'failed':>12} {'lost':>12} "
-          f"{'$/hour':>7}  SLOs met")
-    checks = slo_results(design, PRACTICE_DRILLS, CHAT_TARGETS)
-    for sc, r in zip(PRACTICE_DRILLS, checks, strict=True):
-        run = run_design(design, sc)
-        failed = float(np.sum(run.rate_failed)) * run.t_bucket
-        print(f"{sc.name:<14} {r.p99_ok_share:>7.1%} {r.availability:>12.3%} {failed:>12,.0f} "
-              f"{r.data_lost:>12,.0f} {r.cost_per_hour:>7.2f}  {r.n_met} of 4")
-
 
 # %% [markdown]
 # ## The problem
@@ -207,7 +186,8 @@ predict("inbox-lost", ..., question="inbox messages lost when one connection ser
 # %%
 starter = ChatDesign()
 drill_table(starter)
-reveal("inbox-lost", round(slo_results(starter, PRACTICE_DRILLS[1:2])[0].data_lost),
+drilled = slo_results(starter, practice_drills(starter)[1:2])[0]
+reveal("inbox-lost", round(drilled.data_lost),
        why="an hour of offline messages waits in memory, a fortieth of na-east's on each server")
 
 # %% [markdown]

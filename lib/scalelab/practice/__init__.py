@@ -65,7 +65,15 @@ from scalelab.practice.feed import (
     simulate_feed,
     timeline_load,
 )
-from scalelab.practice.scenarios import PROBLEMS, Scenario, grade_design, run_design, slo_results
+from scalelab.practice.scenarios import (
+    PROBLEMS,
+    Scenario,
+    drill_table,
+    grade_design,
+    practice_drills,
+    run_design,
+    slo_results,
+)
 from scalelab.practice.shortener import (
     ID_SCHEMES,
     N_ALPHABET,
@@ -104,6 +112,8 @@ from scalelab.practice.slos import (
 )
 
 __all__ = [
+    "drill_table",
+    "practice_drills",
     # slos
     "DRILLS", "SITES", "T_WINDOW", "T_FAILOVER", "T_LAG", "Drill", "Targets", "PracticeRun",
     "SLOCheck", "check_targets",

@@ -366,6 +366,7 @@ def chat_buckets(
     after = drill.share_active(t, t_bucket, delay=_T_RESTART) if drill.kind == "node" else node
     away = node - after  # the restarted server's users, reconnecting
     t_server = np.zeros_like(msgs)
+    rho_web = np.zeros_like(msgs)  # the busiest region's servers: load over capacity
     for k in range(d.n_regions):
         share = loads[:, k] / np.maximum(msgs, 1e-12)
         region_conns = conns * share
@@ -376,6 +377,7 @@ def chat_buckets(
             p_refused = p_refused + (1 - p_refused) * away / d.n_servers
         beats = region_conns / d.t_heartbeat
         f, t99 = _pool(2 * loads[:, k] + beats, d.n_servers, RATE_CHAT_SERVER)
+        rho_web = np.maximum(rho_web, (2 * loads[:, k] + beats) / (d.n_servers * RATE_CHAT_SERVER))
         p_fail = np.clip(p_refused + f / np.maximum(2 * loads[:, k] + beats, 1e-12), 0.0, 1.0)
         failed = failed + loads[:, k] * p_fail
         t_server = np.maximum(t_server, np.where(loads[:, k] > 0, t99, 0.0))
@@ -412,5 +414,10 @@ def chat_buckets(
         p99=p99,
         data_lost=lost,
         cost_per_hour=np.full(t.shape, d.cost_per_hour()),
-        metrics={"connections": conns, "backlog": queue.backlog, "rate_offline": offline},
+        metrics={
+            "connections": conns,
+            "backlog": queue.backlog,
+            "rate_offline": offline,
+            "rho_web": rho_web,
+        },
     )

@@ -419,8 +419,10 @@ def feed_buckets(
     rate = reads + posts
     loads, failed, rtt99, down = _regions(rate, t, t_bucket, d.n_regions, drill, d.t_dns_ttl)
     t_server = np.zeros_like(rate)
+    rho_web = np.zeros_like(rate)  # the busiest region's web servers: load over capacity
     for k in range(d.n_regions):
         f, t99 = _pool(loads[:, k], d.n_servers, RATE_FEED_SERVER)
+        rho_web = np.maximum(rho_web, loads[:, k] / (d.n_servers * RATE_FEED_SERVER))
         failed = failed + f
         t_server = np.maximum(t_server, np.where(loads[:, k] > 0, t99, 0.0))
     ok = np.clip(1.0 - failed / np.maximum(rate, 1e-12), 0.0, 1.0)
@@ -470,5 +472,11 @@ def feed_buckets(
         p99=p99,
         data_lost=lost,
         cost_per_hour=np.full(t.shape, d.cost_per_hour()),
-        metrics={"p_hit": p_hit, "rate_pulls": pulls, "rate_fanout": jobs, "backlog": backlog},
+        metrics={
+            "p_hit": p_hit,
+            "rate_pulls": pulls,
+            "rate_fanout": jobs,
+            "backlog": backlog,
+            "rho_web": rho_web,
+        },
     )

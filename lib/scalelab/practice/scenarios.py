@@ -26,7 +26,15 @@ from scalelab.practice.shortener import (
 from scalelab.practice.slos import Drill, PracticeRun, SLOCheck, Targets, check_targets
 from scalelab.validate import check_type
 
-__all__ = ["PROBLEMS", "Scenario", "run_design", "grade_design", "slo_results"]
+__all__ = [
+    "PROBLEMS",
+    "Scenario",
+    "run_design",
+    "grade_design",
+    "slo_results",
+    "practice_drills",
+    "drill_table",
+]
 
 PROBLEMS = {
     "shortener": (ShortenerDesign, ShortenerWorkload, simulate_shortener, SHORTENER_TARGETS),
@@ -88,3 +96,39 @@ def grade_design(design, scenarios, targets: Targets | None = None) -> dict:
         raise ValueError("scenarios must hold at least one Scenario")
     checks = slo_results(design, scenarios, targets)
     return {name: all(c.met[name] for c in checks) for name in checks[0].met}
+
+
+def practice_drills(design) -> tuple[Scenario, ...]:
+    """The four runs the practice chapters drill a design through, on the problem's default
+    workload: a quiet evening; a node lost for 20 minutes from 19:20 (a cache node; a connection
+    server for chat); the data centre that holds the primaries lost for 30 minutes from 19:30;
+    a spike of 1.5 times the traffic for 20 minutes from 20:00 (seeds 40-43)."""
+    _problem(design)
+    node = "a server" if isinstance(design, ChatDesign) else "a cache node"
+    return (
+        Scenario("quiet evening", seed=40),
+        Scenario(node, drill=Drill("node", 1_200, 1_200), seed=41),
+        Scenario("a data centre", drill=Drill("datacenter", 1_800, 1_800), seed=42),
+        Scenario("a 1.5x spike", drill=Drill("spike", 3_600, 1_200, spike_factor=1.5), seed=43),
+    )
+
+
+def drill_table(design, scenarios=None) -> None:
+    """Print what each of ``scenarios`` (:func:`practice_drills` by default) costs ``design``:
+    the share of minutes within the p99 target, availability, requests (or messages) failed,
+    records lost, $/hour and the SLOs met, one line each."""
+    scenarios = practice_drills(design) if scenarios is None else tuple(scenarios)
+    lines = [
+        f"{'drill':<14} {'p99 ok':>7} {'availability':>12} {'failed':>12} {'lost':>12} "
+        f"{'$/hour':>7}  SLOs met"
+    ]
+    targets = _problem(design)[3]
+    for sc in scenarios:
+        run = run_design(design, sc)
+        r = check_targets(run, targets)
+        failed = float(np.sum(run.rate_failed)) * run.t_bucket
+        lines.append(
+            f"{sc.name:<14} {r.p99_ok_share:>7.1%} {r.availability:>12.3%} {failed:>12,.0f} "
+            f"{r.data_lost:>12,.0f} {r.cost_per_hour:>7.2f}  {r.n_met} of 4"
+        )
+    print("\n".join(lines))

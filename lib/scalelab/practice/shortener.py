@@ -440,8 +440,10 @@ def shortener_buckets(
     rate = redirects + writes
     loads, failed, rtt99, down = _regions(rate, t, t_bucket, d.n_regions, drill, d.t_dns_ttl)
     t_server = np.zeros_like(rate)
+    rho_web = np.zeros_like(rate)  # the busiest region's web servers: load over capacity
     for k in range(d.n_regions):
         f, t99 = _pool(loads[:, k], d.n_servers, RATE_REDIRECT_SERVER)
+        rho_web = np.maximum(rho_web, loads[:, k] / (d.n_servers * RATE_REDIRECT_SERVER))
         failed = failed + f
         t_server = np.maximum(t_server, np.where(loads[:, k] > 0, t99, 0.0))
     ok = np.clip(1.0 - failed / rate, 0.0, 1.0)
@@ -482,5 +484,10 @@ def shortener_buckets(
         p99=p99,
         data_lost=lost,
         cost_per_hour=np.full(t.shape, d.cost_per_hour()),
-        metrics={"p_hit": p_hit, "rate_db_reads": db_reads, "rate_redirects": redirects},
+        metrics={
+            "p_hit": p_hit,
+            "rate_db_reads": db_reads,
+            "rate_redirects": redirects,
+            "rho_web": rho_web,
+        },
     )

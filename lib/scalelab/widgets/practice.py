@@ -39,7 +39,8 @@ def _drills(problem: str | None) -> list:
 
 
 def _figure() -> go.Figure:
-    """p99 latency (ms) with its target, and the shares of requests failing and of cache hits."""
+    """p99 latency (ms) with its target, and the shares of requests failing, of cache hits and of
+    the busiest servers' capacity in use."""
     fig = go.Figure(
         layout=base_layout(
             "Evening window, 19:00-21:00", "minutes after 19:00", "p99 latency (ms)",
@@ -58,6 +59,10 @@ def _figure() -> go.Figure:
     fig.add_scatter(
         x=[], y=[], name="cache hit ratio (%)", yaxis="y2",
         line=dict(color=PALETTE[2], dash=DASHES[3]),
+    )  # fmt: skip
+    fig.add_scatter(
+        x=[], y=[], name="busiest servers' load (%)", yaxis="y2",
+        line=dict(color=PALETTE[4], dash=DASHES[4]),
     )  # fmt: skip
     return fig
 
@@ -94,6 +99,10 @@ def _draw(ex: Explorer, c: dict, seed: int):
     hit = run.metrics.get("p_hit")
     ex.figure.data[3].x = minutes if hit is not None else []
     ex.figure.data[3].y = 100 * hit if hit is not None else []
+    # the busiest region's servers (over 100 % they turn requests away); it answers the
+    # servers slider even where the p99 does not move (below ~80 % a request rarely waits)
+    ex.figure.data[4].x = minutes
+    ex.figure.data[4].y = np.minimum(100 * run.metrics["rho_web"], 105)
     top = 1.3 * max(targets.p99_max, float(np.nanmax(run.p99))) * 1000
     ex.figure.layout.yaxis.range = [0, top]
     ex.caption.value = _caption(check_targets(run, targets), targets)
