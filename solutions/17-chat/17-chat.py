@@ -106,7 +106,7 @@ print(f"and {chat_day.daily_users * chat_day.p_online / 1e6:,.0f} million connec
 # memory and TLS state).
 #
 # ```mermaid
-# flowchart LR
+# flowchart TD
 #     A[Sender] --> CS1["Connection server"]
 #     CS1 -->|"key: conversation"| Q["Queue partitions"]
 #     Q --> CS2["Recipient's server"]
