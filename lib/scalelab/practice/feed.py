@@ -431,6 +431,9 @@ def feed_buckets(
     node = drill.share_active(t, t_bucket) if drill.kind == "node" else np.zeros_like(rate)
     n_nodes = d.n_cache_nodes - node
     p_hit = np.minimum(1.0, n_nodes * N_FEEDS_PER_NODE / w.daily_users)
+    # the share of the cache's room the feeds fill (NaN without a cache node)
+    room = np.maximum(n_nodes * N_FEEDS_PER_NODE, 1e-300)
+    p_cache_full = np.where(n_nodes > 0, w.daily_users / room, np.nan) + 0 * rate
     if d.fanout == "read":
         p_hit = np.zeros_like(rate)
     pulls_hit = cost.reads_per_read  # celebrities' timelines per read
@@ -478,5 +481,6 @@ def feed_buckets(
             "rate_fanout": jobs,
             "backlog": backlog,
             "rho_web": rho_web,
+            "p_cache_full": p_cache_full,
         },
     )

@@ -64,6 +64,10 @@ def _figure() -> go.Figure:
         x=[], y=[], name="busiest servers' load (%)", yaxis="y2",
         line=dict(color=PALETTE[4], dash=DASHES[4]),
     )  # fmt: skip
+    fig.add_scatter(
+        x=[], y=[], name="feed cache filled (%)", yaxis="y2",
+        line=dict(color=PALETTE[6], dash=DASHES[5]),
+    )  # fmt: skip
     return fig
 
 
@@ -103,6 +107,11 @@ def _draw(ex: Explorer, c: dict, seed: int):
     # servers slider even where the p99 does not move (below ~80 % a request rarely waits)
     ex.figure.data[4].x = minutes
     ex.figure.data[4].y = np.minimum(100 * run.metrics["rho_web"], 105)
+    # the feed cache saturates the hit ratio from 2 nodes up: its fill answers every node count
+    full = run.metrics.get("p_cache_full")
+    ex.figure.data[5].x = minutes if full is not None else []
+    ex.figure.data[5].y = np.minimum(100 * full, 105) if full is not None else []
+    ex.figure.data[5].showlegend = full is not None
     top = 1.3 * max(targets.p99_max, float(np.nanmax(run.p99))) * 1000
     ex.figure.layout.yaxis.range = [0, top]
     ex.caption.value = _caption(check_targets(run, targets), targets)
