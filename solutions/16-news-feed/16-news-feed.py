@@ -397,13 +397,11 @@ def my_feed_design():
 
 # %% nbgrader={"grade": true, "grade_id": "test_feed_design_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Visible check: a FeedDesign, run through the practice drills (numbers printed)."""
-from scalelab.practice import FEED_TARGETS, Drill, FeedDesign, Scenario, slo_results
+from scalelab.practice import FEED_TARGETS, FeedDesign, practice_drills, slo_results
 
 _d = my_feed_design()
 assert type(_d) is FeedDesign, f"return a FeedDesign, got {type(_d).__name__}"
-_drills = [Scenario("a node", drill=Drill("node", 1_200, 1_200), seed=41),
-           Scenario("a data centre", drill=Drill("datacenter", 1_800, 1_800), seed=42),
-           Scenario("a spike", drill=Drill("spike", 3_600, 1_200, spike_factor=1.5), seed=43)]
+_drills = practice_drills(_d)[1:]  # a node, the data centre, a spike
 for _sc, _r in zip(_drills, slo_results(_d, _drills, FEED_TARGETS), strict=True):
     print(f"practice '{_sc.name}' (seed {_sc.seed}): availability {_r.availability:.3%}, "
           f"lost {_r.data_lost:,.0f}, ${_r.cost_per_hour:.2f}/h, SLOs met {_r.n_met} of 4")

@@ -432,8 +432,8 @@ def feed_buckets(
     n_nodes = d.n_cache_nodes - node
     p_hit = np.minimum(1.0, n_nodes * N_FEEDS_PER_NODE / w.daily_users)
     # the share of the cache's room the feeds fill (NaN without a cache node)
-    room = np.maximum(n_nodes * N_FEEDS_PER_NODE, 1e-300)
-    p_cache_full = np.where(n_nodes > 0, w.daily_users / room, np.nan) + 0 * rate
+    room = n_nodes * N_FEEDS_PER_NODE
+    p_cache_full = np.divide(w.daily_users, room, out=np.full_like(rate, np.nan), where=room > 0)
     if d.fanout == "read":
         p_hit = np.zeros_like(rate)
     pulls_hit = cost.reads_per_read  # celebrities' timelines per read
