@@ -44,7 +44,7 @@ def _figure() -> go.Figure:
     fig = go.Figure(
         layout=base_layout(
             "Evening window, 19:00-21:00", "minutes after 19:00", "p99 latency (ms)",
-            yaxis2=dict(title=dict(text="share of requests (%)"), overlaying="y", side="right",
+            yaxis2=dict(title=dict(text="share (%)"), overlaying="y", side="right",
                         range=[0, 105]),
             legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.1),
         )
