@@ -110,6 +110,41 @@ def _levels(pos: np.ndarray, cnt: np.ndarray, top: int, bottom: int):
     return pos, cnt
 
 
+def _top_levels(pos: np.ndarray, cnt: np.ndarray, top: int, bottom: int):
+    """:func:`_levels` for blocks wider than ``2**bottom`` positions, one block at a time.
+
+    There are few such blocks (a loop over them costs little) and each is larger than the
+    processor's cache, so a block's stable partition is two boolean selections (its left
+    half's elements, then its right half's), read and written in order, instead of a scatter.
+    The last block may be partial: ``pos`` holds every position from 0 to ``pos.size - 1``, so
+    the block starting at ``s`` holds the positions from ``s`` on, its left half those below
+    ``s + half``.
+    """
+    size = pos.size
+    nxt_pos, nxt_cnt = np.empty_like(pos), np.empty_like(cnt)
+    for level in range(top - 1, bottom - 1, -1):
+        width = 1 << (level + 1)
+        half = width >> 1
+        for s in range(0, size, width):
+            e = min(s + width, size)
+            p, c = pos[s:e], cnt[s:e]
+            if e - s <= half:  # no right half: nothing moves, nothing to count
+                nxt_pos[s:e], nxt_cnt[s:e] = p, c
+                continue
+            left = p < s + half
+            right = ~left
+            mid = s + half  # the left half is full
+            np.compress(left, p, out=nxt_pos[s:mid])
+            np.compress(right, p, out=nxt_pos[mid:e])
+            np.compress(left, c, out=nxt_cnt[s:mid])
+            np.compress(right, c, out=nxt_cnt[mid:e])
+            # a right-half element counts the left-half elements placed before it
+            nxt_cnt[mid:e] += np.cumsum(left, dtype=cnt.dtype)[right]
+        pos, nxt_pos = nxt_pos, pos
+        cnt, nxt_cnt = nxt_cnt, cnt
+    return pos, cnt
+
+
 def _earlier_greater(values: np.ndarray) -> np.ndarray:
     """For each position ``t``: how many ``s < t`` have ``values[s] > values[t]`` (distinct values).
 
@@ -117,8 +152,9 @@ def _earlier_greater(values: np.ndarray) -> np.ndarray:
     are split level by level into aligned blocks of positions (halves, quarters, ...) by a
     stable partition (a running count, no sort); at each level every element of a block's right
     half counts the elements of its left half placed before it (larger values); see
-    :func:`_levels`. Blocks of ``2**_CHUNK`` positions go through their levels one at a time,
-    in cache; the last levels (blocks of 16 positions) compare every pair inside a block.
+    :func:`_levels`. Blocks wider than ``2**_CHUNK`` positions are split one block at a time
+    by :func:`_top_levels`; blocks of ``2**_CHUNK`` positions go through their levels one at a
+    time, in cache; the last levels (blocks of 16 positions) compare every pair inside a block.
 
     The readable version (quadratic)::
 
@@ -137,7 +173,7 @@ def _earlier_greater(values: np.ndarray) -> np.ndarray:
     cnt = np.zeros(size, dtype=dtype)
     chunk = max(_CHUNK, _BOTTOM)
     if levels > chunk:
-        pos, cnt = _levels(pos, cnt, levels, chunk)
+        pos, cnt = _top_levels(pos, cnt, levels, chunk)
     for c0 in range(0, size, 1 << chunk):
         part = slice(c0, c0 + (1 << chunk))
         pos[part], cnt[part] = _levels(
