@@ -53,11 +53,13 @@ from make_class import hidden_lines
 
 pytestmark = pytest.mark.grading
 WRONG_DIR = Path(__file__).parent / "wrong_answers"
-TIMEOUT = 10  # seconds per cell; solutions run in well under a second per cell
+TIMEOUT = 20  # seconds per cell, as coursekit.grade grades a class; the slowest solved cell
+# (06's counter hidden checks: hypothesis and 200 schedules) takes about 3 s on a loaded machine
 # The endless loop is graded in a run of its own with this short cell timeout: the loop's cell
-# is cut off and its exercise loses points all the same, and the slowest cell of any solved
-# notebook takes about 1.5 s (so the rest of the notebook still runs), so waiting out the full
-# TIMEOUT proves nothing more.
+# is cut off and its exercise loses points all the same, so waiting out the full TIMEOUT proves
+# nothing more. Most solved cells take well under a second; a slower one (06's counter checks)
+# may be cut off too in this run, which the test allows: it asks that the loop's own exercise
+# loses points and that the timeout is reported.
 LOOP_TIMEOUT = 2
 # What nbgrader logs when a cell runs out of time or a kernel dies.
 HANG_OR_CRASH = ("Timeout waiting for execute reply", "Kernel died", "DeadKernelError")
