@@ -149,7 +149,8 @@ table(
 
 # %%
 predict("mean-read", ..., unit="ms",
-        question="mean read time at a 62 % hit ratio (0.5 ms cache, 10 ms database)")
+        question=f"mean read time at a {100 * s.p_hit:.0f} % hit ratio "
+        "(0.5 ms cache, 10 ms database)")
 
 # %%
 t_read = mean_latency(s.p_hit)  # the library's defaults: 0.5 ms cache read, 10 ms database read

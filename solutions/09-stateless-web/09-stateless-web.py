@@ -98,7 +98,8 @@ print(f"{PRODUCT.name} now: {shop.daily_users:,} daily users, "
 
 # %%
 predict("visits-in-progress", ..., unit="thousand sessions",
-        question="visits in progress at 20:00: 32 million a day, 10 minutes each, peak factor 1.8")
+        question=f"visits in progress at 20:00: {shop.daily_users / 1e6:.0f} million a day, "
+        f"{PRODUCT.t_visit / 60:.0f} minutes each, peak factor {PRODUCT.peak_factor}")
 
 # %%
 rate_visits = shop.daily_users / 86_400 * PRODUCT.peak_factor  # visits starting per second
