@@ -36,12 +36,13 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from scalelab import estimate
-from scalelab.architecture import T_FAILOVER_DB, Workload
+from scalelab.architecture import SLO, T_FAILOVER_DB, Design, Workload
 from scalelab.cache import che_hit_ratio, database_load, zipf_popularity
 from scalelab.cdn import REGIONS as CDN_REGIONS
 from scalelab.cdn import origin_rate
@@ -85,6 +86,9 @@ __all__ = [
     "bottleneck",
     "opening",
     "capstone_workload",
+    "shop_design",
+    "CAPSTONE_COST_MAX_HOUR",
+    "capstone_slo",
 ]
 
 TOPICS: tuple[str, ...] = (
@@ -722,3 +726,73 @@ def capstone_workload(**changes) -> Workload:
     )
     fields.update(changes)
     return Workload(**fields)
+
+
+def shop_design(**changes) -> Design:
+    """The design the chapters built for the product's last stage, as a
+    ``scalelab.architecture.Design``; keywords override its fields (``n_servers=48``).
+
+    The stage's web servers spread evenly over its data centres (``n_servers`` per data centre,
+    each an m7i.xlarge serving :data:`RATE_SERVER` = 400 requests/s), its shards and replicas
+    per shard, a cache of :data:`N_CACHE_OBJECTS` listings, and enough workers for its writes at
+    the evening peak (one job per write, each worker doing ``Design().rate_worker`` = 50 jobs/s).
+    It is sized for a healthy evening (servers at most :data:`RHO_MAX` busy), not for a lost
+    data centre on top of a spike.
+
+    >>> d = shop_design()
+    >>> d.regions, d.n_servers, d.rate_server, d.cache_objects
+    (('na-east', 'europe', 'asia'), 26, 400.0, 20000)
+    >>> d.n_shards, d.n_replicas, d.n_workers
+    (3, 5, 42)
+    >>> shop_design(n_servers=48).n_servers
+    48
+    """
+    s = STAGES["millions"]
+    fields = dict(
+        regions=s.dc_regions,
+        n_servers=math.ceil(s.n_web_servers / len(s.dc_regions)),
+        rate_server=RATE_SERVER,
+        cache_objects=N_CACHE_OBJECTS,
+        n_shards=s.n_shards,
+        n_replicas=s.n_replicas,
+        n_workers=math.ceil(s.rate_writes / Design().rate_worker),
+    )
+    fields.update(changes)
+    return Design(**fields)
+
+
+CAPSTONE_COST_MAX_HOUR = 450.0
+"""The capstone's cost objective, dollars per hour on average over a graded window ($/h).
+
+The graded windows are evenings (19:00 to 21:00), when the product's day peaks, and most of the
+bill there is traffic, not machines: the CDN's traffic costs about $370 an hour over such a
+window, about $395 with the graded 30 % spike (about $205 an hour averaged over the whole day),
+while the machines of :func:`shop_design` cost about $30 an hour and each extra web server
+about $0.20. So a design that survives a lost data centre at a 30 % spike (about 48 servers per
+data centre, about $440 an hour in those windows) meets $450, and one with twice those servers
+(about $468) misses it. ``SLO()``'s $145 an hour is for a smaller shop: the product's CDN
+traffic alone is over it."""
+
+
+def capstone_slo(**changes) -> SLO:
+    """The capstone's objectives for the product's day (a ``scalelab.architecture.SLO``):
+    ``SLO()``'s latency (p99 at most 300 ms in 99 % of the minutes), availability (99.5 %) and
+    data-lost (100 writes or jobs) objectives, and a cost objective of
+    :data:`CAPSTONE_COST_MAX_HOUR` = $450 an hour the product's day can meet. Keywords override
+    its fields.
+
+    >>> slo = capstone_slo()
+    >>> slo.p99_max, slo.p_buckets, slo.availability_min, slo.data_lost_max, slo.cost_max_hour
+    (0.3, 0.99, 0.995, 100.0, 450.0)
+    >>> capstone_slo(cost_max_hour=500.0).cost_max_hour
+    500.0
+    """
+    fields = dict(
+        p99_max=SLO().p99_max,
+        p_buckets=SLO().p_buckets,
+        availability_min=SLO().availability_min,
+        data_lost_max=SLO().data_lost_max,
+        cost_max_hour=CAPSTONE_COST_MAX_HOUR,
+    )
+    fields.update(changes)
+    return SLO(**fields)

@@ -32,19 +32,16 @@
 # Run this cell first. `SEED` fixes the random parts (traffic noise, shard load counts).
 
 # %%
-import math
 import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
 
 from scalelab.architecture import (
-    SLO,
     AlertRule,
     Design,
     Failure,
     Scenario,
-    Workload,
     burn_rate,
     check_slos,
     evaluate_alert,
@@ -60,11 +57,11 @@ from scalelab.estimate import (
 )
 from scalelab.predict import predict, reveal
 from scalelab.product import (
-    N_CACHE_OBJECTS,
     PRODUCT,
-    RATE_SERVER,
+    capstone_slo,
     capstone_workload,
     peak_rate,
+    shop_design,
     stage,
 )
 from scalelab.widgets import DASHES, PALETTE, base_layout, show
@@ -240,16 +237,17 @@ reveal("storage-day", shop_e.storage_bytes_per_day / 1e12, why="1 request in 400
 # latency of a request end to end (network round trip + server + data + sometimes a DNS lookup),
 # errors, data lost and the bill.
 #
-# A design is plain data. The default one: three data centres, 16 servers each, a CDN, a
-# shared session store, 4 cache nodes, 4 shards with 2 replicas each, 20 workers. The default
-# workload, `Workload()`, is a smaller Shutterstall: the shop's habits (20 requests a user, the
-# 1.8 evening peak, half the requests static, a tenth of the rest writes) at 30 million daily
-# users and 10,000 objects. The drills and exercises use it, so they run fast and stay
-# comparable; Shutterstall's own day, `capstone_workload()`, closes the chapter.
+# A design is plain data. `shop_design()` is the one the chapters built for Shutterstall: the
+# stage's web servers (m7i.xlarge machines of 400 requests/s each) spread evenly over three data
+# centres, a CDN, a shared session store, a cache tier holding 20,000 listings, the stage's
+# shards and replicas, and enough workers for the evening's writes. `capstone_workload()` is
+# the shop's day: 100 million daily users, 20 requests each, the 1.8 evening peak, half the
+# requests static, a tenth of the rest writes, over 200,000 listings. The drills and the
+# exercises below all run on this design and this day.
 
 # %%
-design = Design()
-workload = Workload()
+design = shop_design()
+workload = capstone_workload()
 day = simulate(design, workload, rng=rng)
 print("\n".join(textwrap.wrap(repr(design), 100, subsequent_indent="    ")))
 print(f"{workload.rate_mean:,.0f} requests/s on average; availability {day.total_availability:.4%}; "
@@ -259,7 +257,7 @@ print(f"${np.mean(day.cost_per_hour):.2f} an hour")
 # %%
 hours = day.t / H
 fig = go.Figure(
-    layout=base_layout("A day of the default design", "time of day (hours)", "milliseconds")
+    layout=base_layout("Shutterstall's day on its design", "time of day (hours)", "milliseconds")
 )
 fig.add_scatter(x=hours, y=day.p50 * 1000, name="p50", line=dict(color=PALETTE[0], dash=DASHES[0]))
 fig.add_scatter(x=hours, y=day.p99 * 1000, name="p99", line=dict(color=PALETTE[1], dash=DASHES[1]))
@@ -298,29 +296,34 @@ drill_availability = {}
 for name, failures in drills.items():
     run = simulate(design, workload, failures, t_start=19 * H, t_end=21 * H,
                    rng=np.random.default_rng(SEED))
-    s = check_slos(run, SLO())
+    s = check_slos(run, capstone_slo())
     drill_availability[name] = s.availability
     print(f"{name:<17} {s.availability:>12.4%} {np.nanmax(run.p99) * 1000:>8.0f} ms "
           f"{s.data_lost:>10,.0f} {s.cost_per_hour:>8.2f}")
 reveal("dc-loss-availability", 100 * drill_availability["the Europe DC"], why="users fail over "
-       "within the 60 s DNS TTL; the loss is the overflow of the survivor's 16 servers")
+       f"within the {design.dns_ttl:.0f} s DNS TTL; the survivors' {design.n_servers} servers "
+       "each drop the overflow")
 
 # %% [markdown]
 # What the drills show:
 #
+# - **Nothing broken**: even then a fraction of a percent of the evening's requests fail. Users
+#   do not split evenly over the data centres, and the busiest one's servers, sized for an
+#   average one, run over 90 % busy at 20:00 and drop requests in the busiest minutes.
 # - **One web server**: the balancer keeps sending it traffic until a health check notices
 #   (chapter 02), then the others absorb its share. A blip.
 # - **A cache node**: its share of keys is gone and comes back cold (chapter 07); the
-#   database takes the extra reads. With four nodes and spare database capacity, hardly visible.
+#   database takes the extra reads. With four nodes and five replicas per shard to read from,
+#   it does not show in these numbers at all.
 # - **A shard's master**: writes to that shard fail until a replica is promoted (about a
 #   minute), and the writes the master had acknowledged but not yet shipped are lost
-#   (chapter 03). A handful here; with no replica at all it would be everything since the last
-#   backup.
+#   (chapter 03). A few dozen here; with no replica at all it would be everything since the
+#   last backup.
 # - **The CDN**: until clients are moved to the origin (two minutes of detection), static files
 #   fail (chapter 08). The availability hit is large because half of all requests are static.
 # - **A data centre**: its users keep its address until their DNS answers expire (chapter 10),
-#   and then the nearest other data centre must carry them. The default 16 servers per data
-#   centre are not enough for that: errors and latency climb.
+#   and then the nearest other data centre must carry them. The stage's servers per data
+#   centre, sized for a healthy evening, are not enough for that: errors and latency climb.
 
 # %% [markdown]
 # ## Logging, metrics, automation
@@ -365,22 +368,28 @@ print(f"peak burn rate {burn.max():.0f}; the rule pages in {int(page.sum())} of 
 
 # %% [markdown]
 # The chapter grades designs against four SLOs, over a two-hour evening window with something
-# broken in it (`SLO()` holds the numbers):
+# broken in it (`capstone_slo()` holds the numbers):
 #
 # | SLO | target |
 # |---|---|
 # | latency | p99 of successful requests at most 300 ms in at least 99 % of the minutes |
 # | availability | at least 99.5 % of all requests succeed in the window |
 # | data lost | at most 100 acknowledged writes or queued jobs lost |
-# | cost | at most \$145 an hour on average (CDN traffic included) |
+# | cost | at most USD 450 an hour on average over the window (CDN traffic included) |
+#
+# The cost objective looks generous, but most of it is not machines: over the evening window
+# the CDN's traffic alone costs about USD 370 an hour (about USD 395 with a 30 % spike), the
+# machines of `shop_design()` about USD 30, a web server USD 0.20 an hour. What is left pays for a few
+# dozen extra web servers per data centre, not for twice the servers a lost data centre needs.
 
 # %% [markdown]
 # ## Explore
 #
 # Build a design from parts, drive a day through it and break one component for an hour (a
 # server or a data centre in Europe). The plot shows p99 latency, errors and cost over the day;
-# the caption gives availability, data lost, cost and the SLOs met. A day takes about a third
-# of a second to simulate, so the sliders redraw when you let go (arrow keys redraw at once).
+# the caption gives availability, data lost, cost and the SLOs met. It starts from
+# `shop_design()` on the product's day. A day takes a few hundredths of a second to simulate
+# and longer to draw, so the sliders redraw when you let go (arrow keys redraw at once).
 # **Seed**, **Spike** and **Window** replay a graded run: the evening window with the seed a
 # visible check prints reproduces that check's numbers exactly.
 #
@@ -532,57 +541,77 @@ print("Hidden checks passed.")
 # %% [markdown]
 # ### Exercise 3: grade the design (5 points: 1 visible, 1 per SLO)
 #
-# Return a `Design` (fields in `help(Design)`) that meets the four SLOs of the table above in
-# **every** hidden scenario. The hidden scenarios are evening windows (19:00 to 21:00) of the
-# default workload with a 30 % traffic spike, and each breaks one thing: a web server, a whole
-# data centre, a cache node, a shard's master. Each SLO met in all of them earns 1 point
-# (partial credit per SLO; `lb_policy="least_connections"` is slower to simulate, keep it
-# under 40 servers). The visible check runs a **practice scenario** (the Europe data
-# centre fails at 19:30, seed 4242) and prints its results; replay it in the explorer or with
-# `check_slos(practice.run(design), SLO())`.
+# Return a `Design` for Shutterstall (fields in `help(Design)`) that meets the four SLOs of the
+# table above (`capstone_slo()`) in **every** hidden scenario. Start from `shop_design()`, the
+# design the chapters built, and change its fields with keywords (`shop_design(n_servers=...)`).
+# The hardware is the product's: `rate_server` (what one web server serves) and `rate_worker`
+# (what one worker does) are not design choices, so keep `shop_design()`'s values; a design
+# that changes them fails the visible check and scores 0 in the hidden ones. The hidden
+# scenarios are evening windows (19:00 to 21:00) of the product's day, `capstone_workload()`,
+# with a 30 % traffic spike at 19:30, and each breaks one thing: a web server, a whole data
+# centre, a cache node, a shard's master. Each SLO met in all of them earns 1 point (partial
+# credit per SLO). The visible check runs a **practice scenario** (the Europe data centre fails
+# at 19:30, seed 4242) and prints its results; replay it in the explorer or with
+# `check_slos(practice.run(design), capstone_slo())`.
 
 # %% nbgrader={"grade": false, "grade_id": "design", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_design():
     """Return a scalelab.architecture.Design."""
     ### BEGIN SOLUTION
-    # Losing a data centre moves a third of the traffic onto a neighbour: 24 servers each keep
-    # the survivors under 90 % busy at the spike; a 30 s DNS TTL halves the time users keep the
-    # dead address. Two replicas per shard keep a master failure to a few lost writes.
-    return Design(n_servers=24, dns_ttl=30, n_replicas=2)
+    # Losing a data centre moves its users onto a neighbour at the spike: 48 servers per data
+    # centre (26 carry a healthy evening) keep the survivors' overflow under the 0.5 % error
+    # budget. The spike's writes outrun the stage's 42 workers and fill the queue until jobs are
+    # dropped; 50 workers keep the backlog under the queue's limit. The stage's 5 replicas per
+    # shard keep a master failure to a few dozen lost writes.
+    return shop_design(n_servers=48, n_workers=50)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_design_visible", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""Visible check: a Design, run through the practice scenario (results printed for replay)."""
-from scalelab.architecture import SLO, Design, Failure, Scenario, Workload, check_slos
+"""Visible check: a Design on the product's hardware, run through the practice scenario
+(results printed for replay)."""
+from scalelab.architecture import Design, Failure, Scenario, check_slos
+from scalelab.product import capstone_slo, capstone_workload, shop_design
 
 _d = my_design()
 assert type(_d) is Design, f"my_design() should return a Design, got {type(_d).__name__}"
+_hw = shop_design()
+assert (_d.rate_server, _d.rate_worker) == (_hw.rate_server, _hw.rate_worker), (
+    "rate_server and rate_worker are the product's hardware, not design choices: keep "
+    f"shop_design()'s ({_hw.rate_server:g} and {_hw.rate_worker:g}); got {_d.rate_server:g} and "
+    f"{_d.rate_worker:g}")
 practice = Scenario(
     "practice: Europe DC down",
-    Workload(spike_factor=1.3, t_spike=19.5 * 3600, t_spike_len=1800),
+    capstone_workload(spike_factor=1.3, t_spike=19.5 * 3600, t_spike_len=1800),
     (Failure("datacenter", 19.5 * 3600, 20.5 * 3600, 1),),
     seed=4242,
 )
-_r = check_slos(practice.run(_d), SLO())
+_r = check_slos(practice.run(_d), capstone_slo())
 print(f"Practice scenario (seed 4242): p99 within 300 ms in {_r.p99_ok_share:.1%} of minutes, "
       f"availability {_r.availability:.3%},")
 print(f"data lost {_r.data_lost:,.0f}, ${_r.cost_per_hour:.2f}/h. SLOs met: "
       f"{', '.join(k for k, ok in _r.met.items() if ok) or 'none'}")
-print("Replay (other fields at their defaults):")
+print("Replay (other fields as in shop_design()):")
 print(f"  show(explore_architecture, n_servers={_d.n_servers}, n_cache_nodes={_d.n_cache_nodes}, "
-      f"n_replicas={_d.n_replicas}, cdn={_d.cdn},")
-print(f"       dns_ttl={_d.dns_ttl}, spike=1.3, failure='datacenter', failure_hour=19.5,")
+      f"n_replicas={_d.n_replicas}, n_workers={_d.n_workers},")
+print(f"       cdn={_d.cdn}, dns_ttl={_d.dns_ttl}, spike=1.3, failure='datacenter', "
+      "failure_hour=19.5,")
 print("       window='evening 19-21 h', seed=4242)")
+_mine = ("n_servers", "n_cache_nodes", "n_replicas", "n_workers", "cdn", "dns_ttl")
+_other = [k for k in Design.__dataclass_fields__ if k not in _mine
+          and getattr(_d, k) != getattr(_hw, k)]
+if _other:
+    print(f"  The explorer has no control for {', '.join(_other)}: its numbers will differ.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_design_hidden", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """Hidden checks: the design against four SLOs in hidden scenarios (1 point per SLO)."""
 ### BEGIN HIDDEN TESTS
-from scalelab.architecture import SLO, Design, Failure, Scenario, Workload, grade_design
+from scalelab.architecture import Design, Failure, Scenario, grade_design
 from scalelab.checks import partial_credit
+from scalelab.product import capstone_slo, capstone_workload, shop_design
 
 _h = 3600.0
-_wl = Workload(spike_factor=1.3, t_spike=19.5 * _h, t_spike_len=1800)
+_wl = capstone_workload(spike_factor=1.3, t_spike=19.5 * _h, t_spike_len=1800)
 _hidden = [
     Scenario("a web server", _wl, (Failure("server", 19.2 * _h, 20 * _h, 0),), seed=811),
     Scenario("a data centre", _wl, (Failure("datacenter", 19.5 * _h, 20.5 * _h, 1),), seed=812),
@@ -591,8 +620,14 @@ _hidden = [
 ]
 _score = 0.0
 _d = my_design()
-if type(_d) is Design:
-    _met = grade_design(_d, _hidden, SLO())
+_hw = shop_design()
+if type(_d) is not Design:
+    print(f"my_design() returned a {type(_d).__name__}, not a Design: 0 points")
+elif (_d.rate_server, _d.rate_worker) != (_hw.rate_server, _hw.rate_worker):
+    print("rate_server or rate_worker changed: the hardware is the product's, not a design "
+          "choice: 0 points")
+else:
+    _met = grade_design(_d, _hidden, capstone_slo())
     for _name, _ok in _met.items():
         print(f"SLO {_name}: {'met' if _ok else 'missed'} in the hidden scenarios")
     _score = float(sum(bool(v) for v in _met.values()))
@@ -622,13 +657,14 @@ def should_page(metrics):
 """Visible check: catches the practice incident, and no page on a quiet evening."""
 import numpy as np
 
-from scalelab.architecture import Design, Failure, Workload, incident_caught, simulate
+from scalelab.architecture import Failure, incident_caught, simulate
+from scalelab.product import capstone_workload, shop_design
 
 _f = (Failure("datacenter", 19.5 * 3600, 20.5 * 3600, 1),)
-_inc = simulate(Design(), Workload(), _f, t_start=19 * 3600.0, t_end=21 * 3600.0,
+_inc = simulate(shop_design(), capstone_workload(), _f, t_start=19 * 3600.0, t_end=21 * 3600.0,
                 rng=np.random.default_rng(77))
-_quiet = simulate(Design(), Workload(), t_start=19 * 3600.0, t_end=21 * 3600.0,
-                  rng=np.random.default_rng(78))
+_quiet = simulate(shop_design(n_servers=36), capstone_workload(), t_start=19 * 3600.0,
+                  t_end=21 * 3600.0, rng=np.random.default_rng(78))
 _p = np.asarray(should_page(_inc.metrics), dtype=bool)
 assert _p.shape == _inc.t.shape, f"should_page should return one bool per minute, got {_p.shape}"
 assert incident_caught(_p, _inc.t, _f), "the data-centre failure (seed 77) was not paged"
@@ -642,20 +678,22 @@ print("Visible check passed: the hidden runs try other incidents and busier even
 ### BEGIN HIDDEN TESTS
 import numpy as np
 
-from scalelab.architecture import Design, Failure, Workload, incident_caught, simulate
+from scalelab.architecture import Failure, incident_caught, simulate
 from scalelab.checks import partial_credit
+from scalelab.product import capstone_workload, shop_design
 
 _h = 3600.0
-_busy = Workload(spike_factor=1.4, t_spike=19.5 * _h, t_spike_len=1800)
-_calm = Workload()
+_busy = capstone_workload(spike_factor=1.4, t_spike=19.5 * _h, t_spike_len=1800)
+_calm = capstone_workload()
 _cases = [
-    ("the CDN down, no failover", Design(cdn_strategy="none"), _calm,
+    ("the CDN down, no failover", shop_design(cdn_strategy="none"), _calm,
      (Failure("cdn", 20 * _h, 20.3 * _h),), 91),
-    ("the only cache node, a small database", Design(n_cache_nodes=1, n_shards=1), _calm,
+    ("the only cache node, a small database", shop_design(n_cache_nodes=1, n_shards=1), _calm,
      (Failure("cache", 19.7 * _h, 20.2 * _h),), 92),
-    ("Asia DC at the peak", Design(), _calm, (Failure("datacenter", 20 * _h, 20.4 * _h, 2),), 93),
-    ("busy evening", Design(n_servers=20), _busy, (), 94),
-    ("busy evening, other seed", Design(n_servers=20), _busy, (), 95),
+    ("Asia DC at the peak", shop_design(), _calm,
+     (Failure("datacenter", 20 * _h, 20.4 * _h, 2),), 93),
+    ("busy evening", shop_design(n_servers=36), _busy, (), 94),
+    ("busy evening, other seed", shop_design(n_servers=36), _busy, (), 95),
 ]
 _good = 0
 for _name, _d, _wl, _f, _seed in _cases:
@@ -670,28 +708,30 @@ partial_credit(_good / len(_cases), 1)
 # %% [markdown]
 # ### Exercise 5 (written, 3 points): a design review
 #
-# A colleague proposes this design for the product of this chapter: **one data centre**
-# (na-east) with **48 web servers**, **no CDN**, **sticky sessions** kept in server memory,
-# **one cache node**, **one database** (one shard) **with no replica**, 20 workers. It costs
-# less than the default design. In five to eight sentences, review it as you would in a design
+# A colleague proposes this design for Shutterstall: **one data centre** (na-east) with **150
+# web servers** (at 400 requests/s each, 70 % busy with the evening's 41,667 requests/s, static
+# files included), **no CDN**, **sticky sessions** kept in server memory, **one cache node**,
+# **three database shards with no replica**, 42 workers. It saves the CDN's bill, most of what
+# `shop_design()` costs an hour. In five to eight sentences, review it as you would in a design
 # review: name the two or three biggest risks, back each with a number from this chapter's
 # drills or your own estimate, and propose concrete changes in priority order, saying what
 # each costs. (Graded by hand with the rubric in `grading/rubrics/14-millions.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "design_review", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
-# The design has three single points of failure. The database has no replica: if its master
-# dies, every write since the last backup is lost (millions of writes by evening at about 600
-# writes/s) and writes fail for the hour a restore takes, so I would add two replicas first
-# (about \$0.50 an hour each), which turns a master failure into a minute of failed writes and a
-# handful of lost ones. The single data centre means a regional outage is a total outage, and
-# users in Asia and Oceania pay 150 to 200 ms of round trip on every request; a second and
-# third data centre with GeoDNS and a 30-60 s TTL (roughly doubling the server bill, partly
-# offset by needing fewer servers per site) fixes both. The single cache node means its
-# failure sends every read to one database that cannot take them, so errors and latency climb
-# together; four smaller nodes cost about the same. Sticky sessions log out every user of a
-# server that dies or is scaled in (2,000 per server here); a shared store costs half a
-# millisecond per request. Finally, a CDN takes half the requests off the web servers and puts
-# static files 20 ms from users, at a bandwidth price similar to serving them ourselves.
+# The design has three single points of failure. The shards have no replica: if a master dies, every
+# write to its shard since the last backup is lost (a third of about 80 million writes by 20:00, at
+# up to 2,083 writes/s at the peak) and writes to it fail for the hour a restore takes, so I would
+# add two replicas per shard first (six at about USD 0.50 an hour each), which turns a master failure
+# into a minute of failed writes and a few dozen lost ones. The single data centre means a regional
+# outage is a total outage, and users in Asia and Oceania pay 150 to 200 ms of round trip on every
+# request; a second and third data centre with GeoDNS and a 30-60 s TTL (roughly doubling the server
+# bill, partly offset by needing fewer servers per site) fixes both. The single cache node means its
+# failure sends all 18,750 reads/s to three databases of 2,000 operations/s each, so errors and
+# latency climb together; four smaller nodes cost about the same. Sticky sessions log out every user
+# of a server that dies or is scaled in (about 8,300 per server here: 1.25 million visits in
+# progress over 150 servers); a shared store costs half a millisecond per request. Finally, a CDN
+# takes half the requests off the web servers, so about half the servers would do, and puts static
+# files 20 ms from users, at a bandwidth price similar to serving them ourselves.
 
 # %% [markdown]
 # ## Check and hand in
@@ -703,21 +743,17 @@ partial_credit(_good / len(_cases), 1)
 # %% [markdown]
 # ## Summary
 #
-# Shutterstall's whole day, on the design the chapters built for it (the stage's web servers
-# spread over its data centres, its shards and replicas, a cache of 20,000 listings, workers
-# for its writes):
+# Shutterstall's whole day, on the design the chapters built for it, `shop_design()` (the
+# stage's web servers spread over its data centres, its shards and replicas, a cache of 20,000
+# listings, workers for its writes):
 
 # %%
-shop_design = Design(
-    regions=shop.dc_regions, n_servers=math.ceil(shop.n_web_servers / len(shop.dc_regions)),
-    rate_server=RATE_SERVER, cache_objects=N_CACHE_OBJECTS, n_shards=shop.n_shards,
-    n_replicas=shop.n_replicas, n_workers=math.ceil(shop.rate_writes / Design().rate_worker),
-)
-shop_day = simulate(shop_design, capstone_workload(), rng=np.random.default_rng(SEED))
-cdn_cost = np.mean(shop_day.cost_per_hour) - shop_design.cost_per_hour()
-print(f"{PRODUCT.name}'s day: {shop_design.n_dcs} data centres × {shop_design.n_servers} web servers, "
-      f"{shop_design.n_shards} shards × (1 + {shop_design.n_replicas} replicas), "
-      f"{shop_design.n_workers} workers")
+shop_built = shop_design()
+shop_day = simulate(shop_built, capstone_workload(), rng=np.random.default_rng(SEED))
+cdn_cost = np.mean(shop_day.cost_per_hour) - shop_built.cost_per_hour()
+print(f"{PRODUCT.name}'s day: {shop_built.n_dcs} data centres × {shop_built.n_servers} web servers, "
+      f"{shop_built.n_shards} shards × (1 + {shop_built.n_replicas} replicas), "
+      f"{shop_built.n_workers} workers")
 print(f"availability {shop_day.total_availability:.3%}, worst p99 {np.nanmax(shop_day.p99) * 1000:.0f} ms, "
       f"${np.mean(shop_day.cost_per_hour):.0f} an hour (${cdn_cost:.0f} of it CDN traffic)")
 print(f"busiest data centre's web servers at 20:00: {np.max(shop_day.metrics['rho_web']):.0%} busy "

@@ -13,6 +13,7 @@ from scalelab.cdn import CDN, Outage, cdn_buckets
 from scalelab.dns import ResolverCache, resolver_buckets
 from scalelab.geo import REGIONS, GeoRouting, geo_buckets, rtt_matrix
 from scalelab.load_balancer import ServerPool, pool_buckets
+from scalelab.product import capstone_slo, capstone_workload, shop_design
 from scalelab.queueing import WorkQueue, queue_buckets
 from scalelab.sessions import SessionTier, sessions_buckets
 from scalelab.sharding import ShardedDatabase, shard_buckets
@@ -314,19 +315,44 @@ def test_explorer_first_slider_changes_figure_and_caption():
 
 
 def test_explorer_evening_window_replays_a_graded_scenario():
+    """The explorer with the arguments the visible design check prints (the reference design,
+    ``shop_design(n_servers=48, n_workers=50)``) reproduces the practice scenario exactly."""
     ex = explore_architecture(
-        n_servers=24, dns_ttl=30, spike=1.3, failure_hour=19.5, window="evening 19-21 h", seed=4242
+        n_servers=48,
+        n_workers=50,
+        spike=1.3,
+        failure_hour=19.5,
+        window="evening 19-21 h",
+        seed=4242,
     )
     practice = ar.Scenario(
         "practice",
-        ar.Workload(spike_factor=1.3, t_spike=19.5 * H, t_spike_len=1800),
+        capstone_workload(spike_factor=1.3, t_spike=19.5 * H, t_spike_len=1800),
         (ar.Failure("datacenter", 19.5 * H, 20.5 * H, 1),),
         seed=4242,
     )
-    run = practice.run(ar.Design(n_servers=24, dns_ttl=30))
+    run = practice.run(shop_design(n_servers=48, n_workers=50))
     np.testing.assert_allclose(ex.figure.data[2].y, np.round(run.cost_per_hour, 4))
     np.testing.assert_allclose(ex.figure.data[1].y, np.round(run.error_rate * 100, 5))
+    res = ar.check_slos(run, capstone_slo())
     assert f"{run.total_availability:.3%}" in ex.caption.value
+    assert f"SLOs met: {', '.join(k for k, v in res.met.items() if v)} " in ex.caption.value
+
+
+def test_explorer_starts_from_the_products_design_and_day():
+    ex = explore_architecture()
+    c = {k: w.value for k, w in ex.controls.items()}
+    d = shop_design()
+    assert (c["n_servers"], c["n_cache_nodes"], c["n_replicas"], c["n_workers"]) == (
+        d.n_servers,
+        d.n_cache_nodes,
+        d.n_replicas,
+        d.n_workers,
+    )
+    assert c["daily_users_m"] * 1e6 == capstone_workload().daily_users
+    assert ex.controls["n_servers"].max >= 2 * 48  # twice what a lost DC needs
+    assert ex.controls["daily_users_m"].min <= 20 and ex.controls["daily_users_m"].max >= 150
+    assert f"${capstone_slo().cost_max_hour:,.0f} an hour" in ex.caption.value
 
 
 @settings(max_examples=12, derandomize=True, deadline=None, database=None)

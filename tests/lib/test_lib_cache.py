@@ -506,3 +506,27 @@ def test_fifo_from_an_array_agrees_with_the_class(shift, capacity):
     assert hit_ratio(keys.tolist(), "fifo", capacity) == hits / len(keys)
     if shift == 0:
         assert hit_ratio(tr, "fifo", capacity) == hits / len(keys)
+
+
+def test_cache_tier_remembers_its_warm_up_curve_by_content():
+    """The tier's warm-up curve is remembered by the popularity's content and the capacity: the
+    same numbers as a fresh computation, another popularity gets its own, and nothing handed out
+    can be changed in place."""
+    from scalelab.cache import CacheTier, cache_tier_buckets
+    from scalelab.cache import tier as tier_module
+
+    q = zipf_popularity(5_000, 0.9)
+    rate, down = np.full(6, 2_000.0), np.array([0, 1, 0, 0, 2, 0])
+    tier = CacheTier(n_nodes=2, n_capacity=500, rate_db_max=1_500)
+    tier_module._warm_up_cached.cache_clear()
+    fresh = cache_tier_buckets(rate, 60.0, tier, popularity=q, nodes_down=down)
+    again = cache_tier_buckets(rate, 60.0, tier, popularity=q.copy(), nodes_down=down)
+    assert tier_module._warm_up_cached.cache_info().hits == 1
+    assert np.array_equal(fresh.hit_ratio, again.hit_ratio)
+    other = cache_tier_buckets(
+        rate, 60.0, tier, popularity=zipf_popularity(5_000, 0.5), nodes_down=down
+    )
+    assert not np.allclose(other.hit_ratio, fresh.hit_ratio)
+    _, grid, warm = tier_module._warm_up(q, 500)
+    with pytest.raises(ValueError):
+        warm[0] = 1.0

@@ -16,7 +16,15 @@ import numpy as np
 import pytest
 from coursekit.paths import ROOT
 from scalelab import product as P
-from scalelab.architecture import Workload
+from scalelab.architecture import (
+    SLO,
+    Design,
+    Failure,
+    Scenario,
+    Workload,
+    check_slos,
+    simulate,
+)
 from scalelab.cache import che_hit_ratio, ideal_hit_ratio, zipf_popularity
 from scalelab.geo import BACKBONE_RTT, DEFAULT_USERS_M, REGIONS, T_ACCESS
 
@@ -224,6 +232,60 @@ def test_capstone_workload_is_the_products_day():
     )
     assert (w.p_static, w.p_write, w.peak_factor, w.zipf_s) == (0.5, 0.1, 1.8, 0.9)
     assert P.capstone_workload(spike_factor=3.0).spike_factor == 3.0
+
+
+def test_shop_design_is_the_last_stage_built():
+    s, d = P.stage("millions"), P.shop_design()
+    assert isinstance(d, Design)
+    assert d.regions == s.dc_regions == P.DC_REGIONS
+    assert d.n_servers == math.ceil(s.n_web_servers / len(s.dc_regions)) == 26
+    assert (d.rate_server, d.cache_objects) == (P.RATE_SERVER, P.N_CACHE_OBJECTS) == (400, 20_000)
+    assert (d.n_shards, d.n_replicas) == (s.n_shards, s.n_replicas)
+    assert d.n_workers == math.ceil(s.rate_writes / Design().rate_worker) == 42
+    assert d.rate_worker == Design().rate_worker  # the product's workers: the course's
+    o = P.shop_design(n_servers=48, n_workers=50)
+    assert (o.n_servers, o.n_workers, o.n_replicas) == (48, 50, s.n_replicas)
+    with pytest.raises(ValueError, match="n_servers"):
+        P.shop_design(n_servers=0)
+
+
+def test_capstone_slo_keeps_slos_objectives_but_cost():
+    slo, base = P.capstone_slo(), SLO()
+    assert isinstance(slo, SLO)
+    for name in ("p99_max", "p_buckets", "availability_min", "data_lost_max"):
+        assert getattr(slo, name) == getattr(base, name), name
+    assert slo.cost_max_hour == P.CAPSTONE_COST_MAX_HOUR == 450.0 > base.cost_max_hour
+    assert P.capstone_slo(availability_min=0.999).availability_min == 0.999
+    assert P.capstone_slo(cost_max_hour=500.0).p99_max == base.p99_max
+
+
+def test_the_products_quiet_day_meets_the_capstone_slo_and_cdn_is_most_of_the_bill():
+    d = P.shop_design()
+    day = simulate(d, P.capstone_workload(), rng=np.random.default_rng(2026))
+    r = check_slos(day, P.capstone_slo())
+    assert all(r.met.values()), r
+    assert not check_slos(day, SLO()).met["cost"]  # SLO()'s $145/h is for a smaller shop
+    cdn = float(np.mean(day.cost_per_hour)) - d.cost_per_hour()
+    assert 190 < cdn < 220 and cdn > SLO().cost_max_hour  # the docstring's ~$205/h
+    assert d.cost_per_hour() < 35
+
+
+def test_the_cost_objective_admits_a_good_design_and_refuses_twice_its_servers():
+    """The reason for $450/h: in the graded evenings (a 30 % spike) the CDN's traffic is most of
+    the bill; a design that survives a lost data centre meets it, twice its servers miss it."""
+    h = 3600.0
+    wl = P.capstone_workload(spike_factor=1.3, t_spike=19.5 * h, t_spike_len=1800)
+    dc = Scenario("a data centre", wl, (Failure("datacenter", 19.5 * h, 20.5 * h, 1),), seed=812)
+    slo = P.capstone_slo()
+    good = P.shop_design(n_servers=48, n_workers=50)
+    r = check_slos(dc.run(good), slo)
+    assert all(r.met.values()), r
+    cdn = r.cost_per_hour - good.cost_per_hour()
+    assert 380 < cdn < 410 and cdn / r.cost_per_hour > 0.85
+    twice = check_slos(dc.run(P.shop_design(n_servers=96, n_workers=50)), slo)
+    assert twice.met == {"latency": True, "availability": True, "data_lost": True, "cost": False}
+    built = check_slos(dc.run(P.shop_design()), slo)
+    assert not built.met["availability"]  # sized for a healthy evening, not a lost DC
 
 
 def test_stages_are_deterministic():

@@ -89,50 +89,74 @@ WRONG = {
     ],
     "design": [
         WrongAnswer(
-            "def my_design():\n    return Design(n_servers=40, dns_ttl=30)\n",
+            "def my_design():\n    return shop_design(n_servers=96, n_workers=50)\n",
             max_points=12,
             passes=("test_design_visible",),
-            why="meets latency, availability and data but 40 servers per DC break the budget",
+            why="meets latency, availability and data but twice the servers it needs (96 per "
+            "DC, about $468/h) break the $450/h budget",
         ),
         WrongAnswer(
-            "def my_design():\n    return Design(n_servers=24, dns_ttl=30, n_replicas=0)\n",
-            max_points=12,
+            "def my_design():\n    return shop_design(n_servers=48, n_workers=50, n_replicas=0)\n",
+            max_points=10,
             passes=("test_design_visible",),
-            why="no replicas: a master failure loses every write since the nightly backup",
+            why="no replicas: a master failure loses every write since the nightly backup, and "
+            "the primaries alone cannot take the reads the cache misses",
         ),
         WrongAnswer(
-            "def my_design():\n    return Design()\n",
+            "def my_design():\n    return shop_design()\n",
             max_points=11,
             passes=("test_design_visible",),
-            why="the default design: too few servers to carry a lost data centre",
+            why="the design as built: 26 servers per DC, too few to carry a lost data centre at "
+            "the spike",
+        ),
+        WrongAnswer(
+            "def my_design():\n    return shop_design(n_servers=48)\n",
+            max_points=12,
+            passes=("test_design_visible",),
+            why="enough servers but the stage's 42 workers: the spike's jobs overflow the queue "
+            "and are dropped",
+        ),
+        WrongAnswer(
+            "def my_design():\n    return Design(n_servers=4, rate_server=100_000)\n",
+            max_points=8,
+            why="buys faster hardware than exists: rate_server is the product's, not a design "
+            "choice",
+        ),
+        WrongAnswer(
+            "def my_design():\n    return Design(n_servers=48, n_workers=50)\n",
+            max_points=8,
+            why="the course's generic Design(): 250 requests/s servers, not the product's "
+            "m7i.xlarge at 400",
         ),
         WrongAnswer(
             "def my_design():\n"
-            "    return Design(regions=('na-east',), n_servers=8, cdn=False, n_cache_nodes=0,\n"
-            "                  n_replicas=0, n_shards=64, n_workers=200)\n",
-            max_points=9,
+            "    return shop_design(regions=('na-east',), n_servers=8, cdn=False,\n"
+            "                       n_cache_nodes=0, n_replicas=0, n_shards=64, n_workers=200)\n",
+            max_points=10,
             passes=("test_design_visible",),
-            why="one small data centre, no cache, no replica, many shards: misses every SLO",
+            why="one small data centre, no cache, no replica, many shards: misses every SLO "
+            "but cost",
         ),
     ],
     "alert": [
         WrongAnswer(
             "def should_page(metrics):\n    return np.asarray(metrics['p99_s']) > 0.3\n",
-            max_points=12.8,
-            passes=("test_alert_visible",),
+            max_points=11.6,
             why="pages on latency only: misses incidents that fail requests without slowing "
-            "the successful ones (the CDN down)",
+            "the successful ones past 300 ms (the lost data centre of the visible check, the CDN "
+            "down, the only cache node with a small database)",
         ),
         WrongAnswer(
             "def should_page(metrics):\n    return np.asarray(metrics['rho_web']) > 0.8\n",
-            max_points=12.4,
+            max_points=12.6,
             passes=("test_alert_visible",),
-            why="alerts on a cause (busy servers), not on a symptom users feel",
+            why="alerts on a cause (busy servers), not on a symptom users feel: pages on both "
+            "busy but healthy evenings",
         ),
         WrongAnswer(
             "def should_page(metrics):\n    return np.asarray(metrics['error_rate']) > 0\n",
-            max_points=12,
-            why="pages on any error at all: a false alarm every evening",
+            max_points=11.6,
+            why="pages on any error at all: a false alarm on quiet and busy evenings",
         ),
     ],
 }
@@ -191,14 +215,14 @@ RIGHT = {
         CorrectAnswer(
             "import dataclasses\n\n"
             "def my_design():\n"
-            "    return dataclasses.replace(Design(), n_servers=26, dns_ttl=20, n_replicas=2)\n",
-            why="two more servers and a 20 s TTL, built with dataclasses.replace",
+            "    return dataclasses.replace(shop_design(), n_servers=50, dns_ttl=20, n_workers=60)\n",
+            why="two more servers, more workers and a 20 s TTL, built with dataclasses.replace",
         ),
         CorrectAnswer(
             "def my_design():\n"
-            "    choice = {'n_servers': 24, 'dns_ttl': 30, 'n_replicas': 1}\n"
-            "    return Design(**choice)\n",
-            why="one replica per shard is enough for the data-loss SLO here",
+            "    choice = {'n_servers': 48, 'n_workers': 50, 'n_replicas': 3}\n"
+            "    return shop_design(**choice)\n",
+            why="three replicas per shard are enough for the data-loss SLO here",
         ),
     ],
     "alert": [
