@@ -116,7 +116,7 @@ print(f"Of those, {shop.rate_static:,.0f}/s fetch a photo or a thumbnail, {shop.
 # A site's owner rarely runs DNS servers: it is usually bought as a service from a registrar or a
 # DNS host (GoDaddy, Cloudflare, Amazon Route 53 and many others). They run servers in many
 # places at once (one *anycast* address served from dozens of sites), absorb attacks, and charge
-# little: Route 53, for example, lists about \$0.50 a month per zone plus \$0.40 per million
+# little: Route 53, for example, lists about USD 0.50 a month per zone plus USD 0.40 per million
 # queries. Cheap is not the same as unimportant: if DNS fails, a perfectly healthy site is
 # unreachable. On 21 October 2016 a botnet flooded the DNS provider Dyn, and for hours many
 # users in North America and Europe could not reach Twitter, GitHub, Netflix and other sites

@@ -142,7 +142,7 @@ reveal("vertical-fits", "yes" if shop_vertical.feasible else "no",
 # Two things stand out. The cloud charges the same per CPU at every size (about 5 cents per
 # vCPU-hour here), so scaling up is not a bad deal until the ceiling; and above about 13,400
 # requests/s no machine in the family will do. Shutterstall could still scale up today, for
-# about \$3.23 an hour; what it cannot buy that way is a second machine to take over when the
+# about USD 3.23 an hour; what it cannot buy that way is a second machine to take over when the
 # first one fails.
 #
 # The ceiling often comes sooner than the price list suggests, because one program rarely gets
@@ -576,7 +576,7 @@ reveal("servers-needed", shop_pool.n_servers,
 #   sessions cannot live in one server's memory. Chapter 09 (stateless web tier) deals with that.
 #
 # For Shutterstall the choice is easy: 15 `m7i.xlarge` cost about what one `m7i.16xlarge` does
-# (\$3.05 against \$3.23 an hour), and the pool survives the loss of any one of them.
+# (USD 3.05 against USD 3.23 an hour), and the pool survives the loss of any one of them.
 #
 # The pool can also **shrink**: at night, when traffic is a third of the peak, a pool can drop
 # servers (autoscaling), while a single big machine costs the same at 4 a.m. as at 8 p.m.
@@ -853,11 +853,11 @@ print("Hidden checks passed.")
 #
 # A shop's web tier must carry its busiest hour: **100 requests/s** (Poisson). Each server
 # serves **20 requests/s** (exponential service, mean 50 ms), holds at most 50 requests, and
-# costs \$0.1008 an hour; the balancer costs \$0.0225 an hour. Your design is a number of servers,
+# costs USD 0.1008 an hour; the balancer costs USD 0.0225 an hour. Your design is a number of servers,
 # a policy (a name from `POLICIES`, imported in the setup cell: `"round_robin"`, `"random"`,
 # `"least_connections"`, `"power_of_two"`, …) and a health-check interval in seconds. The rules:
 #
-# - **budget**: at most \$1.00 an hour in total;
+# - **budget**: at most USD 1.00 an hour in total;
 # - **health checks**: the health endpoint is expensive, so at most one probe every 2 s per
 #   server (`t_check_interval >= 2`).
 #
@@ -981,7 +981,7 @@ partial_credit(_score, 3)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "when_vertical", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # Scaling up is the right call for a young product whose peak fits comfortably on one machine,
-# say 1,000 requests/s on a 16-vCPU server at 70 % busy for about \$0.81 an hour, and for parts
+# say 1,000 requests/s on a 16-vCPU server at 70 % busy for about USD 0.81 an hour, and for parts
 # that are hard to split, such as a relational database primary that must order every write in
 # one place. One machine means no load balancer, no shared session store and no coordination,
 # so the team ships faster, and cloud prices per CPU are flat, so it costs no more per unit of

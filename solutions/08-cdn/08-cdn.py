@@ -546,9 +546,9 @@ print("\n".join(lines))
 #   before detection (2 of 120 minutes, about 1.7 %). Warm traffic on it lowers that a little,
 #   because that share never fails, and costs more every day.
 # - The second CDN's contract costs money **every hour**, outage or not; the table shows about
-#   \$40 an hour more than the cheapest plans in the drill, partly because it delivers the
+#   USD 40 an hour more than the cheapest plans in the drill, partly because it delivers the
 #   requests the other plans lose. Outside outages a cold standby costs its minimum commitment,
-#   \$6 an hour in the model (about \$52,000 a year). Whether that is worth it depends on what an
+#   USD 6 an hour in the model (about USD 52,000 a year). Whether that is worth it depends on what an
 #   hour of downtime costs you, which is Exercise 4's question.
 #
 # Local caching is the one strategy that helps in every case: try the **Answered by users' own
@@ -894,7 +894,7 @@ partial_credit(_score, 3)
 # %% [markdown]
 # ### Exercise 4 (written, 3 points): is a second CDN worth it?
 #
-# Your site serves 10,000 requests/s around the clock and earns about \$20,000 an hour. Your
+# Your site serves 10,000 requests/s around the clock and earns about USD 20,000 an hour. Your
 # CDN has had one provider-wide outage of about an hour in each of the last two years. A
 # colleague proposes adding a second CDN, as in the drill above.
 #
@@ -905,13 +905,13 @@ partial_credit(_score, 3)
 # `grading/rubrics/08-cdn.md`.)
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "multi_cdn_worth_it", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
-# Cost: a cold second CDN's minimum commitment is paid every hour, about \$6 an hour in the model,
-# roughly \$52,000 a year, before what the model leaves out: a DNS traffic-steering service,
+# Cost: a cold second CDN's minimum commitment is paid every hour, about USD 6 an hour in the model,
+# roughly USD 52,000 a year, before what the model leaves out: a DNS traffic-steering service,
 # engineering time to keep two sets of cache rules, TLS certificates and purge calls in step,
 # and regular tests of the switch (an untested failover is a guess). Benefit: in the hour-long
 # provider-wide drill, failover to the origin lost about 61 % of that hour's requests (the origin
 # could serve 4,000 of 10,000 requests/s), a second CDN about 3 % (only those before DNS moved
-# clients), so it saves roughly 0.58 × \$20,000 ≈ \$11,600 per outage, about \$11,600 a year at
+# clients), so it saves roughly 0.58 × USD 20,000 ≈ USD 11,600 per outage, about USD 11,600 a year at
 # one outage a year, plus goodwill. On these numbers I would not buy it yet. First I would add an
 # origin shield, use versioned URLs with long TTLs and local caching so returning users need less
 # network, give the origin room to absorb more of a failover, and measure again; a second CDN

@@ -443,7 +443,7 @@ print("\n".join(
 # evening. An **autoscaler** watches the queue and changes the number of workers. The library's
 # `target_utilisation_rule` asks, at the end of each minute, for enough workers to run at a
 # target utilisation for the arrival rate just seen, plus enough to drain the backlog within
-# five minutes; new workers need two minutes to start, and each worker costs \$0.10 an hour
+# five minutes; new workers need two minutes to start, and each worker costs USD 0.10 an hour
 # while it runs or starts (an illustrative price for a small cloud machine).
 
 # %%
@@ -742,7 +742,7 @@ print("Hidden checks passed.")
 # day with the messages waiting, the workers you pay for and the messages/s that arrived in
 # that minute; it returns the number of workers you want next (an `int` from 1 to 1,000).
 # Each message takes a worker `T_SERVICE = 0.2` s, new workers take `T_BOOT = 120` s to start,
-# and every worker costs \$0.10 an hour. Your rule is graded on each workload against two
+# and every worker costs USD 0.10 an hour. Your rule is graded on each workload against two
 # service-level objectives (SLOs):
 #
 # - **backlog**: the queue never holds more than 10,000 messages;

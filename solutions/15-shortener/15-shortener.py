@@ -92,7 +92,7 @@ print("but almost every request is one lookup and a tiny response.")
 #    the primary partitions, or a **spike** of 1.5 times the traffic.
 # 4. **SLOs**, one point each when met in every hidden scenario: p99 redirect latency at most
 #    300 ms in 99 % of the minutes, at least 99.5 % of requests served, at most 100 records
-#    lost (links, or click records the analytics never sees), at most \$15 an hour.
+#    lost (links, or click records the analytics never sees), at most USD 15 an hour.
 #
 # `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
 # practice drills and prints what each drill costs it: the minutes within the p99 target, the availability, the
@@ -458,7 +458,7 @@ drill_table(mine)
 #
 # A colleague proposes: **one region** (na-east) with **30 web servers**, **no cache**, the
 # store's **4 partitions** with a replica each, **6-character random ids** and **301**
-# redirects "so repeat clicks cost nothing". It costs \$10.07 an hour. Run
+# redirects "so repeat clicks cost nothing". It costs USD 10.07 an hour. Run
 # `drill_table(ShortenerDesign(n_servers=30, n_cache_nodes=0, n_chars=6, redirect="301"))`
 # first. In six to ten sentences: name the three biggest risks, back each with a number (from
 # the drills or your own estimate), and propose changes in priority order, each with what it
@@ -474,9 +474,9 @@ drill_table(mine)
 # (30 %) never reach the analytics. A 302 counts them, but it is not enough on its own: with no
 # cache every click is then a read of the store, whose 4 partitions and 4 replicas serve
 # 24,000 reads/s against about 29,000 clicks/s at the peak, and availability falls to about
-# 85 %. So the 302 comes with two cache nodes per region (\$0.22/h each), which take the store
+# 85 %. So the 302 comes with two cache nodes per region (USD 0.22/h each), which take the store
 # down to a few thousand reads/s. Third, one region makes a lost data centre a half-hour outage
-# (80.5 % availability in the drill); three regions of 10 servers with a 30 s DNS TTL, \$11.44
+# (80.5 % availability in the drill); three regions of 10 servers with a 30 s DNS TTL, USD 11.44
 # an hour in all, keep it to about a minute of errors and 0.4 % of the window. Priority: ids
 # and the 302 with its cache first (without them data is lost every day), then the regions.
 
@@ -505,7 +505,7 @@ drill_table(mine)
 # cache nodes each, 4 partitions with a replica each, random 7-character ids, 302 redirects.
 # It meets all four SLOs in every scenario: p99 within 300 ms in every minute, availability
 # 99.62 % in the worst scenario (the data centre), 69 links lost (written in the last tenth of
-# a second before the asynchronous replicas took over), \$11.44 an hour against a budget of \$15.
+# a second before the asynchronous replicas took over), USD 11.44 an hour against a budget of USD 15.
 # Synchronous writes would lose none, for one cross-region round trip per new link.
 #
 # ## References

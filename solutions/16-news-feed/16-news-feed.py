@@ -89,7 +89,7 @@ print("but every post may have to reach hundreds of feeds.")
 #    **spike** of 1.5 times the traffic.
 # 4. **SLOs**, one point each when met in every hidden scenario: p99 feed read at most 300 ms
 #    in 99 % of the minutes, at least 99.5 % of requests served, at most 1,000 posts or feed
-#    entries lost, at most \$25 an hour.
+#    entries lost, at most USD 25 an hour.
 #
 # `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
 # practice drills and prints what each drill costs it: p99 minutes met, availability, failed requests and records
@@ -446,7 +446,7 @@ drill_table(mine)
 #
 # A colleague proposes **pure fan-out on write** "so every read is one cache hit": **one
 # region** (na-east) with **40 web servers**, **2 feed-cache nodes** (exactly enough for every
-# daily user's feed), **4 fan-out workers** and the starter's posts store. It costs \$16.93 an
+# daily user's feed), **4 fan-out workers** and the starter's posts store. It costs USD 16.93 an
 # hour. Run `drill_table(FeedDesign(fanout="write", n_regions=1, n_servers=40,
 # n_cache_nodes=2, n_workers=4))` first. In six to ten sentences: name the three biggest risks,
 # back each with a number (from the drills or your own estimate), and propose changes in
@@ -457,15 +457,15 @@ drill_table(mine)
 # The biggest risk is the fan-out itself: pure push costs 200 inserts per post, about 185,000
 # inserts/s at the peak, and 4 workers make 80,000, so the queue fills and drops feed entries
 # every evening, about 700 million in the quiet window alone (the SLO allows 1,000). Enough
-# workers for the peak at 70 % busy would be 14 (\$0.10/h each, \$1.40/h); a hybrid that pulls
+# workers for the peak at 70 % busy would be 14 (USD 0.10/h each, USD 1.40/h); a hybrid that pulls
 # celebrities also removes the posts of accounts with millions of followers, each of which is
 # millions of inserts at once. Second, the two cache nodes have no spare: losing one halves the
 # hit ratio, half the reads rebuild their feed by pulling 200 timelines, and the posts store
 # gives way (p99 met in 83 % of the minutes, 87.4 % availability in the drill); a third and
-# fourth node per region cost \$0.22/h each. Third, one region makes a lost data centre an
+# fourth node per region cost USD 0.22/h each. Third, one region makes a lost data centre an
 # outage (74.8 % availability in the drill); three regions with a 30 s TTL need only 8 servers
 # each, so the reference design (hybrid, 3 x 8 servers, 4 cache nodes each, 16 workers) costs
-# \$17.15 an hour, 22 cents more than this one. Priority: the fan-out (data lost every day), then
+# USD 17.15 an hour, 22 cents more than this one. Priority: the fan-out (data lost every day), then
 # the cache's spare node, then the regions; the trade-off of the hybrid is slower reads for
 # users who follow celebrities, whose timelines are merged at read time.
 
@@ -492,8 +492,8 @@ drill_table(mine)
 # from a million followers), 3 regions x 8 servers, 4 feed-cache nodes each, 16 workers, 8
 # posts-store nodes with a replica each. It meets all four SLOs in every scenario: p99 within
 # 300 ms in every minute, availability 99.58 % in the worst scenario (the data centre), 95
-# posts lost (the last tenth of a second before the asynchronous replicas took over), \$17.15
-# an hour against a budget of \$25.
+# posts lost (the last tenth of a second before the asynchronous replicas took over), USD 17.15
+# an hour against a budget of USD 25.
 #
 # ## References
 #

@@ -90,7 +90,7 @@ print(f"and {chat_day.daily_users * chat_day.p_online / 1e6:,.0f} million connec
 #    databases is lost, or a **spike** brings 1.5 times the messages.
 # 4. **SLOs**, one point each when met in every hidden scenario: p99 delivery at most 500 ms
 #    in 99 % of the minutes, at least 99.5 % of messages accepted, at most 1,000 messages
-#    lost, at most \$30 an hour.
+#    lost, at most USD 30 an hour.
 #
 # `drill_table` (from `scalelab.practice`) runs a design through a quiet evening and the three
 # practice drills and prints what each drill costs it: p99 minutes met, availability, failed messages and messages
@@ -423,7 +423,7 @@ drill_table(mine)
 #
 # A colleague proposes: **one region** (na-east) with **45 connection servers** behind **round
 # robin**, **heartbeats every 5 s**, inboxes **in the connection servers' memory**, **4 queue
-# partitions** with messages spread **at random** over them. It costs \$9.29 an hour, less than
+# partitions** with messages spread **at random** over them. It costs USD 9.29 an hour, less than
 # half the reference design. Run
 # `drill_table(ChatDesign(n_regions=1, n_servers=45, t_heartbeat=5, n_partitions=4))` first.
 # In six to ten sentences: name the three biggest risks, back each with a number (from the
@@ -434,13 +434,13 @@ drill_table(mine)
 # The biggest risk is the inbox in memory: a connection server that restarts takes its users'
 # waiting messages with it (the drill loses about 290,000 messages), and losing the one region
 # would lose them all; moving inboxes to a replicated store (4 nodes and a replica each, about
-# \$4 an hour) turns both into a few hundred messages at most, lost at failover. Second, one
+# USD 4 an hour) turns both into a few hundred messages at most, lost at failover. Second, one
 # region makes a data-centre outage a total outage: the drill drops availability to 74.8 %,
 # and users in Asia and Oceania pay 150-200 ms round trips on every message; three regions
 # with a 30 s DNS TTL cost roughly twice the servers but keep a lost region to a minute or so
 # of failures. Third, 4 queue partitions carry 20,000 messages/s, and the 1.5x spike's 28,000
 # back the queue up: delivery p99 runs to minutes and meets its target in only half the
-# evening's minutes; 16 partitions cost \$0.60 an hour more. Fourth, a 5 s heartbeat from 2
+# evening's minutes; 16 partitions cost USD 0.60 an hour more. Fourth, a 5 s heartbeat from 2
 # million connections is 400,000 pings/s, twenty times the messages and about half the
 # servers' capacity; 30 s cuts that six-fold, and a vanished user then looks online for 75 s
 # instead of 12 s, which users hardly notice. Random partitioning also reorders messages
@@ -473,7 +473,7 @@ drill_table(mine)
 # inboxes in 4 store nodes with a replica each. It meets all four SLOs in every scenario: p99
 # within 500 ms in every minute, availability 99.55 % in the worst scenario (the data centre),
 # 203 messages lost (inbox writes of the last tenth of a second before the asynchronous
-# replicas took over), \$23.01 an hour against a budget of \$30.
+# replicas took over), USD 23.01 an hour against a budget of USD 30.
 #
 # ## References
 #
