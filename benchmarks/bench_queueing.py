@@ -152,7 +152,8 @@ def speed_rows() -> list[Row]:
     for label, lam, mu, c in REGIMES:
         for n in sizes:
             a, s = _stream(lam, mu, n)
-            rounds = 3 if n <= 1_000_000 else 1
+            rounds = 3  # at 1e7 too: a first run there pays the machine's first touch of
+            # fresh memory (0.2-0.4 s of system time on these VMs), which is not the model's speed
             fns = {
                 "heap": lambda a=a, s=s, c=c: python_heap(a, s, c),
                 "scalelab": lambda a=a, s=s, c=c: q.simulate_fifo(a, s, c),
