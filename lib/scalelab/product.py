@@ -37,7 +37,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -787,12 +787,4 @@ def capstone_slo(**changes) -> SLO:
     >>> capstone_slo(cost_max_hour=500.0).cost_max_hour
     500.0
     """
-    fields = dict(
-        p99_max=SLO().p99_max,
-        p_buckets=SLO().p_buckets,
-        availability_min=SLO().availability_min,
-        data_lost_max=SLO().data_lost_max,
-        cost_max_hour=CAPSTONE_COST_MAX_HOUR,
-    )
-    fields.update(changes)
-    return SLO(**fields)
+    return replace(SLO(), **{"cost_max_hour": CAPSTONE_COST_MAX_HOUR, **changes})
